@@ -1,0 +1,21 @@
+"""Cython shims over the C kernels in csrc/.
+
+Each module checks dtype, shape and contiguity of its arguments, then calls
+the C function without the GIL.  `load` turns a missing build into an
+ImportError that says how to build it.
+"""
+import importlib
+
+_HOW_TO_BUILD = (
+    "fastgraph's compiled kernels are not built ({err}). Install the package "
+    "with `pip install .` (or `pip install -e .` for development), or build "
+    "them in place with `python setup.py build_ext --inplace`; a C compiler "
+    "is required.")
+
+
+def load(family):
+    """Import ``fastgraph._kernels.<family>`` or explain how to build it."""
+    try:
+        return importlib.import_module("fastgraph._kernels." + family)
+    except ImportError as err:
+        raise ImportError(_HOW_TO_BUILD.format(err=err)) from err

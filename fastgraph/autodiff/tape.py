@@ -1,0 +1,140 @@
+"""The tape: records of executed ops, replayed in reverse for gradients.
+
+An op whose inputs require gradients (and that runs while recording is on)
+stores a Record on its output: the inputs and a `backward(grad_output)`
+closure that returns one gradient per input (None where an input gets
+none).  Records carry an increasing sequence number, so the records that
+lead to a loss form a tape in execution order; `gradients` replays it from
+the newest record backwards, with no graph search, and drops each record
+once used, so nothing is held after the backward pass.  Under `no_grad`
+(inference) nothing is recorded and no closure outlives its op.
+"""
+import heapq
+import itertools
+import threading
+
+import numpy as np
+
+from .tensor import Tensor
+
+_local = threading.local()
+_seq = itertools.count()
+
+
+class Record:
+    """One op on the tape: its position, its inputs and its backward."""
+
+    __slots__ = ("seq", "inputs", "backward")
+
+    def __init__(self, inputs, backward):
+        self.seq = next(_seq)
+        self.inputs = inputs
+        self.backward = backward
+
+
+def is_recording():
+    """True unless inside `no_grad` on this thread."""
+    return getattr(_local, "enabled", True)
+
+
+class _GradMode:
+    def __init__(self, enabled):
+        self.enabled = enabled
+
+    def __enter__(self):
+        self.prev = is_recording()
+        _local.enabled = self.enabled
+        return self
+
+    def __exit__(self, *exc):
+        _local.enabled = self.prev
+
+
+def no_grad():
+    """Context manager: ops run without recording (inference)."""
+    return _GradMode(False)
+
+
+def enable_grad():
+    """Context manager: ops record again inside a `no_grad` block."""
+    return _GradMode(True)
+
+
+def output(data, inputs, backward):
+    """Wrap an op's result `data`, recording `backward` when it is needed.
+
+    `inputs` is the tuple of Tensors the op read; `backward(g)` must return a
+    tuple with one gradient (array or None) per input, each of the input's
+    shape or broadcastable to it.
+    """
+    if _local.__dict__.get("enabled", True):
+        for t in inputs:
+            if t.requires_grad:
+                out = Tensor(data, True)
+                out._rec = Record(inputs, backward)
+                return out
+    return Tensor(data)
+
+
+def unbroadcast(grad, shape):
+    """Sum `grad` over the axes that broadcasting added or stretched."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra > 0:
+        grad = grad.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape)
+
+
+def gradients(loss, variables, grad_loss=None, retain=False):
+    """Gradients of `loss` with respect to each of `variables`.
+
+    Returns one array per variable (zeros where the loss does not depend on
+    it).  `grad_loss` seeds the backward pass (ones by default, so a
+    non-scalar loss is summed).  Records are released as they are replayed
+    unless `retain` is True.
+    """
+    if not isinstance(loss, Tensor):
+        raise TypeError(f"gradients: loss must be a Tensor, got {type(loss).__name__}")
+    for i, v in enumerate(variables):
+        if not isinstance(v, Tensor):
+            raise TypeError(f"gradients: variables[{i}] must be a Tensor, "
+                            f"got {type(v).__name__}")
+    if grad_loss is None:
+        grad_loss = np.ones(loss.shape, dtype=loss.dtype)
+    elif np.shape(grad_loss) != loss.shape:
+        raise ValueError(f"gradients: grad_loss has shape {np.shape(grad_loss)}, "
+                         f"expected the loss shape {loss.shape}")
+    grads = {id(loss): np.asarray(grad_loss, dtype=loss.dtype)}
+    keep = {id(v) for v in variables}
+    heap = []
+    if loss._rec is not None:
+        heap.append((-loss._rec.seq, id(loss), loss))
+    queued = {id(loss)}
+    while heap:
+        _, key, out = heapq.heappop(heap)
+        rec = out._rec
+        g = grads[key] if key in keep else grads.pop(key)
+        in_grads = rec.backward(g)
+        if not retain:
+            out._rec = None
+        for t, gi in zip(rec.inputs, in_grads):
+            if gi is None or not t.requires_grad:
+                continue
+            if gi.shape != t.shape:
+                gi = unbroadcast(gi, t.shape)
+            k = id(t)
+            prev = grads.get(k)
+            grads[k] = gi if prev is None else prev + gi
+            if t._rec is not None and k not in queued:
+                queued.add(k)
+                heapq.heappush(heap, (-t._rec.seq, k, t))
+    result = []
+    for v in variables:
+        g = grads.get(id(v))
+        result.append(np.zeros(v.shape, dtype=v.dtype) if g is None
+                      else np.asarray(g, dtype=v.dtype))
+    return result

@@ -1,0 +1,6 @@
+"""Differentiable ops, one module per family (elementwise, reduce, linalg,
+shape, activation, losses, conv, pool, rnn, embedding, normalization).
+
+Each op takes Tensors or arrays and returns a Tensor; its backward sits
+beside its forward and is recorded through `fastgraph.autodiff.output`.
+"""
