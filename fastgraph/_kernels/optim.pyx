@@ -1,0 +1,347 @@
+"""Fused in-place optimizer updates over csrc/optim.c.
+
+Each function updates `param` and its slot arrays in place in one pass
+(float32 or float64; every array of the dtype and shape of `param`,
+C-contiguous, writeable except `grad`, no two sharing memory).  `grad` is
+read only: it is clipped element-wise to [-clipvalue, clipvalue] and then
+multiplied by `scale` on the fly.  A slot documented as optional may be None.
+"""
+import numpy as np
+
+cimport numpy as cnp
+from libc.math cimport INFINITY
+
+cnp.import_array()
+
+cdef extern from "fg_kernels.h":
+    ctypedef Py_ssize_t fg_idx
+
+cdef extern from "optim.h" nogil:
+    double fg_optim_sqnorm_f32(const float *g, fg_idx n, double clip)
+    double fg_optim_sqnorm_f64(const double *g, fg_idx n, double clip)
+    void fg_optim_sgd_f32(float *p, const float *g, fg_idx n, double lr,
+                          double clip, double scale)
+    void fg_optim_sgd_f64(double *p, const double *g, fg_idx n, double lr,
+                          double clip, double scale)
+    void fg_optim_momentum_f32(float *p, const float *g, float *mom, fg_idx n,
+                               double lr, double momentum, int nesterov,
+                               double clip, double scale)
+    void fg_optim_momentum_f64(double *p, const double *g, double *mom,
+                               fg_idx n, double lr, double momentum,
+                               int nesterov, double clip, double scale)
+    void fg_optim_rmsprop_f32(float *p, const float *g, float *ms, float *mg,
+                              fg_idx n, double lr, double rho, double eps,
+                              double clip, double scale)
+    void fg_optim_rmsprop_f64(double *p, const double *g, double *ms,
+                              double *mg, fg_idx n, double lr, double rho,
+                              double eps, double clip, double scale)
+    void fg_optim_rmsprop_momentum_f32(float *p, const float *g, float *ms,
+                                       float *mom, float *mg, fg_idx n,
+                                       double lr, double rho, double momentum,
+                                       double eps, double clip, double scale)
+    void fg_optim_rmsprop_momentum_f64(double *p, const double *g, double *ms,
+                                       double *mom, double *mg, fg_idx n,
+                                       double lr, double rho, double momentum,
+                                       double eps, double clip, double scale)
+    void fg_optim_adagrad_f32(float *p, const float *g, float *acc, fg_idx n,
+                              double lr, double eps, double clip, double scale)
+    void fg_optim_adagrad_f64(double *p, const double *g, double *acc,
+                              fg_idx n, double lr, double eps, double clip,
+                              double scale)
+    void fg_optim_adadelta_f32(float *p, const float *g, float *acc,
+                               float *upd, fg_idx n, double lr, double rho,
+                               double eps, double clip, double scale)
+    void fg_optim_adadelta_f64(double *p, const double *g, double *acc,
+                               double *upd, fg_idx n, double lr, double rho,
+                               double eps, double clip, double scale)
+    void fg_optim_adam_f32(float *p, const float *g, float *m, float *v,
+                           float *vhat, fg_idx n, double alpha, double b1,
+                           double b2, double eps, double clip, double scale)
+    void fg_optim_adam_f64(double *p, const double *g, double *m, double *v,
+                           double *vhat, fg_idx n, double alpha, double b1,
+                           double b2, double eps, double clip, double scale)
+    void fg_optim_adamax_f32(float *p, const float *g, float *m, float *v,
+                             fg_idx n, double lr_t, double b1, double b2,
+                             double eps, double clip, double scale)
+    void fg_optim_adamax_f64(double *p, const double *g, double *m, double *v,
+                             fg_idx n, double lr_t, double b1, double b2,
+                             double eps, double clip, double scale)
+    void fg_optim_nadam_f32(float *p, const float *g, float *m, float *v,
+                            fg_idx n, double lr, double b1, double b2,
+                            double eps, double cg, double cm, double cv,
+                            double clip, double scale)
+    void fg_optim_nadam_f64(double *p, const double *g, double *m, double *v,
+                            fg_idx n, double lr, double b1, double b2,
+                            double eps, double cg, double cm, double cv,
+                            double clip, double scale)
+
+
+cdef int _check(str op, str name, object a, cnp.ndarray ref,
+                bint writeable) except -1:
+    """Validate array `a` (against `param`=`ref` unless ref is None);
+    return its NumPy type number."""
+    if not isinstance(a, np.ndarray):
+        raise TypeError(f"optim.{op}: argument '{name}' must be a NumPy "
+                        f"array, got {type(a).__name__}")
+    cdef cnp.ndarray arr = <cnp.ndarray>a
+    cdef int t = cnp.PyArray_TYPE(arr)
+    cdef int k
+    cdef bint same
+    if ref is None:
+        if t != cnp.NPY_FLOAT32 and t != cnp.NPY_FLOAT64:
+            raise TypeError(f"optim.{op}: argument '{name}' must be float32 "
+                            f"or float64, got {arr.dtype}")
+    else:
+        if t != cnp.PyArray_TYPE(ref):
+            raise TypeError(f"optim.{op}: argument '{name}' must have the "
+                            f"dtype of 'param' ({ref.dtype}), got {arr.dtype}")
+        same = cnp.PyArray_NDIM(arr) == cnp.PyArray_NDIM(ref)
+        k = 0
+        while same and k < cnp.PyArray_NDIM(arr):
+            same = cnp.PyArray_DIMS(arr)[k] == cnp.PyArray_DIMS(ref)[k]
+            k += 1
+        if not same:
+            raise ValueError(f"optim.{op}: argument '{name}' must have the "
+                             f"shape of 'param' {(<object>ref).shape}, "
+                             f"got {a.shape}")
+    if not cnp.PyArray_IS_C_CONTIGUOUS(arr):
+        raise ValueError(f"optim.{op}: argument '{name}' must be "
+                         f"C-contiguous")
+    if writeable and not cnp.PyArray_ISWRITEABLE(arr):
+        raise ValueError(f"optim.{op}: argument '{name}' must be writeable")
+    return t
+
+
+cdef int _check_all(str op, tuple names, tuple arrays) except -1:
+    """Validate `arrays` (param, grad, then slots; None for an absent
+    optional slot) and check that no two share memory; return the type."""
+    cdef cnp.ndarray param = None
+    cdef int t = _check(op, names[0], arrays[0], None, True)
+    param = <cnp.ndarray>arrays[0]
+    cdef Py_ssize_t i, j, k = len(arrays)
+    for i in range(1, k):
+        if arrays[i] is not None:
+            _check(op, names[i], arrays[i], param, i != 1)
+    cdef char *lo_i
+    cdef char *lo_j
+    cdef Py_ssize_t nbytes = cnp.PyArray_NBYTES(param)
+    for i in range(k):
+        if arrays[i] is None:
+            continue
+        lo_i = cnp.PyArray_BYTES(<cnp.ndarray>arrays[i])
+        for j in range(i):
+            if arrays[j] is None:
+                continue
+            lo_j = cnp.PyArray_BYTES(<cnp.ndarray>arrays[j])
+            if lo_i < lo_j + nbytes and lo_j < lo_i + nbytes:
+                raise ValueError(f"optim.{op}: arguments '{names[j]}' and "
+                                 f"'{names[i]}' share memory; each must be "
+                                 f"its own array")
+    return t
+
+
+cdef inline void *_ptr(object a):
+    return NULL if a is None else cnp.PyArray_DATA(<cnp.ndarray>a)
+
+
+def sqnorm(grad, double clipvalue=INFINITY):
+    """Sum of squares (a float) of `grad` clipped to [-clipvalue, clipvalue].
+
+    Summed in double in a fixed order, so it is reproducible bit for bit."""
+    cdef int t = _check("sqnorm", "grad", grad, None, False)
+    cdef void *g = _ptr(grad)
+    cdef fg_idx n = cnp.PyArray_SIZE(<cnp.ndarray>grad)
+    cdef double out
+    with nogil:
+        if t == cnp.NPY_FLOAT32:
+            out = fg_optim_sqnorm_f32(<float *>g, n, clipvalue)
+        else:
+            out = fg_optim_sqnorm_f64(<double *>g, n, clipvalue)
+    return out
+
+
+def sgd(param, grad, double lr, double clipvalue=INFINITY, double scale=1.0):
+    """Plain gradient descent: param -= lr * g."""
+    cdef int t = _check_all("sgd", ("param", "grad"), (param, grad))
+    cdef void *p = _ptr(param)
+    cdef void *g = _ptr(grad)
+    cdef fg_idx n = cnp.PyArray_SIZE(<cnp.ndarray>param)
+    with nogil:
+        if t == cnp.NPY_FLOAT32:
+            fg_optim_sgd_f32(<float *>p, <float *>g, n, lr, clipvalue, scale)
+        else:
+            fg_optim_sgd_f64(<double *>p, <double *>g, n, lr, clipvalue,
+                             scale)
+
+
+def momentum(param, grad, mom, double lr, double momentum, bint nesterov,
+             double clipvalue=INFINITY, double scale=1.0):
+    """SGD with (Nesterov) momentum, tf-keras's ApplyKerasMomentum."""
+    cdef int t = _check_all("momentum", ("param", "grad", "mom"),
+                            (param, grad, mom))
+    cdef void *p = _ptr(param)
+    cdef void *g = _ptr(grad)
+    cdef void *a = _ptr(mom)
+    cdef fg_idx n = cnp.PyArray_SIZE(<cnp.ndarray>param)
+    with nogil:
+        if t == cnp.NPY_FLOAT32:
+            fg_optim_momentum_f32(<float *>p, <float *>g, <float *>a, n, lr,
+                                  momentum, nesterov, clipvalue, scale)
+        else:
+            fg_optim_momentum_f64(<double *>p, <double *>g, <double *>a, n,
+                                  lr, momentum, nesterov, clipvalue, scale)
+
+
+def rmsprop(param, grad, ms, mg, double lr, double rho, double epsilon,
+            double clipvalue=INFINITY, double scale=1.0):
+    """RMSprop without momentum (epsilon outside the root); `mg` (optional)
+    makes it centered."""
+    cdef int t = _check_all("rmsprop", ("param", "grad", "ms", "mg"),
+                            (param, grad, ms, mg))
+    cdef void *p = _ptr(param)
+    cdef void *g = _ptr(grad)
+    cdef void *a = _ptr(ms)
+    cdef void *b = _ptr(mg)
+    cdef fg_idx n = cnp.PyArray_SIZE(<cnp.ndarray>param)
+    with nogil:
+        if t == cnp.NPY_FLOAT32:
+            fg_optim_rmsprop_f32(<float *>p, <float *>g, <float *>a,
+                                 <float *>b, n, lr, rho, epsilon, clipvalue,
+                                 scale)
+        else:
+            fg_optim_rmsprop_f64(<double *>p, <double *>g, <double *>a,
+                                 <double *>b, n, lr, rho, epsilon, clipvalue,
+                                 scale)
+
+
+def rmsprop_momentum(param, grad, ms, mom, mg, double lr, double rho,
+                     double momentum, double epsilon,
+                     double clipvalue=INFINITY, double scale=1.0):
+    """RMSprop with momentum (epsilon inside the root, as tf's
+    ApplyRMSProp); `mg` (optional) makes it centered."""
+    cdef int t = _check_all("rmsprop_momentum",
+                            ("param", "grad", "ms", "mom", "mg"),
+                            (param, grad, ms, mom, mg))
+    cdef void *p = _ptr(param)
+    cdef void *g = _ptr(grad)
+    cdef void *a = _ptr(ms)
+    cdef void *b = _ptr(mom)
+    cdef void *c = _ptr(mg)
+    cdef fg_idx n = cnp.PyArray_SIZE(<cnp.ndarray>param)
+    with nogil:
+        if t == cnp.NPY_FLOAT32:
+            fg_optim_rmsprop_momentum_f32(<float *>p, <float *>g, <float *>a,
+                                          <float *>b, <float *>c, n, lr, rho,
+                                          momentum, epsilon, clipvalue, scale)
+        else:
+            fg_optim_rmsprop_momentum_f64(<double *>p, <double *>g,
+                                          <double *>a, <double *>b,
+                                          <double *>c, n, lr, rho, momentum,
+                                          epsilon, clipvalue, scale)
+
+
+def adagrad(param, grad, accum, double lr, double epsilon,
+            double clipvalue=INFINITY, double scale=1.0):
+    """Adagrad: accum += g^2; param -= lr*g / (sqrt(accum) + epsilon)."""
+    cdef int t = _check_all("adagrad", ("param", "grad", "accum"),
+                            (param, grad, accum))
+    cdef void *p = _ptr(param)
+    cdef void *g = _ptr(grad)
+    cdef void *a = _ptr(accum)
+    cdef fg_idx n = cnp.PyArray_SIZE(<cnp.ndarray>param)
+    with nogil:
+        if t == cnp.NPY_FLOAT32:
+            fg_optim_adagrad_f32(<float *>p, <float *>g, <float *>a, n, lr,
+                                 epsilon, clipvalue, scale)
+        else:
+            fg_optim_adagrad_f64(<double *>p, <double *>g, <double *>a, n, lr,
+                                 epsilon, clipvalue, scale)
+
+
+def adadelta(param, grad, accum, accum_update, double lr, double rho,
+             double epsilon, double clipvalue=INFINITY, double scale=1.0):
+    """Adadelta (tf's ApplyAdadelta)."""
+    cdef int t = _check_all("adadelta",
+                            ("param", "grad", "accum", "accum_update"),
+                            (param, grad, accum, accum_update))
+    cdef void *p = _ptr(param)
+    cdef void *g = _ptr(grad)
+    cdef void *a = _ptr(accum)
+    cdef void *b = _ptr(accum_update)
+    cdef fg_idx n = cnp.PyArray_SIZE(<cnp.ndarray>param)
+    with nogil:
+        if t == cnp.NPY_FLOAT32:
+            fg_optim_adadelta_f32(<float *>p, <float *>g, <float *>a,
+                                  <float *>b, n, lr, rho, epsilon, clipvalue,
+                                  scale)
+        else:
+            fg_optim_adadelta_f64(<double *>p, <double *>g, <double *>a,
+                                  <double *>b, n, lr, rho, epsilon, clipvalue,
+                                  scale)
+
+
+def adam(param, grad, m, v, vhat, double alpha, double beta_1, double beta_2,
+         double epsilon, double clipvalue=INFINITY, double scale=1.0):
+    """Adam with the bias corrections folded into `alpha`; `vhat`
+    (optional) gives AMSGrad."""
+    cdef int t = _check_all("adam", ("param", "grad", "m", "v", "vhat"),
+                            (param, grad, m, v, vhat))
+    cdef void *p = _ptr(param)
+    cdef void *g = _ptr(grad)
+    cdef void *a = _ptr(m)
+    cdef void *b = _ptr(v)
+    cdef void *c = _ptr(vhat)
+    cdef fg_idx n = cnp.PyArray_SIZE(<cnp.ndarray>param)
+    with nogil:
+        if t == cnp.NPY_FLOAT32:
+            fg_optim_adam_f32(<float *>p, <float *>g, <float *>a, <float *>b,
+                              <float *>c, n, alpha, beta_1, beta_2, epsilon,
+                              clipvalue, scale)
+        else:
+            fg_optim_adam_f64(<double *>p, <double *>g, <double *>a,
+                              <double *>b, <double *>c, n, alpha, beta_1,
+                              beta_2, epsilon, clipvalue, scale)
+
+
+def adamax(param, grad, m, v, double lr_t, double beta_1, double beta_2,
+           double epsilon, double clipvalue=INFINITY, double scale=1.0):
+    """Adamax; `lr_t` is lr / (1 - beta_1^t)."""
+    cdef int t = _check_all("adamax", ("param", "grad", "m", "v"),
+                            (param, grad, m, v))
+    cdef void *p = _ptr(param)
+    cdef void *g = _ptr(grad)
+    cdef void *a = _ptr(m)
+    cdef void *b = _ptr(v)
+    cdef fg_idx n = cnp.PyArray_SIZE(<cnp.ndarray>param)
+    with nogil:
+        if t == cnp.NPY_FLOAT32:
+            fg_optim_adamax_f32(<float *>p, <float *>g, <float *>a,
+                                <float *>b, n, lr_t, beta_1, beta_2, epsilon,
+                                clipvalue, scale)
+        else:
+            fg_optim_adamax_f64(<double *>p, <double *>g, <double *>a,
+                                <double *>b, n, lr_t, beta_1, beta_2, epsilon,
+                                clipvalue, scale)
+
+
+def nadam(param, grad, m, v, double lr, double beta_1, double beta_2,
+          double epsilon, double cg, double cm, double cv,
+          double clipvalue=INFINITY, double scale=1.0):
+    """Nadam: param -= lr*(cg*g + cm*m) / (sqrt(v*cv) + epsilon) after the
+    moment updates; cg, cm, cv carry the momentum schedule."""
+    cdef int t = _check_all("nadam", ("param", "grad", "m", "v"),
+                            (param, grad, m, v))
+    cdef void *p = _ptr(param)
+    cdef void *g = _ptr(grad)
+    cdef void *a = _ptr(m)
+    cdef void *b = _ptr(v)
+    cdef fg_idx n = cnp.PyArray_SIZE(<cnp.ndarray>param)
+    with nogil:
+        if t == cnp.NPY_FLOAT32:
+            fg_optim_nadam_f32(<float *>p, <float *>g, <float *>a, <float *>b,
+                               n, lr, beta_1, beta_2, epsilon, cg, cm, cv,
+                               clipvalue, scale)
+        else:
+            fg_optim_nadam_f64(<double *>p, <double *>g, <double *>a,
+                               <double *>b, n, lr, beta_1, beta_2, epsilon,
+                               cg, cm, cv, clipvalue, scale)
