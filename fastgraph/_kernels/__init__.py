@@ -5,6 +5,12 @@ the C function without the GIL.  `load` turns a missing build into an
 ImportError that says how to build it.
 """
 import importlib
+import os
+
+# libgomp's idle threads otherwise spin after every parallel region and, on
+# a few cores, starve the BLAS call that follows (conv: 5-20x slower).  Only
+# effective when fastgraph is the first to load libgomp; users may override.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 _HOW_TO_BUILD = (
     "fastgraph's compiled kernels are not built ({err}). Install the package "
