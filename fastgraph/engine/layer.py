@@ -1,0 +1,579 @@
+"""The Layer base class: weights, calls (symbolic and eager), nodes, losses."""
+import inspect
+import itertools
+import math
+import threading
+
+import numpy as np
+
+from .. import initializers, regularizers
+from ..autodiff import Tensor, Variable, floatx
+from ..ops import elementwise as E
+from .input_spec import InputSpec, check_input_spec  # noqa: F401  (re-exported)
+from .layer_utils import (_structure, infer_by_dummy_call, is_shape, map_shapes,  # noqa: F401
+                          reset_uids, to_snake_case, unique_name)
+from .node import KerasTensor, Node, flatten, unpack_singleton
+from .serialization import (_LAYER_CLASSES, _class_name, deserialize_layer,  # noqa: F401
+                            get_layer_class, serialize_layer)
+
+# ------------------------------------------------------------ call scope
+_call_state = threading.local()
+_call_ids = itertools.count(1)
+
+
+class CallScope:
+    """Marks a top-level call: losses added during it (activity
+    regularization, `add_loss` in `call`) belong to this call only."""
+
+    __slots__ = ()
+
+    def __enter__(self):
+        depth = getattr(_call_state, "depth", 0)
+        if depth == 0:
+            _call_state.call_id = next(_call_ids)
+        _call_state.depth = depth + 1
+        return _call_state.call_id
+
+    def __exit__(self, *exc):
+        _call_state.depth -= 1
+
+
+def _dedup(weights):
+    seen, out = set(), []
+    for w in weights:
+        if id(w) not in seen:
+            seen.add(id(w))
+            out.append(w)
+    return out
+
+
+_SIGNATURES = {}
+
+
+def _call_signature(cls):
+    """(accepts `training`, accepts `mask`) for cls.call, cached per class."""
+    sig = _SIGNATURES.get(cls)
+    if sig is None:
+        params = inspect.signature(cls.call).parameters
+        varkw = any(p.kind is p.VAR_KEYWORD for p in params.values())
+        sig = ("training" in params or varkw, "mask" in params or varkw)
+        _SIGNATURES[cls] = sig
+    return sig
+
+
+_ALLOWED_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim",
+                   "weights", "activity_regularizer"}
+
+
+class Layer:
+    """Base class of every layer (Keras 2 contract).
+
+    Subclasses implement:
+      - `__init__(self, <args>, **kwargs)`: store the arguments, then
+        `super().__init__(**kwargs)` (name, trainable, dtype, input_shape,
+        batch_input_shape, batch_size, input_dim, weights,
+        activity_regularizer).  Set `self.supports_masking = True` when the
+        layer passes masks through (or computes them).
+      - `build(self, input_shape)`: create weights with `self.add_weight`;
+        optionally set `self.input_spec` (an InputSpec or a list of them,
+        checked on every later call).  `input_shape` is one shape tuple (batch
+        first, None for unknown sizes) or a list of them.  Called once, before
+        the first call; `built` is set afterwards.
+      - `call(self, inputs, training=None, mask=None)`: the forward pass on
+        autodiff Tensors with differentiable ops; `inputs` is a Tensor or a
+        list of Tensors.  Declare `training` and/or `mask` only if they are
+        needed: each is passed only when `call` accepts it (or **kwargs).
+        `training` is True, False or None (treat None as False).  Masks are
+        boolean NumPy arrays or None.  Return a Tensor or a list of Tensors.
+      - `compute_output_shape(self, input_shape)`: output shape(s) with the
+        same conventions, without computing anything (symbolic calls use it).
+        The default calls the layer on small zero arrays to find out.
+      - `compute_mask(self, inputs, mask=None)`: the output mask(s) (only
+        called when supports_masking); the default passes `mask` through.
+      - `get_config(self)`: `super().get_config()` updated with the
+        constructor arguments, JSON-friendly (initializers etc. serialized);
+        `from_config(config)` is `cls(**config)` unless overridden.
+    Optional hooks: `_compute_output_dtype(input_dtypes)` (default the
+    layer's dtype; layers that only move values return the input dtype);
+    a class attribute `_input_dtype` (the dtype of the Input that Sequential
+    puts in front of the layer, e.g. 'int32'); wrappers build an inner layer
+    with `inner._maybe_build(input_shape)`.
+    Calling a layer on symbolic tensors builds it, infers output shapes and
+    records a Node; calling it on arrays or Tensors computes eagerly (NumPy
+    float arrays are cast to the layer's dtype, integer arrays and Tensors
+    pass unchanged).  Layer-valued attributes (and lists of layers) are
+    tracked as sublayers: their weights and losses are the layer's too.
+    """
+
+    def __init__(self, trainable=True, name=None, dtype=None, **kwargs):
+        unknown = set(kwargs) - _ALLOWED_KWARGS
+        if unknown:
+            raise TypeError(f"{type(self).__name__}: keyword argument(s) not "
+                            f"understood: {sorted(unknown)}")
+        self._layers = []
+        self._trainable_weights, self._non_trainable_weights = [], []
+        self._regularized, self._loss_fns, self._call_losses = [], [], None
+        self._inbound_nodes, self._outbound_nodes = [], []
+        if name is None:
+            name = unique_name(to_snake_case(type(self).__name__))
+        elif not isinstance(name, str) or not name:
+            raise TypeError(f"{type(self).__name__}: name must be a non-empty "
+                            f"string, got {name!r}")
+        self.name = name
+        self._trainable = bool(trainable)
+        if isinstance(dtype, dict):            # a tf-keras dtype policy config
+            dtype = dtype.get("config", {}).get("name")
+        self.dtype = str(np.dtype(dtype or floatx()))
+        self.built = False
+        self.supports_masking = False
+        self.input_spec = None
+        self._dtypes_hint = None   # input dtypes during a symbolic call
+        self.activity_regularizer = regularizers.get(kwargs.get("activity_regularizer"))
+        self._initial_weights = kwargs.get("weights")
+        self._batch_input_shape = None
+        if "input_dim" in kwargs and "input_shape" not in kwargs:
+            kwargs["input_shape"] = (kwargs["input_dim"],)
+        if kwargs.get("batch_input_shape") is not None:
+            self._batch_input_shape = tuple(kwargs["batch_input_shape"])
+        elif kwargs.get("input_shape") is not None:
+            self._batch_input_shape = ((kwargs.get("batch_size"),)
+                                       + tuple(kwargs["input_shape"]))
+        self._call_accepts_training, self._call_accepts_mask = \
+            _call_signature(type(self))
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__module__.startswith("fastgraph.") and not cls.__name__.startswith("_"):
+            _LAYER_CLASSES.setdefault(cls.__name__, cls)
+
+    def __setattr__(self, name, value):
+        tracked = self.__dict__.get("_layers")
+        if tracked is not None and name != "_layers":
+            items = value if isinstance(value, (list, tuple)) else (value,)
+            if items and all(isinstance(v, Layer) for v in items):
+                for v in items:
+                    if v is not self and all(v is not t for t in tracked):
+                        tracked.append(v)
+        object.__setattr__(self, name, value)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+    # ------------------------------------------------------ to override
+    def build(self, input_shape):
+        """Create the weights for inputs of `input_shape` (base: nothing)."""
+        self.built = True
+
+    def call(self, inputs, **kwargs):
+        """The forward computation (base: identity)."""
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        """Output shape(s) for `input_shape`, found by a call on zero arrays
+        unless a subclass computes it directly."""
+        dtypes = self._dtypes_hint
+        if dtypes is None or is_shape(input_shape) != isinstance(dtypes, str):
+            dtypes = map_shapes(lambda s: self.dtype, input_shape)
+        kwargs = {"training": False} if self._call_accepts_training else {}
+        out = infer_by_dummy_call(lambda x: self.call(x, **kwargs), input_shape, dtypes)
+        return [o[0] for o in out] if isinstance(out, list) else out[0]
+
+    def compute_mask(self, inputs, mask=None):
+        """Output mask(s): `mask` itself when the layer supports masking."""
+        return mask if self.supports_masking else None
+
+    def get_config(self):
+        """Constructor arguments: name, trainable, dtype (+ subclass args)."""
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._batch_input_shape is not None:
+            config["batch_input_shape"] = self._batch_input_shape
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        """A new layer from `get_config()` output."""
+        return cls(**config)
+
+    # ---------------------------------------------------------- weights
+    def add_weight(self, name=None, shape=None, dtype=None, initializer=None,
+                   regularizer=None, trainable=True, constraint=None):
+        """Create, track and return a Variable of `shape`, filled by
+        `initializer` (glorot_uniform for floats, zeros otherwise);
+        `regularizer(variable)` then joins `losses`."""
+        shape = () if shape is None else tuple(shape)
+        if any(d is None or int(d) < 0 for d in shape):
+            raise ValueError(f'Layer "{self.name}": weight {name!r} needs a fully '
+                             f'known shape, got {shape}')
+        dtype = np.dtype(dtype or self.dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if dtype.kind == "f" else "zeros"
+        value = np.asarray(initializers.get(initializer)(shape, dtype=dtype), dtype=dtype)
+        if value.shape != shape:
+            raise ValueError(f'Layer "{self.name}": the initializer of weight {name!r} '
+                             f'returned shape {value.shape}, expected {shape}')
+        var = Variable(value, dtype=dtype, name=f"{self.name}/{name}:0",
+                       trainable=trainable, constraint=constraint)
+        (self._trainable_weights if trainable else self._non_trainable_weights).append(var)
+        regularizer = regularizers.get(regularizer)
+        if regularizer is not None:
+            self._regularized.append((regularizer, var))
+        return var
+
+    @property
+    def trainable(self):
+        """Whether the optimizer updates the weights; setting it applies to
+        every sublayer too."""
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        for layer in self._flatten_layers():
+            layer._trainable = bool(value)
+
+    @property
+    def trainable_weights(self):
+        """Weights the optimizer updates (none when not trainable)."""
+        if not self._trainable:
+            return []
+        weights = list(self._trainable_weights)
+        for layer in self._layers:
+            weights += layer.trainable_weights
+        return _dedup(weights)
+
+    @property
+    def non_trainable_weights(self):
+        """Weights the optimizer leaves alone (all, when not trainable)."""
+        if self._trainable:
+            weights = list(self._non_trainable_weights)
+            for layer in self._layers:
+                weights += layer.non_trainable_weights
+        else:
+            weights = self._trainable_weights + self._non_trainable_weights
+            for layer in self._layers:
+                weights += layer.weights
+        return _dedup(weights)
+
+    @property
+    def weights(self):
+        """Trainable then non-trainable weights, each in creation order."""
+        return _dedup(self.trainable_weights + self.non_trainable_weights)
+
+    def get_weights(self):
+        """Copies of the weights as NumPy arrays, in `weights` order."""
+        return [np.array(w.data) for w in self.weights]
+
+    def set_weights(self, weights):
+        """Assign arrays to the weights, in `weights` order (all shapes are
+        checked before anything is written)."""
+        params = self.weights
+        weights = list(weights)
+        if len(params) != len(weights):
+            raise ValueError(f'You called `set_weights(weights)` on layer "{self.name}" '
+                             f'with a weight list of length {len(weights)}, but the '
+                             f'layer was expecting {len(params)} weights.')
+        arrays = []
+        for p, w in zip(params, weights):
+            w = np.asarray(w)
+            if w.shape != p.shape:
+                raise ValueError(f'Layer "{self.name}" weight {p.name!r} has shape '
+                                 f'{p.shape}, which is not compatible with the '
+                                 f'provided weight shape {w.shape}.')
+            arrays.append(w)
+        for p, w in zip(params, arrays):
+            p.assign(w)
+
+    def count_params(self):
+        """Number of scalars in the weights (the layer must be built)."""
+        if not self.built:
+            raise ValueError(f"You tried to call `count_params` on layer {self.name}, "
+                             f"but the layer isn't built. You can build it manually "
+                             f"via: `{self.name}.build(batch_input_shape)`.")
+        return int(sum(math.prod(w.shape) for w in self.weights))
+
+    def _flatten_layers(self, include_self=True):
+        """This layer and all its sublayers, each once, depth first."""
+        seen, stack, out = set(), [self], []
+        while stack:
+            layer = stack.pop()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            if layer is not self or include_self:
+                out.append(layer)
+            stack.extend(reversed(layer._layers))
+        return out
+
+    # ----------------------------------------------------------- losses
+    def add_loss(self, losses):
+        """Add loss terms: zero-argument callables (re-evaluated each time
+        `losses` is read) or, inside `call`, Tensors for the current call."""
+        for loss in losses if isinstance(losses, (list, tuple)) else [losses]:
+            if isinstance(loss, KerasTensor):
+                raise TypeError(f'Layer "{self.name}": add_loss takes a Tensor '
+                                f'computed in call() or a zero-argument callable, '
+                                f'not a symbolic tensor')
+            if callable(loss) and not isinstance(loss, Tensor):
+                self._loss_fns.append(loss)
+                continue
+            call_id = getattr(_call_state, "call_id", None)
+            if not getattr(_call_state, "depth", 0):
+                raise ValueError(f'Layer "{self.name}": a Tensor given to add_loss '
+                                 f'outside call() would be stale; pass a '
+                                 f'zero-argument callable instead')
+            if self._call_losses is None or self._call_losses[0] != call_id:
+                self._call_losses = (call_id, [])
+            self._call_losses[1].append(loss)
+
+    @property
+    def losses(self):
+        """Loss Tensors of this layer and its sublayers, per layer in tf-keras
+        order: losses of the latest call (activity regularization, add_loss
+        in call), then weight regularization (from the current weights, so
+        differentiable) and callables given to add_loss."""
+        call_id = getattr(_call_state, "call_id", None)
+        out = []
+        for layer in self._flatten_layers():
+            if layer._call_losses is not None and layer._call_losses[0] == call_id:
+                out.extend(layer._call_losses[1])
+            out.extend(reg(var) for reg, var in layer._regularized)
+            out.extend(fn() for fn in layer._loss_fns)
+        return out
+
+    # ---------------------------------------------------------- calling
+    def __call__(self, inputs, *args, **kwargs):
+        flat = flatten(inputs)
+        n_symbolic = sum(isinstance(x, KerasTensor) for x in flat)
+        if n_symbolic:
+            if n_symbolic != len(flat):
+                raise TypeError(f'Layer "{self.name}" was called on a mix of symbolic '
+                                f'tensors and concrete values; the functional API '
+                                f'expects only symbolic tensors (from Input or a '
+                                f'layer call)')
+            return self._symbolic_call(inputs, flat, args, kwargs)
+        return self._eager_call(inputs, args, kwargs)
+
+    def _maybe_build(self, input_shapes, input_dtypes=None):
+        if not self.built:
+            self.build(input_shapes)
+            self.built = True
+            if self._initial_weights is not None:
+                weights, self._initial_weights = self._initial_weights, None
+                self.set_weights(weights)
+
+    def _call_kwargs(self, kwargs):
+        if "training" in kwargs and not self._call_accepts_training:
+            kwargs.pop("training")
+        if "mask" in kwargs and not self._call_accepts_mask:
+            kwargs.pop("mask")
+        return kwargs
+
+    def _symbolic_call(self, inputs, flat, args, kwargs):
+        for value in list(args) + list(kwargs.values()):
+            if any(isinstance(x, KerasTensor) for x in flatten(value)):
+                raise TypeError(f'Layer "{self.name}": symbolic tensors can only be '
+                                f'passed as the first argument (inputs) of a layer call')
+        shapes = _structure(inputs, lambda t: t.shape)
+        dtypes = _structure(inputs, lambda t: t.dtype)
+        self._maybe_build(shapes, dtypes)
+        if self.input_spec is not None:
+            check_input_spec(self.input_spec, [t.shape for t in flat],
+                             [t.dtype for t in flat], self.name)
+        self._dtypes_hint = dtypes
+        try:
+            out_shapes = self.compute_output_shape(shapes)
+        finally:
+            self._dtypes_hint = None
+        out_dtypes = self._compute_output_dtype(dtypes)
+        node_index = len(self._inbound_nodes)
+        if is_shape(out_shapes):
+            dtype = out_dtypes[0] if isinstance(out_dtypes, list) else out_dtypes
+            outputs = KerasTensor(out_shapes, dtype, f"{self.name}/{node_index}:0")
+        else:
+            if not isinstance(out_dtypes, list):
+                out_dtypes = [out_dtypes] * len(out_shapes)
+            outputs = [KerasTensor(s, d, f"{self.name}/{node_index}:{j}")
+                       for j, (s, d) in enumerate(zip(out_shapes, out_dtypes))]
+        self._set_symbolic_masks(inputs, flat, outputs)
+        Node(self, inputs, outputs, args, self._call_kwargs(dict(kwargs)))
+        return outputs
+
+    def _compute_output_dtype(self, input_dtypes):
+        """Dtype(s) of the outputs for inputs of `input_dtypes` (the
+        layer's dtype unless a subclass knows better)."""
+        return self.dtype
+
+    def _set_symbolic_masks(self, inputs, flat, outputs):
+        """Attach symbolic masks (bool KerasTensors) to `outputs`: the
+        inputs' masks for the default compute_mask, otherwise the shapes of
+        what compute_mask returns on zero arrays of the input shapes."""
+        if not self.supports_masking:
+            return
+        out_flat = flatten(outputs)
+        in_masks = [t._keras_mask for t in flat]
+        if type(self).compute_mask is Layer.compute_mask:
+            masks = in_masks if len(in_masks) == len(out_flat) else [None] * len(out_flat)
+        else:
+            n, single = len(flat), not isinstance(inputs, (list, tuple))
+            given = [m for m in in_masks if m is not None]
+
+            def masks_of(args):
+                xs, ms = args[:n], iter(args[n:])
+                m_in = [None if m is None else next(ms).data for m in in_masks]
+                if single:
+                    m = self.compute_mask(xs[0], m_in[0])
+                else:
+                    m = self.compute_mask(xs, m_in if given else None)
+                return None if m is None else _structure(m, np.asarray)
+            described = infer_by_dummy_call(
+                masks_of, [t.shape for t in flat] + [m.shape for m in given],
+                [t.dtype for t in flat] + ["bool"] * len(given))
+            described = described if isinstance(described, list) else [described]
+            masks = [None if d is None else KerasTensor(d[0], "bool") for d in described]
+        for t, m in zip(out_flat, masks):
+            t._keras_mask = m
+
+    def _to_tensors(self, inputs):
+        def convert(x):
+            if isinstance(x, Tensor):
+                return x
+            a = np.asarray(x)
+            if a.dtype.kind == "f" and a.dtype != self.dtype \
+                    and np.dtype(self.dtype).kind == "f":
+                a = a.astype(self.dtype)
+            return Tensor(a)
+        if isinstance(inputs, (list, tuple)) and inputs and all(
+                isinstance(x, (Tensor, np.ndarray)) for x in inputs):
+            return [convert(x) for x in inputs]
+        return convert(inputs)
+
+    def _eager_call(self, inputs, args, kwargs):
+        inputs = self._to_tensors(inputs)
+        flat = flatten(inputs)
+        self._maybe_build(_structure(inputs, lambda t: tuple(t.shape)),
+                          _structure(inputs, lambda t: str(t.dtype)))
+        if self.input_spec is not None:
+            check_input_spec(self.input_spec, [tuple(t.shape) for t in flat],
+                             [str(t.dtype) for t in flat], self.name)
+        with CallScope():
+            return self._run(inputs, args, self._call_kwargs(kwargs))
+
+    def _run(self, inputs, args, kwargs):
+        """call() plus activity regularization: the path of every eager call,
+        including each step of a model's execution plan."""
+        outputs = self.call(inputs, *args, **kwargs)
+        if self.activity_regularizer is not None:
+            for out in flatten(outputs):
+                penalty = self.activity_regularizer(out)
+                if out.ndim:
+                    penalty = E.multiply(penalty, 1.0 / out.shape[0])
+                self.add_loss(penalty)
+        return outputs
+
+    # ---------------------------------------------------- node access
+    def _node_attr(self, node_index, fn, what):
+        if not self._inbound_nodes:
+            raise RuntimeError(f"The layer {self.name} has never been called and thus "
+                               f"has no defined {what}.")
+        if not 0 <= node_index < len(self._inbound_nodes):
+            raise ValueError(f"Asked to get {what} at node {node_index}, but the layer "
+                             f"has only {len(self._inbound_nodes)} inbound nodes.")
+        return fn(self._inbound_nodes[node_index])
+
+    @staticmethod
+    def _node_inputs(node):
+        return node.output_tensors if node.is_input else node.input_tensors
+
+    def get_input_at(self, node_index):
+        """Input tensor(s) of the call recorded as node `node_index`."""
+        return self._node_attr(node_index,
+                               lambda n: unpack_singleton(self._node_inputs(n)), "input")
+
+    def get_output_at(self, node_index):
+        """Output tensor(s) of the call recorded as node `node_index`."""
+        return self._node_attr(node_index,
+                               lambda n: unpack_singleton(n.output_tensors), "output")
+
+    def get_input_shape_at(self, node_index):
+        """Input shape(s) of node `node_index`."""
+        return self._node_attr(node_index, lambda n: unpack_singleton(
+            [t.shape for t in self._node_inputs(n)]), "input shape")
+
+    def get_output_shape_at(self, node_index):
+        """Output shape(s) of node `node_index`."""
+        return self._node_attr(node_index, lambda n: unpack_singleton(
+            [t.shape for t in n.output_tensors]), "output shape")
+
+    def get_input_mask_at(self, node_index):
+        """Symbolic input mask(s) of node `node_index` (None if unmasked)."""
+        return self._node_attr(node_index, lambda n: unpack_singleton(
+            [t._keras_mask for t in self._node_inputs(n)]), "input mask")
+
+    def get_output_mask_at(self, node_index):
+        """Symbolic output mask(s) of node `node_index` (None if unmasked)."""
+        return self._node_attr(node_index, lambda n: unpack_singleton(
+            [t._keras_mask for t in n.output_tensors]), "output mask")
+
+    def _single_node(self, what, method):
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer {self.name} is not connected, no {what} "
+                                 f"to return.")
+        if len(self._inbound_nodes) > 1:
+            raise AttributeError(f'Layer "{self.name}" has multiple inbound nodes, '
+                                 f'hence the notion of "layer {what}" is ill-defined. '
+                                 f'Use `{method}(node_index)` instead.')
+
+    @property
+    def input(self):
+        """The input tensor(s), for a layer called exactly once."""
+        self._single_node("input", "get_input_at")
+        return self.get_input_at(0)
+
+    @property
+    def output(self):
+        """The output tensor(s), for a layer called exactly once."""
+        self._single_node("output", "get_output_at")
+        return self.get_output_at(0)
+
+    @property
+    def input_mask(self):
+        """The symbolic input mask(s), for a layer called exactly once."""
+        self._single_node("input mask", "get_input_mask_at")
+        return self.get_input_mask_at(0)
+
+    @property
+    def output_mask(self):
+        """The symbolic output mask(s), for a layer called exactly once."""
+        self._single_node("output mask", "get_output_mask_at")
+        return self.get_output_mask_at(0)
+
+    def _shared_shape(self, attr, what, method):
+        if not self._inbound_nodes:
+            raise AttributeError(f'The layer "{self.name}" has never been called and '
+                                 f'thus has no defined {what}.')
+        shapes = [getattr(n, attr) for n in self._inbound_nodes]
+        if any(s != shapes[0] for s in shapes[1:]):
+            raise AttributeError(f'The layer "{self.name}" has multiple inbound nodes, '
+                                 f'with different {what}s. Hence the notion of '
+                                 f'"{what}" is ill-defined for the layer. Use '
+                                 f'`{method}(node_index)` instead.')
+        return shapes[0]
+
+    @property
+    def input_shape(self):
+        """Input shape(s), when every call of the layer agrees on them."""
+        return self._shared_shape("input_shapes", "input shape", "get_input_shape_at")
+
+    @property
+    def output_shape(self):
+        """Output shape(s), when every call of the layer agrees on them."""
+        return self._shared_shape("output_shapes", "output shape", "get_output_shape_at")
+
+    @property
+    def inbound_nodes(self):
+        """The nodes recording this layer's calls, in call order."""
+        return self._inbound_nodes
+
+    @property
+    def outbound_nodes(self):
+        """The nodes of calls that consumed this layer's outputs."""
+        return self._outbound_nodes

@@ -1,0 +1,163 @@
+"""Sequential: a linear stack of layers, a functional model once its input
+shape is known."""
+from .functional import Functional, Model
+from .input_layer import Input, InputLayer
+from .layer import Layer, unique_name
+from .serialization import deserialize_layer, serialize_layer
+from .node import KerasTensor, flatten
+
+_SINGLE_OUTPUT = ("All layers in a Sequential model should have a single output "
+                  "tensor. For multi-output layers, use the functional API.")
+
+
+class Sequential(Model):
+    """`Sequential(layers=None, name=None)`: layers applied one after the
+    other.  The graph is built as soon as the input shape is known: from the
+    first layer's `input_shape=` / `batch_input_shape=` / `input_dim=`, an
+    Input added first, `build(input_shape)`, or the first call."""
+
+    _config_class_name = "Sequential"
+    inputs = outputs = input_names = output_names = None   # until built
+
+    def __init__(self, layers=None, name=None):
+        Layer.__init__(self, name=name or unique_name("sequential"))
+        self.supports_masking = True
+        self._input_tensor = None     # the graph's input, once known
+        self._explicit_input = False  # an Input/InputLayer was added by the user
+        self._stack_outputs = []      # output of each layer of the stack
+        for layer in layers or []:
+            self.add(layer)
+
+    @property
+    def layers(self):
+        """The stacked layers (the InputLayer excluded, as tf-keras)."""
+        return [layer for layer in self._layers if not isinstance(layer, InputLayer)]
+
+    def add(self, layer):
+        """Stack `layer` on top (an Input tensor or InputLayer may come first)."""
+        if isinstance(layer, KerasTensor) and layer._keras_history is not None \
+                and isinstance(layer._keras_history.layer, InputLayer):
+            layer = layer._keras_history.layer
+        if not isinstance(layer, Layer):
+            raise TypeError(f"The added layer must be an instance of class Layer. "
+                            f"Received: layer={layer!r} of type {type(layer).__name__}.")
+        stack = self.layers
+        if any(other.name == layer.name and other is not layer for other in stack):
+            raise ValueError(f"All layers added to a Sequential model should have "
+                             f'unique names. Name "{layer.name}" is already the name '
+                             f"of a layer in this model. Update the `name` argument "
+                             f"to pass a unique name.")
+        if isinstance(layer, InputLayer):
+            if stack or self._input_tensor is not None:
+                raise ValueError(f'Sequential "{self.name}": an Input can only be the '
+                                 f'first layer')
+            self._input_tensor = layer._inbound_nodes[0].output_tensors[0]
+            self._explicit_input = True
+            self._layers = [layer]
+            return
+        first = _innermost_first(layer)
+        if not stack and self._input_tensor is None and first._batch_input_shape:
+            self._input_tensor = Input(batch_shape=first._batch_input_shape,
+                                       dtype=_input_dtype(first),
+                                       name=layer.name + "_input")
+        if self._input_tensor is None:
+            self._layers = stack + [layer]
+            return
+        self._connect(stack + [layer], len(self._stack_outputs))
+
+    def _connect(self, stack, start):
+        """Call stack[start:] on the current output and rebuild the graph."""
+        x = self._stack_outputs[-1] if start else self._input_tensor
+        for layer in stack[start:]:
+            x = layer(x)
+            if len(flatten(x)) != 1:
+                raise ValueError(_SINGLE_OUTPUT)
+            self._stack_outputs.append(x)
+        self._init_graph(self._input_tensor, self._stack_outputs[-1])
+
+    def pop(self):
+        """Remove the last layer."""
+        stack = self.layers
+        if not stack:
+            raise TypeError("There are no layers in the model.")
+        stack.pop()
+        if self._stack_outputs:
+            self._stack_outputs.pop()
+            if stack:
+                stack[-1]._outbound_nodes = []
+        if self._stack_outputs:
+            self._init_graph(self._input_tensor, self._stack_outputs[-1])
+        else:
+            self._reset(stack)
+
+    def _reset(self, stack):
+        """Back to a model without a graph (no layer left to connect); an
+        Input the user added stays."""
+        if not self._explicit_input:
+            self._input_tensor = None
+        keep = [self._input_tensor._keras_history.layer] if self._input_tensor else []
+        self._layers = keep + stack
+        self.built = False
+        for attr in ("inputs", "outputs", "input_names", "output_names"):
+            self.__dict__.pop(attr, None)
+
+    def build(self, input_shape=None):
+        """Build the graph for inputs of `input_shape` (batch axis first)."""
+        self._maybe_build(input_shape)
+
+    def _maybe_build(self, input_shapes, input_dtypes=None):
+        if self.built:
+            return
+        if input_shapes is None:
+            raise ValueError("You must provide an `input_shape` argument.")
+        stack = self.layers
+        if not stack:
+            raise ValueError(f'Sequential "{self.name}" has no layers to build')
+        created = self._input_tensor is None
+        if created:
+            dtype = input_dtypes if isinstance(input_dtypes, str) else None
+            self._input_tensor = Input(batch_shape=(None,) + tuple(input_shapes)[1:],
+                                       dtype=dtype or _input_dtype(_innermost_first(stack[0])),
+                                       name=stack[0].name + "_input")
+        self._stack_outputs = []
+        try:
+            self._connect(stack, 0)
+        except Exception:
+            self._stack_outputs = []
+            if created:
+                self._input_tensor = None
+            raise
+
+    def _to_tensors(self, inputs):
+        if not self.built:
+            return Layer._to_tensors(self, inputs)
+        return super()._to_tensors(inputs)
+
+    def get_config(self):
+        """{'name', 'layers': [layer configs, the InputLayer first if any]}."""
+        return {"name": self.name, "layers": [serialize_layer(layer)
+                                              for layer in self._layers]}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        if isinstance(config, list):            # Keras 2.0 stored only the layers
+            config = {"layers": config}
+        model = cls(name=config.get("name"))
+        for layer_config in config["layers"]:
+            model.add(deserialize_layer(layer_config, custom_objects))
+        if not model.built and config.get("build_input_shape"):
+            model.build(config["build_input_shape"])
+        return model
+
+
+def _innermost_first(layer):
+    """The layer that first sees a (possibly nested) model's input."""
+    while isinstance(layer, Functional) and layer._layers:
+        layer = layer._layers[0]
+    return layer
+
+
+def _input_dtype(layer):
+    """The dtype of an Input created in front of `layer`: its `_input_dtype`
+    (Embedding asks for int32) or else the layer's dtype."""
+    return getattr(layer, "_input_dtype", None) or layer.dtype

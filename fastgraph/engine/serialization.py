@@ -1,0 +1,71 @@
+"""Layers to and from Keras configs ({'class_name', 'config'}).
+
+Only fastgraph's own layer classes (registered here by Layer subclasses
+defined in fastgraph) and classes passed in custom_objects are ever
+instantiated: a config never names code to import.
+"""
+import inspect
+
+_LAYER_CLASSES = {}
+
+
+def _class_name(layer):
+    cls = type(layer)
+    return cls.__dict__.get("_config_class_name", cls.__name__)
+
+
+def serialize_layer(layer):
+    """{'class_name': ..., 'config': layer.get_config()}."""
+    return {"class_name": _class_name(layer), "config": layer.get_config()}
+
+
+def get_layer_class(name, custom_objects=None):
+    """The layer class called `name`: from custom_objects, else one of
+    fastgraph's own layer classes (nothing else is ever looked up)."""
+    from .layer import Layer
+    cls = (custom_objects or {}).get(name) or _LAYER_CLASSES.get(name)
+    if cls is None:
+        raise ValueError(f"Unknown layer: {name!r}. A custom layer class must be "
+                         f"passed in custom_objects={{{name!r}: {name}}}.")
+    if not (isinstance(cls, type) and issubclass(cls, Layer)):
+        raise TypeError(f"custom_objects[{name!r}] must be a Layer subclass, got {cls!r}")
+    return cls
+
+
+def _resolve_custom(config, custom_objects):
+    """Top-level config values naming an entry of custom_objects (a custom
+    activation, initializer, ...) replaced by that object."""
+    from .layer import Layer
+    config = dict(config)
+    for key, value in config.items():
+        if key == "name":
+            continue
+        if isinstance(value, str) and value in custom_objects:
+            config[key] = custom_objects[value]
+        elif isinstance(value, dict) and value.get("class_name") in custom_objects:
+            obj = custom_objects[value["class_name"]]
+            if isinstance(obj, type) and not issubclass(obj, Layer):
+                args = value.get("config") or {}
+                config[key] = (obj.from_config(args) if hasattr(obj, "from_config")
+                               else obj(**args))
+    return config
+
+
+def deserialize_layer(config, custom_objects=None):
+    """A layer from {'class_name', 'config'} (tf-keras's extra keys such as
+    'module' and 'registered_name' are ignored)."""
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"A layer config must be a dict with 'class_name' and "
+                         f"'config', got {config!r}")
+    cls = get_layer_class(config["class_name"], custom_objects)
+    layer_config = config.get("config") or {}
+    if custom_objects:
+        layer_config = _resolve_custom(layer_config, custom_objects)
+    try:
+        if "custom_objects" in inspect.signature(cls.from_config).parameters:
+            return cls.from_config(layer_config, custom_objects=custom_objects)
+        return cls.from_config(layer_config)
+    except (TypeError, ValueError) as e:
+        name = layer_config.get("name") if isinstance(layer_config, dict) else None
+        raise type(e)(f"cannot create layer {name!r} ({config['class_name']}) from "
+                      f"its config: {e}") from e
