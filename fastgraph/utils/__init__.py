@@ -1,0 +1,6 @@
+"""Utilities: one-hot encoding, the progress bar, Sequence, model plots."""
+from .np_utils import normalize, to_categorical
+from .progbar import Progbar
+from .sequence import Sequence
+
+__all__ = ["normalize", "to_categorical", "Progbar", "Sequence"]
