@@ -132,7 +132,9 @@ class RandomUniform(_Random):
     def __call__(self, shape, dtype=None):
         dtype = self._float(dtype, "RandomUniform")
         x = self._rng().random(_shape(shape), dtype=np.float32)
-        return (x * (self.maxval - self.minval) + self.minval).astype(dtype, copy=False)
+        x *= self.maxval - self.minval
+        x += self.minval
+        return x.astype(dtype, copy=False)
 
     def get_config(self):
         return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
@@ -191,9 +193,12 @@ class VarianceScaling(_Random):
         if self.distribution == "uniform":
             limit = math.sqrt(3.0 * scale)
             x = rng.random(shape, dtype=np.float32)
-            return (x * (2 * limit) - limit).astype(dtype, copy=False)
+            x *= 2 * limit          # in place: kernels can be 100M+ values
+            x -= limit
+            return x.astype(dtype, copy=False)
         x = rng.standard_normal(shape, dtype=np.float32)
-        return (x * math.sqrt(scale)).astype(dtype, copy=False)
+        x *= math.sqrt(scale)
+        return x.astype(dtype, copy=False)
 
     def get_config(self):
         return {"scale": self.scale, "mode": self.mode,

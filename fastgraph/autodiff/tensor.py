@@ -77,9 +77,11 @@ class Variable(Tensor):
     __slots__ = ("name", "trainable", "constraint")
 
     def __init__(self, value, dtype=None, name=None, trainable=True,
-                 constraint=None):
+                 constraint=None, copy=True):
         dtype = dtype or getattr(value, "dtype", None) or floatx()
-        super().__init__(np.array(value, dtype=dtype, order="C"),
+        # copy=False adopts a fresh array (an initializer's output) as is
+        super().__init__(np.array(value, dtype=dtype, order="C",
+                                  copy=True if copy else None),
                          requires_grad=True)
         self.name = name
         self.trainable = trainable

@@ -207,12 +207,15 @@ class Layer:
         dtype = np.dtype(dtype or self.dtype)
         if initializer is None:
             initializer = "glorot_uniform" if dtype.kind == "f" else "zeros"
-        value = np.asarray(initializers.get(initializer)(shape, dtype=dtype), dtype=dtype)
+        init = initializers.get(initializer)
+        value = np.asarray(init(shape, dtype=dtype), dtype=dtype)
         if value.shape != shape:
             raise ValueError(f'Layer "{self.name}": the initializer of weight {name!r} '
                              f'returned shape {value.shape}, expected {shape}')
+        # fastgraph's own initializers return fresh arrays: adopt them uncopied
         var = Variable(value, dtype=dtype, name=f"{self.name}/{name}:0",
-                       trainable=trainable, constraint=constraint)
+                       trainable=trainable, constraint=constraint,
+                       copy=not isinstance(init, initializers.Initializer))
         (self._trainable_weights if trainable else self._non_trainable_weights).append(var)
         regularizer = regularizers.get(regularizer)
         if regularizer is not None:
