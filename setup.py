@@ -46,7 +46,8 @@ def compiler_accepts(flags):
 def compile_flags():
     if DEBUG:
         return ["-O0", "-g"], []
-    cflags = ["-O3", "-std=c99", "-fno-math-errno", "-fno-trapping-math"]
+    cflags = ["-O3", "-std=c99", "-ffp-contract=fast", "-fno-math-errno",
+              "-fno-trapping-math"]
     if not PORTABLE and compiler_accepts(["-march=native"]):
         cflags.append("-march=native")
     return cflags, []
