@@ -14,6 +14,8 @@ from .pooling import (AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D,
                       GlobalAvgPool1D, GlobalAvgPool2D, GlobalMaxPool1D,
                       GlobalMaxPool2D, GlobalMaxPooling1D, GlobalMaxPooling2D,
                       MaxPool1D, MaxPool2D, MaxPooling1D, MaxPooling2D)
+from .recurrent import GRU, LSTM, SimpleRNN
+from .wrappers import Bidirectional, TimeDistributed, Wrapper
 from .merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply,
                     Subtract, add, average, concatenate, dot, maximum, minimum,
                     multiply, subtract)
@@ -30,4 +32,5 @@ __all__ = ["Input", "InputLayer", "InputSpec", "Layer", "serialize", "deserializ
            "GlobalAveragePooling2D", "GlobalAvgPool1D", "GlobalAvgPool2D",
            "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPooling1D",
            "GlobalMaxPooling2D", "MaxPool1D", "MaxPool2D", "MaxPooling1D",
-           "MaxPooling2D"]
+           "MaxPooling2D", "GRU", "LSTM", "SimpleRNN", "Bidirectional",
+           "TimeDistributed", "Wrapper"]
