@@ -16,7 +16,8 @@ import numpy as np
 from ..autodiff import Tensor
 from .input_layer import InputLayer
 from .layer import CallScope, InputSpec, Layer, is_shape, to_snake_case, unique_name
-from .serialization import _LAYER_CLASSES, deserialize_layer, serialize_layer
+from .serialization import (_LAYER_CLASSES, deserialize_layer, serialize_layer,
+                            shared_object_scope)
 from .trainer import Trainer
 from .node import KerasTensor, flatten
 
@@ -419,21 +420,22 @@ class Functional(Layer):
         """tf-keras functional config: layers with their inbound nodes as
         [layer name, node index, tensor index, call kwargs], input_layers and
         output_layers as [layer name, node index, tensor index]."""
-        conversion = {}
-        for layer in self._layers:
-            kept = 1 if should_skip_first_node(layer) else 0
-            for node in layer._inbound_nodes:
-                if node in self._network_nodes:
-                    conversion[node] = kept
-                    kept += 1
-        layer_configs = []
-        for layer in self._layers:
-            inbound = [_serialize_node(node, conversion) for node in layer._inbound_nodes
-                       if node in self._network_nodes and not node.is_input]
-            config = serialize_layer(layer)
-            config["name"] = layer.name
-            config["inbound_nodes"] = inbound
-            layer_configs.append(config)
+        with shared_object_scope("saving"):
+            conversion = {}
+            for layer in self._layers:
+                kept = 1 if should_skip_first_node(layer) else 0
+                for node in layer._inbound_nodes:
+                    if node in self._network_nodes:
+                        conversion[node] = kept
+                        kept += 1
+            layer_configs = []
+            for layer in self._layers:
+                inbound = [_serialize_node(node, conversion) for node in layer._inbound_nodes
+                           if node in self._network_nodes and not node.is_input]
+                config = serialize_layer(layer)
+                config["name"] = layer.name
+                config["inbound_nodes"] = inbound
+                layer_configs.append(config)
 
         def coordinates(layer, node_index, tensor_index):
             return [layer.name, conversion[layer._inbound_nodes[node_index]], tensor_index]
@@ -444,7 +446,8 @@ class Functional(Layer):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """Rebuild a model (new layers, same graph) from `get_config()`."""
-        inputs, outputs = reconstruct_graph(config, custom_objects)
+        with shared_object_scope("loading"):
+            inputs, outputs = reconstruct_graph(config, custom_objects)
         return cls(inputs=inputs, outputs=outputs, name=config.get("name"),
                    trainable=config.get("trainable", True))
 
@@ -559,6 +562,28 @@ class Model(Trainer, Functional):
     """
 
     _config_class_name = "Functional"
+
+    def save(self, filepath, overwrite=True, include_optimizer=True,
+             save_format=None, **kwargs):
+        """Save architecture, weights, compile settings and optimizer state
+        to one fastgraph file, whatever its name (see fastgraph.saving)."""
+        from ..saving import save_model
+        save_model(self, filepath, overwrite, include_optimizer, save_format, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True, save_format=None, options=None):
+        """Save the weights only, to a fastgraph file."""
+        from ..saving import save_weights
+        save_weights(self, filepath, overwrite, save_format, options)
+
+    def load_weights(self, filepath, by_name=False, skip_mismatch=False, options=None):
+        """Set the weights from a fastgraph file, by layer order or name."""
+        from ..saving import load_weights
+        load_weights(self, filepath, by_name, skip_mismatch, options)
+
+    def to_json(self, **kwargs):
+        """The architecture as JSON text (`kwargs` go to json.dumps)."""
+        from ..saving import to_json
+        return to_json(self, **kwargs)
 
 
 _LAYER_CLASSES["Functional"] = Model

@@ -3,7 +3,7 @@ shape is known."""
 from .functional import Functional, Model
 from .input_layer import Input, InputLayer
 from .layer import Layer, unique_name
-from .serialization import deserialize_layer, serialize_layer
+from .serialization import deserialize_layer, serialize_layer, shared_object_scope
 from .node import KerasTensor, flatten
 
 _SINGLE_OUTPUT = ("All layers in a Sequential model should have a single output "
@@ -135,16 +135,18 @@ class Sequential(Model):
 
     def get_config(self):
         """{'name', 'layers': [layer configs, the InputLayer first if any]}."""
-        return {"name": self.name, "layers": [serialize_layer(layer)
-                                              for layer in self._layers]}
+        with shared_object_scope("saving"):
+            return {"name": self.name, "layers": [serialize_layer(layer)
+                                                  for layer in self._layers]}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         if isinstance(config, list):            # Keras 2.0 stored only the layers
             config = {"layers": config}
         model = cls(name=config.get("name"))
-        for layer_config in config["layers"]:
-            model.add(deserialize_layer(layer_config, custom_objects))
+        with shared_object_scope("loading"):
+            for layer_config in config["layers"]:
+                model.add(deserialize_layer(layer_config, custom_objects))
         if not model.built and config.get("build_input_shape"):
             model.build(config["build_input_shape"])
         return model

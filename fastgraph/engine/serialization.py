@@ -4,9 +4,31 @@ Only fastgraph's own layer classes (registered here by Layer subclasses
 defined in fastgraph) and classes passed in custom_objects are ever
 instantiated: a config never names code to import.
 """
+import contextlib
 import inspect
+import threading
 
 _LAYER_CLASSES = {}
+_shared = threading.local()
+
+
+@contextlib.contextmanager
+def shared_object_scope(kind):
+    """One memo for every (de)serialization nested in a top-level call, so
+    a layer reached twice (through a wrapper or a nested model and through
+    its parent) is written with one 'shared_object_id' and read back as one
+    instance.  `kind` is 'saving' or 'loading'; inner scopes join the
+    outer one."""
+    memo = getattr(_shared, kind, None)
+    if memo is not None:
+        yield memo
+        return
+    memo = {}
+    setattr(_shared, kind, memo)
+    try:
+        yield memo
+    finally:
+        setattr(_shared, kind, None)
 
 
 def _class_name(layer):
@@ -15,8 +37,20 @@ def _class_name(layer):
 
 
 def serialize_layer(layer):
-    """{'class_name': ..., 'config': layer.get_config()}."""
-    return {"class_name": _class_name(layer), "config": layer.get_config()}
+    """{'class_name': ..., 'config': layer.get_config()}, with the same
+    'shared_object_id' on each copy of a layer serialized more than once."""
+    with shared_object_scope("saving") as memo:
+        seen = memo.get(id(layer))
+        if seen is None:
+            config = {"class_name": _class_name(layer), "config": layer.get_config()}
+            memo[id(layer)] = (layer, config)    # holding the layer keeps its id
+            return config
+        first = seen[1]
+        if "shared_object_id" not in first:
+            first["shared_object_id"] = sum("shared_object_id" in c
+                                            for _, c in memo.values())
+        return {"class_name": first["class_name"], "config": first["config"],
+                "shared_object_id": first["shared_object_id"]}
 
 
 def get_layer_class(name, custom_objects=None):
@@ -58,6 +92,24 @@ def deserialize_layer(config, custom_objects=None):
         raise ValueError(f"A layer config must be a dict with 'class_name' and "
                          f"'config', got {config!r}")
     cls = get_layer_class(config["class_name"], custom_objects)
+    shared_id = config.get("shared_object_id")
+    if shared_id is not None and (isinstance(shared_id, bool)
+                                  or not isinstance(shared_id, int)):
+        raise ValueError(f"shared_object_id must be an integer, got {shared_id!r}")
+    with shared_object_scope("loading") as memo:
+        layer = memo.get(shared_id)
+        if layer is not None:
+            if type(layer) is not cls:
+                raise ValueError(f"shared_object_id {shared_id} names both a "
+                                 f"{type(layer).__name__} and a {cls.__name__}")
+            return layer
+        layer = _create(cls, config, custom_objects)
+        if shared_id is not None:
+            memo[shared_id] = layer
+        return layer
+
+
+def _create(cls, config, custom_objects):
     layer_config = config.get("config") or {}
     if custom_objects:
         layer_config = _resolve_custom(layer_config, custom_objects)
