@@ -5,7 +5,11 @@ which keeps `import fastgraph` cheap for services that only predict.
 """
 import importlib
 
+from ._threads import apply_env as _apply_env
+from ._threads import get_num_threads, set_num_threads
 from ._version import __version__
+
+_apply_env()   # FASTGRAPH_NUM_THREADS, when set
 
 _SUBMODULES = frozenset({
     "activations", "autodiff", "backend", "callbacks", "data", "datasets",

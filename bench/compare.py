@@ -1,0 +1,544 @@
+"""fastgraph against PyTorch (and Keras 3 where installed) on the standard workloads.
+
+    python -m bench.compare [--workloads W1,W3] [--threads 1,2] [--steps N]
+                            [--quick] [--keep-env] [--skip-extras]
+
+Every measurement runs in a fresh child process (`python -m bench.compare
+--child SPEC`), frameworks alternating, with the thread count set through
+the framework's own call and the OMP_/OPENBLAS_/MKL_NUM_THREADS variables
+of the child.  By default the children run with OPENBLAS_CORETYPE and
+OPENBLAS_L2_SIZE unset (a user's machine normally has neither);
+`--keep-env` runs them as-is.  Each child reports the BLAS kernel NumPy
+used.  Results go to bench/results/<date>-<host>.json, and the Markdown
+tables are printed and written to bench/results/latest.md.
+
+Measured: median ms per training step of W1-W5 (GFLOP/s and % of NumPy's
+float32 GEMM rate measured in the same child); W6 predict latency for 1 and
+256 samples; a "server" process that imports, loads a saved W1 model and
+predicts once (wall time, peak RSS); `fit` on W1 against a `train_on_batch`
+loop over the same batches; 4 threads calling `predict` on one model.
+"""
+import argparse
+import datetime
+import importlib.util
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RESULTS = os.path.join(ROOT, "bench", "results")
+FORCED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+              "FASTGRAPH_NUM_THREADS")
+TIMEOUT = 1800
+CONCURRENT_THREADS = 4
+
+
+# ----------------------------------------------------------------- child side
+def _set_threads(framework, n):
+    if framework == "torch":
+        import torch
+        torch.set_num_threads(n)
+    if framework in ("fastgraph", "torch"):
+        from fastgraph import _threads  # NumPy's BLAS also serves the torch child's data
+        if framework == "fastgraph":
+            _threads.set_num_threads(n)
+        elif _threads._find_blas() is not None:
+            _threads._find_blas()["set"](n)
+
+
+def _api(framework):
+    if framework == "keras":
+        import keras
+        return keras
+    import fastgraph
+    return fastgraph
+
+
+def _blas():
+    from fastgraph import _threads
+    info = _threads.blas_info()
+    return {k: info[k] for k in ("vendor", "corename", "config", "threads", "env")}
+
+
+def _median_ms(fn, calls, warmup):
+    for i in range(warmup):
+        fn(i)
+    times = []
+    for i in range(calls):
+        t0 = time.perf_counter()
+        fn(i)
+        times.append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(times), times
+
+
+def gemm_gflops(size=1024, reps=7):
+    """NumPy's float32 GEMM rate (GFLOP/s) for square matrices in this process."""
+    import numpy as np
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((size, size), dtype=np.float32)
+    b = rng.standard_normal((size, size), dtype=np.float32)
+    out = np.empty_like(a)
+    ms, _ = _median_ms(lambda i: np.matmul(a, b, out=out), reps, 2)
+    return 2.0 * size ** 3 / (ms * 1e-3) / 1e9
+
+
+def _take(a, i, b):
+    if a is None:
+        return None
+    if isinstance(a, list):
+        return [x[i * b:(i + 1) * b] for x in a]
+    return a[i * b:(i + 1) * b]
+
+
+def _keras_batches(spec):
+    from bench import workloads
+    model, x, y, b = workloads.WORKLOADS[spec["workload"]](
+        _api(spec["framework"]), batches=spec.get("batches", workloads.BATCHES))
+    n = len(x[0] if isinstance(x, list) else x) // b
+    return model, x, y, b, [(_take(x, i, b), _take(y, i, b)) for i in range(n)]
+
+
+def child_train(spec):
+    """Median ms of a training step of spec['workload']."""
+    if spec["framework"] == "torch":
+        from bench import torch_twins
+        step = torch_twins.twin(spec["workload"]).step
+    else:
+        model, _, _, _, batches = _keras_batches(spec)
+
+        def step(i):
+            xb, yb = batches[i % len(batches)]
+            model.train_on_batch(xb, yb)
+    ms, times = _median_ms(step, spec["steps"], spec["warmup"])
+    return {"ms": ms, "times_ms": times}
+
+
+def child_predict(spec):
+    """W6: median ms of predicting 1 and 256 samples (predict and predict_on_batch)."""
+    from bench import workloads
+    calls = {1: spec["steps"] * 10, 256: spec["steps"] * 2}
+    out = {}
+    if spec["framework"] == "torch":
+        from bench import torch_twins
+        tw = torch_twins.twin("W6", batches=1)
+        x = tw.x[0].numpy()
+        for n in workloads.W6_SIZES:
+            xb = x[:n]
+            out[str(n)] = {"predict_ms": _median_ms(lambda i: tw.predict(xb), calls[n],
+                                                     spec["warmup"] * 5)[0]}
+        return out
+    model, x, _, _ = workloads.w6(_api(spec["framework"]))
+    for n in workloads.W6_SIZES:
+        xb = x[:n]
+        out[str(n)] = {
+            "predict_ms": _median_ms(lambda i: model.predict(xb, batch_size=n, verbose=0),
+                                     calls[n], spec["warmup"] * 5)[0],
+            "predict_on_batch_ms": _median_ms(lambda i: model.predict_on_batch(xb),
+                                              calls[n], spec["warmup"] * 5)[0]}
+    return out
+
+
+def child_fit(spec):
+    """W1: seconds per epoch of `fit` and of a train_on_batch loop, alternating."""
+    model, x, y, b, batches = _keras_batches(dict(spec, workload="W1"))
+
+    def tob():
+        for xb, yb in batches:
+            model.train_on_batch(xb, yb)
+
+    def fit():
+        model.fit(x, y, batch_size=b, epochs=1, verbose=0, shuffle=False)
+
+    fit()
+    tob()
+    t_fit, t_tob = [], []
+    for _ in range(spec["reps"]):
+        for fn, acc in ((fit, t_fit), (tob, t_tob)):
+            t0 = time.perf_counter()
+            fn()
+            acc.append(time.perf_counter() - t0)
+    n = len(batches)
+    return {"batches": n, "fit_ms_per_step": statistics.median(t_fit) / n * 1e3,
+            "train_on_batch_ms_per_step": statistics.median(t_tob) / n * 1e3,
+            "ratio": statistics.median(t_fit) / statistics.median(t_tob)}
+
+
+def child_concurrent(spec):
+    """W1: 4 threads predicting on one model: correctness and samples/s vs 1 thread."""
+    import threading
+    import numpy as np
+    from bench import workloads
+    model, x, _, _ = workloads.w6(_api(spec["framework"]))
+    chunk, calls = 32, spec["reps"]
+    inputs = [np.ascontiguousarray(x[k * chunk:(k + 1) * chunk])
+              for k in range(CONCURRENT_THREADS)]
+    expected = [model.predict(a, batch_size=chunk, verbose=0) for a in inputs]
+    errors, wrong = [], []
+
+    def work(k):
+        try:
+            for _ in range(calls):
+                got = model.predict(inputs[k], batch_size=chunk, verbose=0)
+                if not np.allclose(got, expected[k], rtol=1e-5, atol=1e-6):
+                    wrong.append(k)
+        except Exception as err:  # reported, not raised: the parent tabulates it
+            errors.append(f"{type(err).__name__}: {err}")
+
+    t0 = time.perf_counter()
+    for k in range(CONCURRENT_THREADS):
+        work(k)
+    serial = time.perf_counter() - t0
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(CONCURRENT_THREADS)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    parallel = time.perf_counter() - t0
+    samples = CONCURRENT_THREADS * calls * chunk
+    return {"samples": samples, "one_thread_per_s": samples / serial,
+            "four_threads_per_s": samples / parallel, "ratio": serial / parallel,
+            "correct": not wrong and not errors, "wrong_results": len(wrong),
+            "errors": errors[:3]}
+
+
+def child_save(spec):
+    """Save a W1 model for the server measurement (fastgraph file or torch state dict)."""
+    if spec["framework"] == "torch":
+        import torch
+        from bench import torch_twins
+        torch.save(torch_twins.MLP().state_dict(), spec["path"])
+    else:
+        from bench import workloads
+        workloads.w1(_api(spec["framework"]), batches=1)[0].save(spec["path"])
+    return {"path": spec["path"]}
+
+
+CHILD_TASKS = {"train": child_train, "predict": child_predict, "fit": child_fit,
+               "concurrent": child_concurrent, "save": child_save}
+
+
+def run_child(spec):
+    """Entry point of a child process: run one task, print its JSON result."""
+    _set_threads(spec["framework"], spec["threads"])
+    result = CHILD_TASKS[spec["task"]](spec)
+    if spec["task"] in ("train", "predict"):
+        result["blas"] = _blas()
+        if spec["framework"] == "fastgraph" and spec["task"] == "train":
+            result["gemm_gflops"] = gemm_gflops()
+    print("RESULT " + json.dumps(result))
+
+
+# The server measurement runs this as `python -c`, so nothing but the import,
+# the load and one prediction is in the process; {path} is the saved model.
+SERVER_CODE = {
+    "fastgraph": """
+import time, resource
+t0 = time.perf_counter()
+import numpy as np
+import fastgraph
+from fastgraph.models import load_model
+model = load_model({path!r})
+y = model.predict(np.zeros((1, 784), np.float32), verbose=0)
+dt = time.perf_counter() - t0
+print('RESULT', dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, y.shape)
+""",
+    "torch": """
+import time, resource
+t0 = time.perf_counter()
+import torch
+from torch import nn
+model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(),
+                      nn.Linear(512, 10), nn.Softmax(dim=1))
+state = torch.load({path!r})
+model.load_state_dict({{k.replace('d1', '0').replace('d2', '2').replace('d3', '4'): v
+                       for k, v in state.items()}})
+with torch.inference_mode():
+    y = model(torch.zeros(1, 784))
+dt = time.perf_counter() - t0
+print('RESULT', dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, tuple(y.shape))
+""",
+}
+
+
+# ---------------------------------------------------------------- parent side
+def child_env(threads, keep_env):
+    env = dict(os.environ)
+    if not keep_env:
+        for name in FORCED_ENV:
+            env.pop(name, None)
+    for name in THREAD_ENV:
+        env[name] = str(threads)
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def _result_line(stdout):
+    lines = [ln for ln in stdout.splitlines() if ln.startswith("RESULT ")]
+    return lines[-1][len("RESULT "):] if lines else None
+
+
+def _failure(proc):
+    """The child's last stderr line (its exception), safe inside a Markdown table."""
+    lines = [ln.strip() for ln in (proc.stderr or "").splitlines() if ln.strip()]
+    return {"error": (lines[-1] if lines else f"exit code {proc.returncode}").replace("|", "/")}
+
+
+def spawn(spec, keep_env):
+    """Run one child task in a fresh process; its result dict, or {'error': ...}."""
+    cmd = [sys.executable, "-m", "bench.compare", "--child", json.dumps(spec)]
+    try:
+        proc = subprocess.run(cmd, env=child_env(spec["threads"], keep_env), cwd=ROOT,
+                              capture_output=True, text=True, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {TIMEOUT} s"}
+    line = _result_line(proc.stdout)
+    return json.loads(line) if proc.returncode == 0 and line else _failure(proc)
+
+
+def spawn_server(framework, path, threads, keep_env):
+    """Wall time and peak RSS of import + load + one predict in a fresh process."""
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run([sys.executable, "-c", SERVER_CODE[framework].format(path=path)],
+                              env=child_env(threads, keep_env), cwd=ROOT,
+                              capture_output=True, text=True, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {TIMEOUT} s"}
+    wall = time.perf_counter() - t0
+    line = _result_line(proc.stdout)
+    if proc.returncode != 0 or not line:
+        return _failure(proc)
+    inside, rss_kb = line.split()[:2]
+    return {"in_process_s": float(inside), "process_wall_s": wall,
+            "peak_rss_mb": int(rss_kb) / 1024}
+
+
+def available_frameworks():
+    """The frameworks to compare, and notes about the ones skipped."""
+    frameworks, notes = ["fastgraph"], []
+    for name, what in (("torch", "PyTorch"), ("keras", "Keras 3")):
+        if importlib.util.find_spec(name) is None:
+            notes.append(f"{what} is not installed here: skipped.")
+        else:
+            frameworks.append(name)
+    return frameworks, notes
+
+
+def measure_training(workloads_, threads, frameworks, steps, warmup, rounds, keep_env, log):
+    """Median ms/step per (workload, threads, framework); frameworks alternate per round."""
+    records = []
+    for w in workloads_:
+        for n in threads:
+            per = {f: {"times_ms": []} for f in frameworks}
+            for r in range(rounds):
+                order = frameworks if (r + len(records)) % 2 == 0 else frameworks[::-1]
+                for f in order:
+                    res = spawn({"task": "train", "framework": f, "workload": w,
+                                 "threads": n, "steps": steps, "warmup": warmup}, keep_env)
+                    log(f"  {w} threads={n} {f}: " +
+                        (res["error"] if "error" in res else f"{res['ms']:.2f} ms"))
+                    if "error" in res:
+                        per[f]["error"] = res["error"]
+                        continue
+                    per[f]["times_ms"] += res["times_ms"]
+                    per[f].update({k: res[k] for k in ("blas", "gemm_gflops") if k in res})
+            for f in frameworks:
+                if per[f]["times_ms"]:
+                    per[f]["ms"] = statistics.median(per[f]["times_ms"])
+            records.append({"workload": w, "threads": n, "results": per})
+    return records
+
+
+def measure_predict(threads, frameworks, steps, warmup, keep_env, log):
+    records = []
+    for n in threads:
+        per = {}
+        for f in (frameworks if n % 2 else frameworks[::-1]):
+            per[f] = spawn({"task": "predict", "framework": f, "workload": "W6",
+                            "threads": n, "steps": steps, "warmup": warmup}, keep_env)
+            log(f"  W6 threads={n} {f}: {per[f].get('error', 'done')}")
+        records.append({"workload": "W6", "threads": n, "results": per})
+    return records
+
+
+def measure_server(frameworks, threads, keep_env, log):
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for f in [f for f in frameworks if f in SERVER_CODE]:
+            path = os.path.join(tmp, f"w1-{f}.model")
+            saved = spawn({"task": "save", "framework": f, "threads": threads,
+                           "path": path}, keep_env)
+            if "error" in saved:
+                out[f] = {"error": "saving the W1 model failed: " + saved["error"]}
+            else:
+                out[f] = spawn_server(f, path, threads, keep_env)
+            log(f"  server {f}: {out[f]}")
+    return out
+
+
+# --------------------------------------------------------------------- output
+def _fmt(v, digits=2):
+    return "n/a" if v is None else f"{v:.{digits}f}"
+
+
+def _ratio(a, b):
+    return None if a is None or b is None or b == 0 else a / b
+
+
+def markdown(report):
+    """The result tables as Markdown."""
+    from bench import workloads
+    meta = report["meta"]
+    lines = [f"Run {meta['date']} on {meta['host']} ({meta['cpus']} CPUs, 1-min load "
+             f"average {meta['load_average'][0]} at the start, {meta['load_average'][1]} "
+             f"at the end); {meta['env_note']}"]
+    lines += [f"NumPy BLAS in the children: {meta.get('blas', 'unknown')}"]
+    lines += [f"- {n}" for n in meta["notes"]]
+    lines += ["", "| workload | threads | fastgraph ms | torch ms | keras ms | "
+              "fastgraph/torch | fastgraph/best peer | fastgraph GFLOP/s | % NumPy GEMM |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for rec in report["training"]:
+        res = rec["results"]
+        fg, th, ks = (res.get(f, {}).get("ms") for f in ("fastgraph", "torch", "keras"))
+        peers = [v for v in (th, ks) if v is not None]
+        gflops = (None if fg is None else
+                  workloads.step_flops(rec["workload"]) / (fg * 1e-3) / 1e9)
+        gemm = res.get("fastgraph", {}).get("gemm_gflops")
+        pct = None if gflops is None or not gemm else 100 * gflops / gemm
+        lines.append(f"| {rec['workload']} | {rec['threads']} | {_fmt(fg)} | {_fmt(th)} | "
+                     f"{_fmt(ks)} | {_fmt(_ratio(fg, th))} | "
+                     f"{_fmt(_ratio(fg, min(peers) if peers else None))} | "
+                     f"{_fmt(gflops, 1)} | {_fmt(pct, 0)} |")
+    if report["predict"]:
+        lines += ["", "| W6 predict | threads | fastgraph predict ms | fastgraph "
+                  "predict_on_batch ms | torch ms | fastgraph/torch |",
+                  "|---|---|---|---|---|---|"]
+        for rec in report["predict"]:
+            for size in map(str, workloads.W6_SIZES):
+                fg = rec["results"].get("fastgraph", {}).get(size, {})
+                th = rec["results"].get("torch", {}).get(size, {}).get("predict_ms")
+                lines.append(f"| {size} sample{'' if size == '1' else 's'} | {rec['threads']} | "
+                             f"{_fmt(fg.get('predict_ms'), 3)} | "
+                             f"{_fmt(fg.get('predict_on_batch_ms'), 3)} | {_fmt(th, 3)} | "
+                             f"{_fmt(_ratio(fg.get('predict_ms'), th))} |")
+    lines += _extras_markdown(report)
+    errors = [(rec["workload"], rec["threads"], f, r["error"])
+              for rec in report["training"] + report["predict"]
+              for f, r in rec["results"].items() if "error" in r]
+    lines += [""] + [f"- error: {w} threads={n} {f}: {e}" for w, n, f, e in errors]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _extras_markdown(report):
+    lines = []
+    server = report.get("server") or {}
+    if server:
+        lines += ["", "| server: import + load W1 + predict once | in-process s | "
+                  "process wall s | peak RSS MB |", "|---|---|---|---|"]
+        for f, r in server.items():
+            if "error" in r:
+                lines.append(f"| {f} | {r['error']} | | |")
+            else:
+                lines.append(f"| {f} | {_fmt(r['in_process_s'], 3)} | "
+                             f"{_fmt(r['process_wall_s'], 3)} | {_fmt(r['peak_rss_mb'], 0)} |")
+    fit = report.get("fit")
+    if fit:
+        lines += ["", "| W1 fit vs train_on_batch loop | fit ms/step | "
+                  "train_on_batch ms/step | fit/loop |", "|---|---|---|---|"]
+        if "error" in fit:
+            lines.append(f"| fastgraph | {fit['error']} | | |")
+        else:
+            lines.append(f"| fastgraph ({fit['batches']} batches) | "
+                         f"{_fmt(fit['fit_ms_per_step'])} | "
+                         f"{_fmt(fit['train_on_batch_ms_per_step'])} | {_fmt(fit['ratio'], 3)} |")
+    conc = report.get("concurrent")
+    if conc:
+        lines += ["", f"| {CONCURRENT_THREADS} threads predicting on one W1 model | "
+                  "samples/s 1 thread | samples/s 4 threads | ratio | correct |",
+                  "|---|---|---|---|---|"]
+        if "error" in conc:
+            lines.append(f"| fastgraph | {conc['error']} | | | |")
+        else:
+            ok = "yes" if conc["correct"] else "NO " + str(conc["errors"]).replace("|", "/")
+            lines.append(f"| fastgraph | {_fmt(conc['one_thread_per_s'], 0)} | "
+                         f"{_fmt(conc['four_threads_per_s'], 0)} | {_fmt(conc['ratio'])} | "
+                         f"{ok} |")
+    return lines
+
+
+def _first_blas(records):
+    for rec in records:
+        for res in rec["results"].values():
+            if "blas" in res:
+                b = res["blas"]
+                return f"{b['vendor']} {b['corename']} ({b['config']}); env {b['env']}"
+    return None
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--workloads", default="W1,W2,W3,W4,W5,W6")
+    p.add_argument("--threads", default="1,2")
+    p.add_argument("--steps", type=int, default=None, help="timed steps (default 20, 5 quick)")
+    p.add_argument("--quick", action="store_true", help="fewer steps, one round")
+    p.add_argument("--keep-env", action="store_true",
+                   help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE in the children")
+    p.add_argument("--skip-extras", action="store_true",
+                   help="only W1-W6: no server, fit and concurrent-predict measurements")
+    p.add_argument("--child", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.child:
+        return run_child(json.loads(args.child))
+    chosen = [w.strip().upper() for w in args.workloads.split(",") if w.strip()]
+    threads = [int(t) for t in args.threads.split(",")]
+    steps = args.steps or (5 if args.quick else 20)
+    warmup, rounds = (1, 1) if args.quick else (3, 2)
+    frameworks, notes = available_frameworks()
+
+    def log(msg):
+        print(msg, file=sys.stderr, flush=True)
+
+    load_before = os.getloadavg()[0]
+    training = [w for w in chosen if w != "W6"]
+    report = {"training": measure_training(training, threads, frameworks, steps, warmup,
+                                           rounds, args.keep_env, log),
+              "predict": (measure_predict(threads, frameworks, steps, warmup,
+                                          args.keep_env, log) if "W6" in chosen else [])}
+    if not args.skip_extras:
+        top = max(threads)
+        report["server"] = measure_server(frameworks, top, args.keep_env, log)
+        report["fit"] = spawn({"task": "fit", "framework": "fastgraph", "threads": top,
+                               "batches": 10 if args.quick else 20,
+                               "reps": 3 if args.quick else 5}, args.keep_env)
+        report["concurrent"] = spawn({"task": "concurrent", "framework": "fastgraph",
+                                      "threads": top, "reps": 20 if args.quick else 100},
+                                     args.keep_env)
+    now = datetime.datetime.now()
+    report["meta"] = {
+        "date": now.strftime("%Y-%m-%d %H:%M"), "host": socket.gethostname(),
+        "cpus": os.cpu_count(), "python": sys.version.split()[0], "steps": steps,
+        "rounds": rounds, "frameworks": frameworks, "notes": notes,
+        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        "blas": _first_blas(report["training"] + report["predict"]),
+        "env_note": ("children ran with the environment as-is" if args.keep_env else
+                     "children ran with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset")}
+    table = markdown(report)
+    os.makedirs(RESULTS, exist_ok=True)
+    stamp = now.strftime("%Y%m%d-%H%M")
+    with open(os.path.join(RESULTS, f"{stamp}-{socket.gethostname()}.json"), "w") as f:
+        json.dump(report, f, indent=1)
+    with open(os.path.join(RESULTS, "latest.md"), "w") as f:
+        f.write(table)
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""Op-level timing of fastgraph against PyTorch, side by side in one process.
+
+    python -m bench.compare_torch [--threads 1,2] [--reps N] [--quick]
+
+Forward + backward (gradients of every input, seeded with ones) of:
+  conv2d  batch 64, 28x28x32 -> 64 filters 3x3 ('valid'), with bias;
+  lstm    T=100, batch 32, 512 inputs, 32 units, last output;
+  dense   batch 128, 784 -> 512, bias + relu;
+through fastgraph.ops (conv.conv2d, rnn.lstm, dense.dense) and
+fastgraph.autodiff.gradients, and through torch.nn.functional / nn.LSTM with
+torch.autograd.grad.  Both run at each thread count (fastgraph's
+set_num_threads sets its OpenMP and NumPy's BLAS threads; torch's its own),
+in alternating blocks of calls; prints median ms and the ratio fastgraph/torch.
+torch is optional: without it the script says so and exits.
+"""
+import argparse
+import statistics
+import sys
+import time
+
+import numpy as np
+
+# Issue 2's targets for fastgraph/torch (measured, never asserted).
+TARGETS = {"conv2d": 1.5, "lstm": 1.0}
+BLOCK = 5
+
+
+def _rng():
+    return np.random.default_rng(0)
+
+
+def conv_case(torch):
+    """conv2d fwd+bwd closures for fastgraph and torch on the same data."""
+    from fastgraph.autodiff import Variable, gradients
+    from fastgraph.ops.conv import conv2d
+    rng = _rng()
+    x = rng.standard_normal((64, 28, 28, 32), dtype=np.float32)
+    k = rng.standard_normal((3, 3, 32, 64), dtype=np.float32) * 0.05
+    b = np.zeros(64, np.float32)
+    fx, fk, fb = Variable(x), Variable(k), Variable(b)
+
+    def fg():
+        y = conv2d(fx, fk, fb)
+        return gradients(y, [fx, fk, fb], grad_loss=np.ones(y.shape, np.float32))
+
+    tx = torch.tensor(x.transpose(0, 3, 1, 2).copy(), requires_grad=True)
+    tk = torch.tensor(k.transpose(3, 2, 0, 1).copy(), requires_grad=True)
+    tb = torch.tensor(b, requires_grad=True)
+
+    def th():
+        y = torch.nn.functional.conv2d(tx, tk, tb)
+        return torch.autograd.grad(y, (tx, tk, tb), torch.ones_like(y))
+
+    return fg, th
+
+
+def lstm_case(torch):
+    """LSTM fwd+bwd (last output) closures for fastgraph and torch."""
+    from fastgraph.autodiff import Variable, gradients
+    from fastgraph.ops.rnn import lstm
+    N, T, D, U = 32, 100, 512, 32
+    rng = _rng()
+    x = rng.standard_normal((N, T, D), dtype=np.float32)
+    k = rng.standard_normal((D, 4 * U), dtype=np.float32) * 0.05
+    rk = rng.standard_normal((U, 4 * U), dtype=np.float32) * 0.05
+    b = np.zeros(4 * U, np.float32)
+    fv = [Variable(a) for a in (x, k, rk, b)]
+
+    def fg():
+        y = lstm(*fv)[0]
+        return gradients(y, fv, grad_loss=np.ones(y.shape, np.float32))
+
+    net = torch.nn.LSTM(D, U, batch_first=True)
+    tx = torch.tensor(x, requires_grad=True)
+    params = [tx] + list(net.parameters())
+
+    def th():
+        _, (h, _) = net(tx)
+        return torch.autograd.grad(h, params, torch.ones_like(h))
+
+    return fg, th
+
+
+def dense_case(torch):
+    """Dense (bias + relu) fwd+bwd closures for fastgraph and torch."""
+    from fastgraph.autodiff import Variable, gradients
+    from fastgraph.ops.dense import dense
+    rng = _rng()
+    x = rng.standard_normal((128, 784), dtype=np.float32)
+    k = rng.standard_normal((784, 512), dtype=np.float32) * 0.05
+    b = np.zeros(512, np.float32)
+    fv = [Variable(a) for a in (x, k, b)]
+
+    def fg():
+        y = dense(*fv, activation="relu")
+        return gradients(y, fv, grad_loss=np.ones(y.shape, np.float32))
+
+    tx = torch.tensor(x, requires_grad=True)
+    tw = torch.tensor(k.T.copy(), requires_grad=True)
+    tb = torch.tensor(b, requires_grad=True)
+
+    def th():
+        y = torch.relu(torch.nn.functional.linear(tx, tw, tb))
+        return torch.autograd.grad(y, (tx, tw, tb), torch.ones_like(y))
+
+    return fg, th
+
+
+CASES = {"conv2d": conv_case, "lstm": lstm_case, "dense": dense_case}
+
+
+def time_pair(fg, th, reps, warmup=3):
+    """Median ms of each closure, run in alternating blocks of BLOCK calls."""
+    for _ in range(warmup):
+        fg()
+        th()
+    times = {"fastgraph": [], "torch": []}
+    while len(times["torch"]) < reps:
+        for name, fn in (("fastgraph", fg), ("torch", th)):
+            for _ in range(BLOCK):
+                t0 = time.perf_counter()
+                fn()
+                times[name].append((time.perf_counter() - t0) * 1e3)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--threads", default="1,2")
+    p.add_argument("--reps", type=int, default=None, help="timed calls per op (default 30)")
+    p.add_argument("--quick", action="store_true", help="10 timed calls per op")
+    p.add_argument("--ops", default=",".join(CASES))
+    args = p.parse_args(argv)
+    try:
+        import torch
+    except ImportError:
+        print("compare_torch: PyTorch is not installed; nothing to compare against.")
+        return 0
+    from fastgraph import _threads
+    reps = args.reps or (10 if args.quick else 30)
+    rows = []
+    for n in (int(t) for t in args.threads.split(",")):
+        _threads.set_num_threads(n)
+        torch.set_num_threads(n)
+        for op in args.ops.split(","):
+            fg, th = CASES[op](torch)
+            ms = time_pair(fg, th, reps)
+            rows.append((op, n, ms["fastgraph"], ms["torch"]))
+            print(f"  {op} threads={n}: fastgraph {ms['fastgraph']:.2f} ms, "
+                  f"torch {ms['torch']:.2f} ms", file=sys.stderr, flush=True)
+    info = _threads.blas_info()
+    print(f"NumPy BLAS: {info['vendor']} {info['corename']}; torch {torch.__version__}; "
+          f"median of {reps} calls\n")
+    print("| op (fwd+bwd) | threads | fastgraph ms | torch ms | fastgraph/torch | target |")
+    print("|---|---|---|---|---|---|")
+    for op, n, f, t in rows:
+        target = f"<= {TARGETS[op]}" if op in TARGETS else ""
+        print(f"| {op} | {n} | {f:.2f} | {t:.2f} | {f / t:.2f} | {target} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
