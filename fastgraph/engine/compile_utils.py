@@ -1,5 +1,7 @@
 """What `compile` resolves: one loss, weight, metrics list and weighting mode
 per model output, checked against the output names once, up front."""
+import numpy as np
+
 from .. import losses as losses_mod
 from .. import metrics as metrics_mod
 
@@ -36,13 +38,16 @@ class OutputSpec:
         self.loss_name = loss_name
         self.weight = weight
         self.temporal = temporal
-        self.metrics = metrics  # (display name, fn[, weighted]) tuples
+        self.metrics = metrics  # (name in the logs, fn, weighted) tuples
 
 
 def _name_of(identifier):
+    """A loss or metric's name in the logs: the string, the function's
+    name, or an object's `name` (its class name failing that)."""
     if isinstance(identifier, str):
         return identifier
-    return getattr(identifier, "__name__", None) or type(identifier).__name__
+    name = getattr(identifier, "__name__", None) or getattr(identifier, "name", None)
+    return name if isinstance(name, str) else type(identifier).__name__
 
 
 def _metric(identifier, loss, output_shape):
@@ -55,36 +60,38 @@ def _metric(identifier, loss, output_shape):
         raise ValueError(f"compile: unknown metric {identifier!r} ({err})") from None
 
 
+def _metric_lists(metrics, output_names, what):
+    """compile's `metrics`/`weighted_metrics` as one list per output."""
+    n = len(output_names)
+    if metrics is None:
+        return [[] for _ in range(n)]
+    if isinstance(metrics, dict):
+        lists = per_output(metrics, output_names, what, default=[])
+        return [list(m) if isinstance(m, (list, tuple)) else [m] for m in lists]
+    if isinstance(metrics, (list, tuple)):
+        # a list of lists is per output; a flat list applies to every output
+        if metrics and all(isinstance(m, (list, tuple)) for m in metrics):
+            return [list(m) for m in per_output(list(metrics), output_names, what)]
+        return [list(metrics) for _ in range(n)]
+    return [[metrics] for _ in range(n)]
+
+
 def resolve(output_names, output_shapes, loss, loss_weights=None,
-            metrics=None, sample_weight_mode=None):
+            metrics=None, sample_weight_mode=None, weighted_metrics=None):
     """Build one OutputSpec per output from compile's arguments."""
     if loss is None:
         raise ValueError("compile: `loss` is required to train or evaluate "
                          "(a name such as 'mse', a callable, a list or a dict "
                          "by output name)")
-    n = len(output_names)
     losses = per_output(loss, output_names, "loss")
     weights = per_output(1.0 if loss_weights is None else loss_weights,
                          output_names, "loss_weights", default=1.0)
     modes = per_output(sample_weight_mode, output_names, "sample_weight_mode")
-    if metrics is None:
-        metric_lists = [[] for _ in range(n)]
-    elif isinstance(metrics, dict):
-        metric_lists = per_output(metrics, output_names, "metrics", default=[])
-        metric_lists = [m if isinstance(m, (list, tuple)) else [m]
-                        for m in metric_lists]
-    elif isinstance(metrics, (list, tuple)):
-        # a list of lists is per output; a flat list applies to every output
-        if metrics and all(isinstance(m, (list, tuple)) for m in metrics):
-            metric_lists = per_output(list(metrics), output_names, "metrics")
-        else:
-            metric_lists = [list(metrics)] * n
-    else:
-        metric_lists = [[metrics]] * n
+    plain = _metric_lists(metrics, output_names, "metrics")
+    weighted = _metric_lists(weighted_metrics, output_names, "weighted_metrics")
     specs = []
-    for name, shape, lo, w, mode, mets in zip(output_names, output_shapes,
-                                               losses, weights, modes,
-                                               metric_lists):
+    for name, shape, lo, w, mode, mets, wmets in zip(
+            output_names, output_shapes, losses, weights, modes, plain, weighted):
         if lo is None:
             raise ValueError(f"compile: no loss given for output {name!r}")
         if mode not in (None, "temporal"):
@@ -95,25 +102,45 @@ def resolve(output_names, output_shapes, loss, loss_weights=None,
         except (ValueError, TypeError) as err:
             raise ValueError(f"compile: unknown loss {lo!r} for output "
                              f"{name!r} ({err})") from None
-        try:
-            w = float(w)
-        except (TypeError, ValueError):
+        if isinstance(w, bool) or not isinstance(w, (int, float, np.number)):
             raise ValueError(f"compile: loss weight for output {name!r} must "
-                             f"be a number, got {w!r}") from None
-        loss_name = _name_of(lo)
-        specs.append(OutputSpec(name, fn, loss_name, w, mode == "temporal",
-                                [_metric(m, lo, shape) for m in mets]))
+                             f"be a number, got {w!r}")
+        entries = [_metric(m, lo, shape) + (False,) for m in mets]
+        entries += [_metric(m, lo, shape) + (True,) for m in wmets]
+        specs.append(OutputSpec(name, fn, _name_of(lo), float(w),
+                                mode == "temporal", entries))
+    _name_metrics(specs)
     return specs
+
+
+def _name_metrics(specs):
+    """Final metric names, as tf-keras sets them: prefixed by the output
+    name when there are several outputs; a weighted metric whose name is
+    taken gets 'weighted_' before its own name; duplicates are errors."""
+    multi = len(specs) > 1
+    taken = set()
+    for spec in specs:
+        named = []
+        for name, fn, weighted in spec.metrics:
+            prefix = spec.name + "_" if multi else ""
+            full = prefix + name
+            if weighted and full in taken:
+                full = prefix + "weighted_" + name
+            if full in taken or full == "loss" or (
+                    multi and full in {s.name + "_loss" for s in specs}):
+                raise ValueError(f"compile: two metrics are named {full!r}; "
+                                 f"every metric needs a unique name")
+            taken.add(full)
+            named.append((full, fn, weighted))
+        spec.metrics = named
 
 
 def metrics_names(specs):
     """tf-keras's names: 'loss', then '<out>_loss' per output when there are
-    several, then the metrics, prefixed by the output name when several."""
+    several, then the metrics of each output in turn."""
     names = ["loss"]
-    multi = len(specs) > 1
-    if multi:
+    if len(specs) > 1:
         names += [s.name + "_loss" for s in specs]
     for s in specs:
-        for entry in s.metrics:
-            names.append(f"{s.name}_{entry[0]}" if multi else entry[0])
+        names += [entry[0] for entry in s.metrics]
     return names

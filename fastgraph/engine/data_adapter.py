@@ -9,9 +9,10 @@ import numpy as np
 from ..autodiff import Tensor
 
 
-def to_arrays(data, names, kind):
+def to_arrays(data, names, kind, allow_none=False):
     """`data` (array, list/tuple of arrays, or dict by name) as a list of
-    arrays in the order of `names`; `kind` is 'input' or 'target'."""
+    arrays in the order of `names`; `kind` is 'input', 'target', ...  With
+    `allow_none`, None entries of a list stay None."""
     if data is None:
         raise ValueError(f"no {kind} data given; the model expects "
                          f"{len(names)} {kind} array(s) {list(names)}")
@@ -25,7 +26,8 @@ def to_arrays(data, names, kind):
             raise ValueError(f"missing {kind} data for {missing}; expected "
                              f"the model's {kind}s {list(names)}")
         arrays = [data[n] for n in names]
-    elif isinstance(data, (list, tuple)):
+    elif isinstance(data, (list, tuple)) and not (
+            len(names) == 1 and _is_nested_numbers(data)):
         if len(data) != len(names):
             raise ValueError(f"expected {len(names)} {kind} array(s) for "
                              f"{list(names)}, got a list of {len(data)}")
@@ -33,9 +35,25 @@ def to_arrays(data, names, kind):
     else:
         if len(names) != 1:
             raise ValueError(f"the model has {len(names)} {kind}s "
-                             f"{list(names)}; pass a list or a dict of arrays")
+                             f"{list(names)} but got a single {kind} array; "
+                             f"pass a list or a dict of arrays")
         arrays = [data]
-    return [a.data if isinstance(a, Tensor) else np.asarray(a) for a in arrays]
+    out = []
+    for a, name in zip(arrays, names):
+        if a is None and not allow_none:
+            raise ValueError(f"no {kind} data given for {name!r}")
+        out.append(a if a is None else a.data if isinstance(a, Tensor)
+                   else np.asarray(a))
+    return out
+
+
+def _is_nested_numbers(data):
+    """True for a (nested) list of plain numbers: one array, as Keras reads
+    `y=[0, 1, 1]`, not a list of per-output arrays."""
+    first = data[0] if len(data) else None
+    while isinstance(first, (list, tuple)) and first:
+        first = first[0]
+    return isinstance(first, (int, float, bool, np.number))
 
 
 def _shape_matches(expected, got):
@@ -82,18 +100,44 @@ def check_targets(arrays, specs, pred_shapes, floatx):
     of the prediction (a missing trailing axis of 1 is added, as Keras does)."""
     out = []
     for a, spec, pshape in zip(arrays, specs, pred_shapes):
-        sparse = "sparse" in spec.loss_name.lower()
         what = f"target {spec.name!r}"
-        if pshape is not None and not sparse:
+        if "sparse" in spec.loss_name.lower():
+            out.append(_sparse_targets(a, pshape, what))
+            continue
+        if pshape is not None:
             if a.ndim == len(pshape) - 1 and pshape[-1] == 1:
                 a = a.reshape(a.shape + (1,))
             if not _shape_matches(pshape, a.shape):
+                hint = ""
+                if pshape[-1] and pshape[-1] > 1 and (
+                        a.ndim == len(pshape) - 1 or a.shape[-1] == 1):
+                    hint = (" (for integer class labels use "
+                            "'sparse_categorical_crossentropy', or one-hot "
+                            "encode them with fastgraph.utils.to_categorical)")
                 raise ValueError(f"{what}: expected arrays of shape "
                                  f"{tuple(pshape)} (None = any) to match the "
-                                 f"output, got {a.shape}")
-        out.append(convert(a, a.dtype if sparse and a.dtype.kind in "iu"
-                           else floatx, what))
+                                 f"output, got {a.shape}{hint}")
+        out.append(convert(a, floatx, what))
     return out
+
+
+def _sparse_targets(a, pshape, what):
+    """Integer class ids of shape output[:-1] (or with a trailing 1), each
+    checked to lie in [0, classes)."""
+    if pshape is not None:
+        want = tuple(pshape[:-1])
+        shape = a.shape[:-1] if a.ndim == len(pshape) and a.shape[-1:] == (1,) \
+            else a.shape
+        if not _shape_matches(want, shape):
+            raise ValueError(f"{what}: expected integer class labels of shape "
+                             f"{want} or {want + (1,)} (None = any) for a "
+                             f"sparse loss, got {a.shape}")
+    a = convert(a, a.dtype if a.dtype.kind in "iu" else np.int64, what)
+    classes = None if pshape is None else pshape[-1]
+    if a.size and (a.min() < 0 or (classes is not None and a.max() >= classes)):
+        raise IndexError(f"{what}: class labels must be in [0, {classes}), got "
+                         f"values in [{a.min()}, {a.max()}]")
+    return a
 
 
 def check_counts(groups):
@@ -114,65 +158,98 @@ def check_counts(groups):
     return next(iter(counts.values())) if counts else 0
 
 
-def sample_weights(sample_weight, class_weight, targets, specs):
-    """One weight array (or None) per output, from sample_weight and/or
-    class_weight; temporal outputs take (samples, timesteps) weights."""
+def sample_weights(sample_weight, targets, specs):
+    """One float weight array (or None) per output from `sample_weight` (an
+    array for every output, or a list/dict by output); temporal outputs take
+    (samples, timesteps) weights."""
     names = [s.name for s in specs]
     if sample_weight is None:
-        sws = [None] * len(specs)
-    elif isinstance(sample_weight, (dict, list, tuple)):
-        sws = [None if w is None else np.asarray(w, dtype=np.float32)
-               for w in to_arrays(sample_weight, names, "sample_weight")]
+        return [None] * len(specs)
+    if isinstance(sample_weight, (dict, list, tuple)):
+        sws = [None if w is None else convert(w, np.float32, f"sample_weight {n!r}")
+               for w, n in zip(to_arrays(sample_weight, names, "sample_weight",
+                                         allow_none=True), names)]
     else:
-        sws = [np.asarray(sample_weight, dtype=np.float32)] * len(specs)
-    for i, (sw, spec, y) in enumerate(zip(sws, specs, targets)):
+        sws = [convert(np.asarray(sample_weight), np.float32,
+                       "sample_weight")] * len(specs)
+    for sw, spec, y in zip(sws, specs, targets):
         if sw is None:
             continue
         want = 2 if spec.temporal else 1
+        what = f"sample_weight for output {spec.name!r}"
         if sw.ndim != want:
             raise ValueError(
-                f"sample_weight for output {spec.name!r}: expected a "
-                f"{want}D array" + (" (samples, timesteps) because of "
-                                    "sample_weight_mode='temporal'"
-                                    if spec.temporal else " (samples,)") +
+                f"{what}: expected a {want}D array" +
+                (" (samples, timesteps) because of sample_weight_mode="
+                 "'temporal'" if spec.temporal else
+                 " (samples,); give 2D weights per time step with "
+                 "compile(sample_weight_mode='temporal')") +
                 f", got shape {sw.shape}")
         if sw.shape != y.shape[:want]:
-            raise ValueError(f"sample_weight for output {spec.name!r}: shape "
-                             f"{sw.shape} does not match the target's "
-                             f"{y.shape[:want]}")
-    if class_weight:
-        if all(isinstance(k, str) for k in class_weight):
-            unknown = sorted(set(class_weight) - set(names))
-            if unknown:
-                raise ValueError(f"class_weight: unknown output name(s) "
-                                 f"{unknown}; the outputs are {names}")
-            cws = [class_weight.get(n) for n in names]
-        else:
-            cws = [class_weight] * len(specs)
-        for i, (cw, y) in enumerate(zip(cws, targets)):
-            if not cw:
-                continue
-            w = _class_weights(cw, y, specs[i].name)
-            sws[i] = w if sws[i] is None else sws[i] * w.reshape(
-                w.shape + (1,) * (sws[i].ndim - 1))
+            raise ValueError(f"{what}: shape {sw.shape} does not match the "
+                             f"target's {y.shape[:want]}")
+        if not np.isfinite(sw).all():
+            raise ValueError(f"{what} contains NaN or inf values")
     return sws
 
 
-def _class_weights(class_weight, y, output_name):
-    if y.ndim >= 2 and y.shape[-1] > 1:
-        classes = np.argmax(y, axis=-1)
+def apply_class_weight(class_weight, targets, sws, specs):
+    """`sws` multiplied by each sample's class weight: `class_weight` maps
+    class index to weight (for every output), or output name to such a map."""
+    if not class_weight:
+        return sws
+    if not isinstance(class_weight, dict):
+        raise TypeError(f"class_weight must be a dict {{class index: weight}} "
+                        f"(or {{output name: dict}}), got "
+                        f"{type(class_weight).__name__}")
+    names = [s.name for s in specs]
+    if all(isinstance(k, str) for k in class_weight):
+        unknown = sorted(set(class_weight) - set(names))
+        if unknown:
+            raise ValueError(f"class_weight: unknown output name(s) "
+                             f"{unknown}; the outputs are {names}")
+        cws = [class_weight.get(n) for n in names]
     else:
-        classes = np.round(y.reshape(y.shape[0], -1)[:, 0]).astype(np.int64)
-    if classes.ndim > 1:
-        classes = classes[:, 0] if classes.shape[1] == 1 else classes
+        cws = [class_weight] * len(specs)
+    sws = list(sws)
+    for i, (cw, y, spec) in enumerate(zip(cws, targets, specs)):
+        if not cw:
+            continue
+        w = _class_weights(cw, y, spec)
+        if sws[i] is None:
+            sws[i] = w
+        else:
+            sw = sws[i]
+            sws[i] = sw * w.reshape(w.shape + (1,) * (sw.ndim - w.ndim))
+    return sws
+
+
+def _class_weights(class_weight, y, spec):
+    """Per-sample (per time step for temporal outputs) weights looked up
+    from the class of each target: its argmax when one-hot, else its value."""
+    what = f"class_weight for output {spec.name!r}"
+    for k, v in class_weight.items():
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
+            raise ValueError(f"{what}: keys must be class indices >= 0, got {k!r}")
+        if not np.isfinite(v):
+            raise ValueError(f"{what}: weight of class {k} must be finite, got {v!r}")
+    if "sparse" in spec.loss_name.lower() or y.ndim == 1 or y.shape[-1] == 1:
+        classes = np.round(y).astype(np.int64)
+        if y.ndim > 1 and y.shape[-1] == 1:
+            classes = classes[..., 0]
+    else:
+        classes = np.argmax(y, axis=-1)
+    if not spec.temporal and classes.ndim > 1:
+        raise ValueError(f"{what}: targets of shape {y.shape} give one class per "
+                         f"time step; compile with sample_weight_mode='temporal' "
+                         f"to weight them")
+    if classes.size and classes.min() < 0:
+        raise ValueError(f"{what}: the targets hold negative class {classes.min()}")
     table = np.ones(max(max(class_weight), int(classes.max(initial=0))) + 1,
                     dtype=np.float32)
     for k, v in class_weight.items():
-        if not isinstance(k, (int, np.integer)) or k < 0:
-            raise ValueError(f"class_weight for output {output_name!r}: keys "
-                             f"must be class indices >= 0, got {k!r}")
         table[k] = v
-    return table[classes].reshape(classes.shape[0], *classes.shape[1:])
+    return table[classes]
 
 
 def split_validation(arrays, split):
@@ -190,25 +267,47 @@ def split_validation(arrays, split):
     return train, val
 
 
-def batches(n, batch_size, shuffle=False, rng=None, steps=None):
-    """Index arrays (or slices) of consecutive batches over `n` samples.
+def check_batch_size(batch_size, where):
+    """`batch_size` as a positive int, or a ValueError naming `where`."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
+            or batch_size < 1:
+        raise ValueError(f"{where}: batch_size must be a positive integer, got "
+                         f"{batch_size!r}")
+    return int(batch_size)
 
-    With `steps`, exactly that many batches are produced, wrapping around
-    the data; without, one pass over it.
+
+def batches(n, batch_size, shuffle=False, rng=None, steps=None):
+    """Index arrays (or slices) of the batches over `n` samples.
+
+    One pass over the data, or exactly `steps` batches (`math.inf`: an
+    endless stream), starting a new (reshuffled) pass at the end of the
+    data.  `shuffle` True permutes the samples each pass; 'batch' shuffles
+    the order of the batches and the samples within each, as Keras does.
     """
-    if batch_size is None or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
-    order = rng.permutation(n) if shuffle else None
-    count = steps if steps is not None else -(-n // batch_size)
-    start = 0
-    for _ in range(count):
-        if start >= n:
-            start = 0
-            if shuffle:
-                order = rng.permutation(n)
-        stop = min(start + batch_size, n)
-        yield slice(start, stop) if order is None else order[start:stop]
-        start = stop
+    count = batches_per_pass(n, batch_size) if steps is None else steps
+    produced = 0
+    while produced < count and n:
+        for index in _one_pass(n, batch_size, shuffle, rng):
+            if produced >= count:
+                return
+            yield index
+            produced += 1
+
+
+def _one_pass(n, batch_size, shuffle, rng):
+    starts = range(0, n, batch_size)
+    if shuffle == "batch":
+        return [rng.permutation(np.arange(s, min(s + batch_size, n)))
+                for s in rng.permutation(np.arange(0, n, batch_size))]
+    if shuffle:
+        order = rng.permutation(n)
+        return [order[s:s + batch_size] for s in starts]
+    return [slice(s, min(s + batch_size, n)) for s in starts]
+
+
+def batches_per_pass(n, batch_size):
+    """How many batches one pass over `n` samples takes."""
+    return -(-n // batch_size)
 
 
 def take(arrays, index):
