@@ -275,6 +275,12 @@ class Trainer(GeneratorLoops):
             if y is not None:
                 raise ValueError("fit: `y` must be None when `x` is a "
                                  "generator or Sequence (it yields targets)")
+            for name, value in (("validation_split", validation_split),
+                                ("sample_weight", sample_weight)):
+                if value:
+                    raise ValueError(f"fit: `{name}` is not supported when `x` "
+                                     f"is a generator or Sequence; pass "
+                                     f"validation_data / yield sample weights")
             return self.fit_generator(
                 x, steps_per_epoch, epochs=epochs, verbose=verbose,
                 callbacks=callbacks, validation_data=validation_data,

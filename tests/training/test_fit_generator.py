@@ -243,3 +243,15 @@ def test_generator_problems_are_clear_errors():
         model.fit_generator(iter([[1, 2]] * 3), steps_per_epoch=2, verbose=0)
     with pytest.raises(ValueError, match="`y` must be None"):
         model.fit(dict_batches(), np.zeros(3), steps_per_epoch=2, verbose=0)
+
+
+def test_fit_rejects_validation_split_with_a_generator():
+    inp = Input((3,))
+    model = Model(inp, Dense(1)(inp))
+    model.compile("sgd", "mse")
+
+    def gen():
+        while True:
+            yield np.zeros((2, 3), "float32"), np.zeros((2, 1), "float32")
+    with pytest.raises(ValueError, match="validation_split"):
+        model.fit(gen(), steps_per_epoch=1, validation_split=0.5, verbose=0)
