@@ -1,7 +1,7 @@
 """get_config / from_config of functional and Sequential models, and
 loading configs written by tf-keras.
 
-tests/data/functional_tf_ref.json holds, per model, tf_keras 2.21's
+tests/reference/functional_tf_ref.json holds, per model, tf_keras 2.21's
 model.to_json(), get_weights(), an input batch and predict() on it, the
 layer names and the weight names (built in /work/refenv with tf_keras)."""
 import json
@@ -16,7 +16,7 @@ from fastgraph.layers import Dense, Input, concatenate
 from fastgraph.models import Model, Sequential
 from fastgraph.ops import elementwise as E
 
-REF = json.load(open(os.path.join(os.path.dirname(__file__), "..", "data",
+REF = json.load(open(os.path.join(os.path.dirname(__file__), "..", "reference",
                                   "functional_tf_ref.json")))
 
 

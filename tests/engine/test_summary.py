@@ -1,6 +1,6 @@
 """Model.summary() reproduces tf-keras 2.21's text line for line.
 
-tests/data/summary_tf_ref.json holds the lines tf_keras printed (via
+tests/reference/summary_tf_ref.json holds the lines tf_keras printed (via
 print_fn) for the same models, each built after keras.backend.clear_session()
 so that automatic names match (/tmp script: the model code below, run with
 /work/refenv/bin/python)."""
@@ -13,7 +13,7 @@ from fastgraph.engine import reset_uids
 from fastgraph.layers import Dense, Dropout, Flatten, Input, add, concatenate
 from fastgraph.models import Model, Sequential
 
-REF = json.load(open(os.path.join(os.path.dirname(__file__), "..", "data",
+REF = json.load(open(os.path.join(os.path.dirname(__file__), "..", "reference",
                                   "summary_tf_ref.json")))
 
 

@@ -13,11 +13,11 @@ from fastgraph.layers.convolutional import (Conv1D, Conv2D, Cropping1D, Cropping
 from fastgraph.layers.normalization import BatchNormalization
 from fastgraph.layers.pooling import AveragePooling2D, MaxPooling2D
 
-# tests/data/layers_reference.npz: tf-keras 2.21 outputs (TensorFlow 2.21,
-# float32), written once by tests/data/layers_make_reference.py run with
+# tests/reference/layers_reference.npz: tf-keras 2.21 outputs (TensorFlow 2.21,
+# float32), written once by tests/reference/layers_make_reference.py run with
 # /work/refenv/bin/python.  Each case holds the layer's class and kwargs
 # (`spec`), the input, the weights set on the tf-keras layer and its output.
-REF = np.load(os.path.join(os.path.dirname(__file__), "..", "data",
+REF = np.load(os.path.join(os.path.dirname(__file__), "..", "reference",
                            "layers_reference.npz"))
 CLASSES = {c.__name__: c for c in (Conv1D, Conv2D, ZeroPadding1D, ZeroPadding2D,
                                    Cropping1D, Cropping2D)}

@@ -1,7 +1,7 @@
 """Core layers against tf-keras: outputs for the same weights, shapes,
 configs, errors.
 
-tests/data/core_merge_tf_ref.npz was written by tf_keras 2.21 in
+tests/reference/core_merge_tf_ref.npz was written by tf_keras 2.21 in
 /work/refenv: seeded inputs, a Dense kernel/bias set with set_weights, and
 each layer's output on them (layer(x).numpy())."""
 import json
@@ -17,7 +17,7 @@ from fastgraph.layers import Input
 from fastgraph.models import Model
 from fastgraph.ops import reduce as R
 
-REF = np.load(os.path.join(os.path.dirname(__file__), "..", "data",
+REF = np.load(os.path.join(os.path.dirname(__file__), "..", "reference",
                            "core_merge_tf_ref.npz"))
 
 

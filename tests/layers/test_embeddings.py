@@ -10,12 +10,12 @@ from fastgraph.autodiff import gradients
 from fastgraph.engine.input_layer import Input
 from fastgraph.layers.embeddings import Embedding
 
-# tests/data/layers_reference.npz: tf-keras 2.21 outputs (TensorFlow 2.21,
-# float32), written once by tests/data/layers_make_reference.py run with
+# tests/reference/layers_reference.npz: tf-keras 2.21 outputs (TensorFlow 2.21,
+# float32), written once by tests/reference/layers_make_reference.py run with
 # /work/refenv/bin/python: case "embedding" holds the kwargs (`spec`), the
 # int32 indices `x`, the table `w0`, tf-keras's output `y` and its
 # compute_mask() result `out_mask`.
-REF = np.load(os.path.join(os.path.dirname(__file__), "..", "data",
+REF = np.load(os.path.join(os.path.dirname(__file__), "..", "reference",
                            "layers_reference.npz"))
 
 

@@ -1,6 +1,6 @@
 """Merge layers against tf-keras: values, masks, shapes, errors, configs.
 
-Reference values in tests/data/core_merge_tf_ref.npz come from tf_keras 2.21
+Reference values in tests/reference/core_merge_tf_ref.npz come from tf_keras 2.21
 (/work/refenv): each merge layer applied to seeded inputs, and
 compute_mask on given masks."""
 import json
@@ -15,7 +15,7 @@ from fastgraph.engine import reset_uids
 from fastgraph.layers import Input
 from fastgraph.models import Model
 
-REF = np.load(os.path.join(os.path.dirname(__file__), "..", "data",
+REF = np.load(os.path.join(os.path.dirname(__file__), "..", "reference",
                            "core_merge_tf_ref.npz"))
 A, B, C, V, W = (REF[k] for k in ("ma", "mb", "mc", "mv", "mw"))
 

@@ -11,15 +11,15 @@ from fastgraph.autodiff import Tensor, gradients
 from fastgraph.engine.input_layer import Input
 from fastgraph.layers.normalization import BatchNormalization, LayerNormalization
 
-# tests/data/layers_reference.npz: tf-keras 2.21 outputs (TensorFlow 2.21,
-# float32), written once by tests/data/layers_make_reference.py run with
+# tests/reference/layers_reference.npz: tf-keras 2.21 outputs (TensorFlow 2.21,
+# float32), written once by tests/reference/layers_make_reference.py run with
 # /work/refenv/bin/python.  Each case holds the layer's kwargs (`spec`), the
 # input, the weights set on the tf-keras layer (gamma, beta, moving_mean,
 # moving_variance for BatchNormalization) and its outputs: `y` (inference),
 # and for BatchNormalization `y_train` (one call with training=True, with
 # `mask` when present), the moving statistics after it and `y_after`
 # (inference with the updated statistics).
-REF = np.load(os.path.join(os.path.dirname(__file__), "..", "data",
+REF = np.load(os.path.join(os.path.dirname(__file__), "..", "reference",
                            "layers_reference.npz"))
 CLASSES = {"BatchNormalization": BatchNormalization,
            "LayerNormalization": LayerNormalization}

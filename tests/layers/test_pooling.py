@@ -14,11 +14,11 @@ from fastgraph.layers.pooling import (AveragePooling1D, AveragePooling2D,
                                       GlobalMaxPooling1D, GlobalMaxPooling2D,
                                       MaxPooling1D, MaxPooling2D)
 
-# tests/data/layers_reference.npz: tf-keras 2.21 outputs (TensorFlow 2.21,
-# float32), written once by tests/data/layers_make_reference.py run with
+# tests/reference/layers_reference.npz: tf-keras 2.21 outputs (TensorFlow 2.21,
+# float32), written once by tests/reference/layers_make_reference.py run with
 # /work/refenv/bin/python.  Each case holds the layer's class and kwargs
 # (`spec`), the input, an optional mask and tf-keras's output.
-REF = np.load(os.path.join(os.path.dirname(__file__), "..", "data",
+REF = np.load(os.path.join(os.path.dirname(__file__), "..", "reference",
                            "layers_reference.npz"))
 CLASSES = {c.__name__: c for c in (
     AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,

@@ -1,9 +1,9 @@
 """LSTM, GRU and SimpleRNN layers against tf-keras, plus gradients, masks,
 dropout semantics, configs and bad inputs.
 
-The reference arrays in tests/data/layers_rnn_reference.npz were produced
-once with tf-keras 2.21 by tests/data/layers_rnn_make_reference.py
-(`/work/refenv/bin/python tests/data/layers_rnn_make_reference.py`).
+The reference arrays in tests/reference/layers_rnn_reference.npz were produced
+once with tf-keras 2.21 by tests/reference/layers_rnn_make_reference.py
+(`/work/refenv/bin/python tests/reference/layers_rnn_make_reference.py`).
 """
 import json
 import os
@@ -21,7 +21,7 @@ from fastgraph.ops import activation as A
 from fastgraph.ops import rnn as rnn_ops
 from fastgraph.ops.random import set_seed
 
-REF = np.load(os.path.join(os.path.dirname(__file__), "..", "data",
+REF = np.load(os.path.join(os.path.dirname(__file__), "..", "reference",
                            "layers_rnn_reference.npz"))
 KINDS = {"lstm": LSTM, "gru": GRU, "simple_rnn": SimpleRNN}
 TOL = dict(rtol=1e-5, atol=1e-5)

@@ -1,9 +1,9 @@
 """Bidirectional and TimeDistributed against tf-keras, plus masks, weights,
 configs and bad inputs.
 
-The reference arrays in tests/data/layers_rnn_reference.npz were produced
-once with tf-keras 2.21 by tests/data/layers_rnn_make_reference.py
-(`/work/refenv/bin/python tests/data/layers_rnn_make_reference.py`).
+The reference arrays in tests/reference/layers_rnn_reference.npz were produced
+once with tf-keras 2.21 by tests/reference/layers_rnn_make_reference.py
+(`/work/refenv/bin/python tests/reference/layers_rnn_make_reference.py`).
 """
 import json
 import os
@@ -19,7 +19,7 @@ from fastgraph.layers.recurrent import GRU, LSTM, SimpleRNN
 from fastgraph.layers.wrappers import Bidirectional, TimeDistributed
 from fastgraph.models import Model, Sequential
 
-REF = np.load(os.path.join(os.path.dirname(__file__), "..", "data",
+REF = np.load(os.path.join(os.path.dirname(__file__), "..", "reference",
                            "layers_rnn_reference.npz"))
 TOL = dict(rtol=1e-5, atol=1e-5)
 

@@ -8,12 +8,12 @@ from fastgraph._kernels import load
 from fastgraph.autodiff import Tensor, Variable, check_gradients, gradients
 from fastgraph.ops.conv import conv1d, conv2d, padded_output
 
-# tests/data/conv_pool_tf_ref.npz holds tf-keras outputs (tf-keras 2.x, TF 2.21,
+# tests/reference/conv_pool_tf_ref.npz holds tf-keras outputs (tf-keras 2.x, TF 2.21,
 # float32) of Conv2D / Conv1D layers for the configurations below: the layer
 # built with set_weights([kernel, bias]) and called on x, where x, kernel and
 # bias are `_rand(seed, shape)` with the seeds listed (the same helper ran in
 # the reference environment); saved with np.savez_compressed.
-REF = np.load(os.path.join(os.path.dirname(__file__), "..", "data",
+REF = np.load(os.path.join(os.path.dirname(__file__), "..", "reference",
                            "conv_pool_tf_ref.npz"))
 
 # name: (x shape, kernel shape, strides, padding, dilation); seeds 10+i, 20+i, 30+i

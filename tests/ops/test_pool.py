@@ -10,11 +10,11 @@ from fastgraph.ops.conv import padded_output
 from fastgraph.ops.pool import (avg_pool1d, avg_pool2d, global_avg_pool2d,
                                 global_max_pool2d, max_pool1d, max_pool2d)
 
-# tests/data/conv_pool_tf_ref.npz holds tf-keras outputs (tf-keras 2.x, TF 2.21)
+# tests/reference/conv_pool_tf_ref.npz holds tf-keras outputs (tf-keras 2.x, TF 2.21)
 # of MaxPooling2D / AveragePooling2D / MaxPooling1D / AveragePooling1D layers
 # for the configurations below, called on `_rand(70 + i, x shape)` (float32),
 # saved with np.savez_compressed.
-REF = np.load(os.path.join(os.path.dirname(__file__), "..", "data",
+REF = np.load(os.path.join(os.path.dirname(__file__), "..", "reference",
                            "conv_pool_tf_ref.npz"))
 
 # name: (op, x shape, pool, strides, padding); seed 70+i

@@ -1,6 +1,6 @@
 """Tests for fastgraph.ops.rnn (LSTM, GRU, SimpleRNN) and its C kernels.
 
-tests/data/rnn_reference.npz holds tf-keras 2.21 outputs (tf_keras LSTM,
+tests/reference/rnn_reference.npz holds tf-keras 2.21 outputs (tf_keras LSTM,
 GRU(reset_after=True and False), SimpleRNN with return_state=True and
 set_weights) for x (3, 5, 3), units 4, random float32 weights `<kind>_w<i>`,
 `mask`, `h0`, `c0`, and the cases in CASES below; output j of case i is
@@ -16,7 +16,7 @@ from fastgraph.autodiff import Tensor, Variable, check_gradients, gradients, no_
 from fastgraph.ops.rnn import gru, lstm, simple_rnn
 from fastgraph._kernels import rnn as _k
 
-REF = os.path.join(os.path.dirname(__file__), os.pardir, "data", "rnn_reference.npz")
+REF = os.path.join(os.path.dirname(__file__), os.pardir, "reference", "rnn_reference.npz")
 
 # rs: return_sequences, gb: go_backwards, mk: mask, st: initial state,
 # alt: activation='relu', recurrent_activation='hard_sigmoid'.

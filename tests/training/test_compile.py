@@ -94,7 +94,7 @@ def test_loss_weights_list_and_dict(loss_weights, w):
 
 
 # metrics_names as tf-keras 2.21 reports them for the same compile arguments
-# (printed once with tests/data/training_make_reference.py's environment).
+# (printed once with tests/reference/training_make_reference.py's environment).
 @pytest.mark.parametrize("kwargs, names", [
     ({"metrics": ["accuracy"]},
      ["loss", "main_output_loss", "aux_loss", "main_output_accuracy", "aux_accuracy"]),

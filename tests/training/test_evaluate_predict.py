@@ -1,7 +1,7 @@
 """evaluate and predict: return conventions (a scalar or a list in
 metrics_names order; an array or a list per output), batching, verbose
 output, callbacks, and inference-mode Dropout/BatchNormalization matching
-tf-keras (tests/data/training_reference.npz)."""
+tf-keras (tests/reference/training_reference.npz)."""
 import os
 import re
 
@@ -12,7 +12,7 @@ from fastgraph import callbacks as C
 from fastgraph import layers as L
 from fastgraph.models import Model, Sequential
 
-REF = np.load(os.path.join(os.path.dirname(__file__), os.pardir, "data",
+REF = np.load(os.path.join(os.path.dirname(__file__), os.pardir, "reference",
                            "training_reference.npz"))
 rng = np.random.default_rng(5)
 X = rng.normal(size=(23, 4)).astype(np.float32)

@@ -1,8 +1,8 @@
 """One SGD step through train_on_batch changes every weight exactly as
 tf-keras does from the same weights and data: an end-to-end check of every
 layer's gradient, of the losses, of regularization and of BatchNormalization's
-moving statistics.  Reference arrays: tests/data/training_reference.npz
-(written by tests/data/training_make_reference.py with tf-keras 2.x)."""
+moving statistics.  Reference arrays: tests/reference/training_reference.npz
+(written by tests/reference/training_make_reference.py with tf-keras 2.x)."""
 import os
 
 import numpy as np
@@ -13,7 +13,7 @@ from fastgraph import optimizers, regularizers as R
 from fastgraph.layers.recurrent import GRU, LSTM, SimpleRNN
 from fastgraph.models import Model
 
-REF = np.load(os.path.join(os.path.dirname(__file__), os.pardir, "data",
+REF = np.load(os.path.join(os.path.dirname(__file__), os.pardir, "reference",
                            "training_reference.npz"))
 
 

@@ -1,6 +1,6 @@
 """Optimizers against tf-keras's legacy optimizers, and their C kernels.
 
-tests/data/optimizer_reference.npz was generated once with /work/refenv
+tests/reference/optimizer_reference.npz was generated once with /work/refenv
 (tensorflow 2.21, tf_keras 2.21): for every entry of its "configs" table
 (key -> [class name, constructor kwargs, learning rate set through `opt.lr`
 before step 2 or null]), a `tf_keras.optimizers.legacy.<class>(**kwargs)`
@@ -22,7 +22,7 @@ from fastgraph._kernels import load
 from fastgraph.autodiff import Tensor, Variable
 
 _k = load("optim")
-REF = np.load(os.path.join(os.path.dirname(__file__), os.pardir, "data",
+REF = np.load(os.path.join(os.path.dirname(__file__), os.pardir, "reference",
                            "optimizer_reference.npz"))
 CONFIGS = json.loads(str(REF["configs"]))
 

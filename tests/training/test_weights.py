@@ -1,5 +1,5 @@
 """class_weight and sample_weight: the weighted loss is what a hand
-computation and tf-keras give (tests/data/training_reference.npz), for
+computation and tf-keras give (tests/reference/training_reference.npz), for
 1D, per-output, temporal (2D) and class weights, in train_on_batch,
 test_on_batch, evaluate and fit."""
 import os
@@ -11,7 +11,7 @@ from fastgraph import layers as L
 from fastgraph import optimizers, regularizers
 from fastgraph.models import Model
 
-REF = np.load(os.path.join(os.path.dirname(__file__), os.pardir, "data",
+REF = np.load(os.path.join(os.path.dirname(__file__), os.pardir, "reference",
                            "training_reference.npz"))
 X, Y, SW = REF["weights/x"], REF["weights/y"], REF["weights/sw"]
 CW = {k: float(v) for k, v in enumerate(REF["weights/cw"])}

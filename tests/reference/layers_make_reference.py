@@ -1,6 +1,6 @@
-"""Produce tests/data/layers_reference.npz with real tf-keras 2.x (run once):
+"""Produce tests/reference/layers_reference.npz with real tf-keras 2.x (run once):
 
-    /work/refenv/bin/python tests/data/layers_make_reference.py
+    /work/refenv/bin/python tests/reference/layers_make_reference.py
 
 Not part of the test suite (tensorflow is never imported by the library or
 its tests).  For each case it stores, under `<case>/...`: `spec` (JSON: the

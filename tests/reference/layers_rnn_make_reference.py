@@ -1,8 +1,8 @@
-"""Writes tests/data/layers_rnn_reference.npz: tf-keras 2.x outputs of the
+"""Writes tests/reference/layers_rnn_reference.npz: tf-keras 2.x outputs of the
 recurrent layers and wrappers for fixed random weights and inputs.
 
 Run once, with the reference environment (never imported by the tests):
-    /work/refenv/bin/python tests/data/layers_rnn_make_reference.py
+    /work/refenv/bin/python tests/reference/layers_rnn_make_reference.py
 Each case `c` stores `c/x` (input), `c/w0..` (weights in Keras order, the
 Embedding table as `c/emb`) and `c/y0..` (outputs, states after the output).
 """

@@ -1,7 +1,7 @@
-"""Write tests/data/training_reference.npz: what tf-keras 2.x computes for the
+"""Write tests/reference/training_reference.npz: what tf-keras 2.x computes for the
 trainer tests (run once with the reference venv, never imported by tests):
 
-    /work/refenv/bin/python tests/data/training_make_reference.py
+    /work/refenv/bin/python tests/reference/training_make_reference.py
 
 `step/<model>/...`: one SGD(0.1) train_on_batch from given weights on given
 data: weights before (`w0/<layer>/<i>`) and after (`w1/...`), the loss (and
