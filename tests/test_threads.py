@@ -4,6 +4,7 @@ import subprocess
 import sys
 import threading
 
+import numpy as np
 import pytest
 
 from fastgraph import _threads
@@ -111,3 +112,24 @@ def test_env_var_honoured_by_public_api():
     if proc.stdout.strip() == "unwired":
         pytest.skip("fastgraph/__init__.py does not export get_num_threads yet")
     assert proc.stdout.strip() == "ok"
+
+
+def test_model_methods_adopt_the_count_in_other_threads():
+    from fastgraph.layers import Dense, Input
+    from fastgraph.models import Model
+    inp = Input((4,))
+    model = Model(inp, Dense(2)(inp))
+    before = _threads.get_num_threads()["openmp"]
+    seen = []
+    try:
+        _threads.set_num_threads(1)
+
+        def worker():
+            model.predict_on_batch(np.zeros((1, 4), "float32"))
+            seen.append(_threads.get_num_threads()["openmp"])
+        t = threading.Thread(target=worker)
+        t.start()
+        t.join(60)
+        assert seen == [1]
+    finally:
+        _threads.set_num_threads(before)

@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import callbacks as callbacks_mod
 from .. import optimizers as optimizers_mod
+from .._threads import sync_thread
 from ..autodiff import Tensor, as_array, floatx, gradients, no_grad
 from ..ops import elementwise as E
 from ..ops import reduce as R
@@ -200,6 +201,7 @@ class Trainer(GeneratorLoops):
     def _step(self, xs, ys, sws, train):
         """One batch: (sums, counts) in metrics_names order, whose ratios are
         the batch's values (losses count once per sample)."""
+        sync_thread()      # a server's or loader's thread adopts the count
         n = xs[0].shape[0]
         if train:
             outs, masks = self._forward(xs, training=True)
@@ -235,6 +237,7 @@ class Trainer(GeneratorLoops):
 
     def predict_on_batch(self, x):
         """Predictions for one batch: an array, or a list per output."""
+        sync_thread()
         xs = self._input_arrays(x)
         with no_grad():
             outs, _ = self._forward(xs, training=False)
@@ -482,6 +485,7 @@ class Trainer(GeneratorLoops):
 
     def _predict_batches(self, batch_iter, n=None, verbose=0, callbacks=None,
                          steps=None):
+        sync_thread()
         cbks = callbacks_mod.CallbackList(list(callbacks or []))
         cbks.set_model(self)
         cbks.on_predict_begin()
