@@ -98,42 +98,52 @@ static inline double fg_vtanh_f64(double x)
     return a < 0.625 ? small : big;
 }
 
-/* y = EXPR(v) with v = x (+ bias along the last axis); threads from PAR on. */
-#define FG_ACT_LOOP(PAR, EXPR)                                                 \
+/* OpenMP's if clause still enters the runtime (a team of one thread), which
+ * costs more than a small loop; FG_PAR_IF branches around it instead. */
+#define FG_PAR_IF(COND, LOOP)                                                  \
     do {                                                                       \
-        const fg_idx par_min = (PAR);                                          \
-        (void)par_min;                                                         \
-        if (bias) {                                                            \
-            _Pragma("omp parallel for if(rows * cols > par_min) schedule(static)") \
-            for (fg_idx r = 0; r < rows; r++) {                                \
-                const T *xr = x + r * cols;                                    \
-                T *yr = y + r * cols;                                          \
-                for (fg_idx c = 0; c < cols; c++) {                            \
-                    T v = xr[c] + bias[c];                                     \
-                    yr[c] = (EXPR);                                            \
-                }                                                              \
-            }                                                                  \
+        if (COND) {                                                            \
+            _Pragma("omp parallel for schedule(static)")                       \
+            LOOP                                                               \
         } else {                                                               \
-            const fg_idx total = rows * cols;                                  \
-            _Pragma("omp parallel for if(total > par_min) schedule(static)")   \
-            for (fg_idx i = 0; i < total; i++) {                               \
-                T v = x[i];                                                    \
-                y[i] = (EXPR);                                                 \
-            }                                                                  \
+            LOOP                                                               \
         }                                                                      \
     } while (0)
 
-/* dz = EXPR(v, gi) with v = y[i], gi = g[i]. */
-#define FG_GRAD_LOOP(PAR, EXPR)                                                \
-    do {                                                                       \
-        const fg_idx par_min = (PAR);                                          \
-        (void)par_min;                                                         \
-        _Pragma("omp parallel for if(n > par_min) schedule(static)")           \
-        for (fg_idx i = 0; i < n; i++) {                                       \
-            T v = y[i], gi = g[i];                                             \
-            dz[i] = (EXPR);                                                    \
+#define FG_ACT_BIAS_ROWS(EXPR)                                                 \
+    for (fg_idx r = 0; r < rows; r++) {                                        \
+        const T *xr = x + r * cols;                                            \
+        T *yr = y + r * cols;                                                  \
+        for (fg_idx c = 0; c < cols; c++) {                                    \
+            T v = xr[c] + bias[c];                                             \
+            yr[c] = (EXPR);                                                    \
         }                                                                      \
+    }
+
+#define FG_ACT_FLAT(EXPR)                                                      \
+    for (fg_idx i = 0; i < total; i++) {                                       \
+        T v = x[i];                                                            \
+        y[i] = (EXPR);                                                         \
+    }
+
+/* y = EXPR(v) with v = x (+ bias along the last axis); threads from PAR on. */
+#define FG_ACT_LOOP(PAR, EXPR)                                                 \
+    do {                                                                       \
+        const fg_idx total = rows * cols;                                      \
+        if (bias)                                                              \
+            FG_PAR_IF(total > (PAR), FG_ACT_BIAS_ROWS(EXPR));                  \
+        else                                                                   \
+            FG_PAR_IF(total > (PAR), FG_ACT_FLAT(EXPR));                       \
     } while (0)
+
+#define FG_GRAD_FLAT(EXPR)                                                     \
+    for (fg_idx i = 0; i < n; i++) {                                           \
+        T v = y[i], gi = g[i];                                                 \
+        dz[i] = (EXPR);                                                        \
+    }
+
+/* dz = EXPR(v, gi) with v = y[i], gi = g[i]. */
+#define FG_GRAD_LOOP(PAR, EXPR) FG_PAR_IF(n > (PAR), FG_GRAD_FLAT(EXPR))
 
 #define FG_ACT_T float
 #define FG_ACT_SUF _f32
@@ -358,9 +368,9 @@ void FN(fg_softmax_forward)(const T *x, T *y, fg_idx outer, fg_idx n, fg_idx inn
         return;
     const fg_idx nvec = outer * inner;
     if (inner == 1) {
-        #pragma omp parallel for if(nvec * n > FG_PAR_MATH) schedule(static)
-        for (fg_idx r = 0; r < outer; r++)
-            FN(softmax_vec)(x + r * n, y + r * n, n, 1);
+        FG_PAR_IF(nvec * n > FG_PAR_MATH,
+                  for (fg_idx r = 0; r < outer; r++)
+                      FN(softmax_vec)(x + r * n, y + r * n, n, 1););
     } else {
         #pragma omp parallel for if(nvec * n > FG_PAR_MATH) schedule(static)
         for (fg_idx v = 0; v < nvec; v++) {

@@ -80,26 +80,57 @@ EXPONENTIAL = FG_ACT_EXPONENTIAL
 cdef int _NUM_ACTS = FG_ACT_EXPONENTIAL + 1
 
 
+# The checks read dtype, flags and shape through the C API: they run on every
+# call, and Python attribute access would cost more than small kernels do.
 cdef bint _float(fn, a, str name) except -1:
     """Check a float array; True for float64, False for float32."""
-    if not isinstance(a, np.ndarray):
+    if not cnp.PyArray_Check(a):
         raise TypeError(f"{fn}: {name} must be a numpy array, got {type(a).__name__}")
-    if a.dtype != np.float32 and a.dtype != np.float64:
+    cdef cnp.ndarray arr = <cnp.ndarray>a
+    cdef int t = cnp.PyArray_TYPE(arr)
+    if (t != cnp.NPY_FLOAT and t != cnp.NPY_DOUBLE) or not cnp.PyArray_ISNOTSWAPPED(arr):
         raise TypeError(f"{fn}: {name} must be float32 or float64, got {a.dtype}")
-    if not a.flags.c_contiguous:
+    if not cnp.PyArray_IS_C_CONTIGUOUS(arr):
         raise ValueError(f"{fn}: {name} must be C-contiguous")
-    return a.dtype == np.float64
+    return t == cnp.NPY_DOUBLE
+
+
+cdef bint _dtype_of(fn, a, str name, ref, str ref_name, bint writable) except -1:
+    """Check `a` is a float array of ref's dtype (and writeable if asked)."""
+    _float(fn, a, name)
+    if cnp.PyArray_TYPE(<cnp.ndarray>a) != cnp.PyArray_TYPE(<cnp.ndarray>ref):
+        raise TypeError(f"{fn}: {name} must have the dtype of {ref_name} ({ref.dtype}), "
+                        f"got {a.dtype}")
+    if writable and not cnp.PyArray_ISWRITEABLE(<cnp.ndarray>a):
+        raise ValueError(f"{fn}: {name} must be writeable")
+    return True
 
 
 cdef bint _like(fn, a, str name, ref, str ref_name, tuple shape, bint writable) except -1:
     """Check `a` is a float array of ref's dtype and of `shape`."""
-    _float(fn, a, name)
-    if a.dtype != ref.dtype:
-        raise TypeError(f"{fn}: {name} must have the dtype of {ref_name} ({ref.dtype}), "
-                        f"got {a.dtype}")
+    _dtype_of(fn, a, name, ref, ref_name, False)
     if a.shape != shape:
         raise ValueError(f"{fn}: {name} must have shape {shape}, got {a.shape}")
-    if writable and not a.flags.writeable:
+    if writable and not cnp.PyArray_ISWRITEABLE(<cnp.ndarray>a):
+        raise ValueError(f"{fn}: {name} must be writeable")
+    return True
+
+
+cdef bint _same(fn, a, str name, ref, str ref_name, bint writable) except -1:
+    """`_like` for the shape of ref itself."""
+    _dtype_of(fn, a, name, ref, ref_name, False)
+    cdef cnp.ndarray arr = <cnp.ndarray>a, r = <cnp.ndarray>ref
+    cdef int nd = cnp.PyArray_NDIM(r)
+    cdef bint ok = cnp.PyArray_NDIM(arr) == nd
+    cdef int i
+    if ok:
+        for i in range(nd):
+            if cnp.PyArray_DIMS(arr)[i] != cnp.PyArray_DIMS(r)[i]:
+                ok = False
+                break
+    if not ok:
+        raise ValueError(f"{fn}: {name} must have shape {ref.shape}, got {a.shape}")
+    if writable and not cnp.PyArray_ISWRITEABLE(arr):
         raise ValueError(f"{fn}: {name} must be writeable")
     return True
 
@@ -139,14 +170,19 @@ def act_forward(int act, x, bias, out, double alpha=0.0,
     if act < 0 or act >= _NUM_ACTS:
         raise ValueError(f"{fn}: unknown activation code {act}")
     cdef bint f64 = _float(fn, x, "x")
-    _like(fn, out, "out", x, "x", x.shape, True)
-    cdef fg_idx rows = 1, cols = x.size
+    _same(fn, out, "out", x, "x", True)
+    cdef cnp.ndarray xa = <cnp.ndarray>x
+    cdef int nd = cnp.PyArray_NDIM(xa)
+    cdef fg_idx rows = 1, cols = cnp.PyArray_SIZE(xa)
     if bias is not None:
-        if x.ndim == 0:
+        if nd == 0:
             raise ValueError(f"{fn}: x must have at least 1 dimension with a bias")
-        _like(fn, bias, "bias", x, "x", (_last(x),), False)
-        cols = _last(x)
-        rows = x.size // cols if cols else 0
+        _dtype_of(fn, bias, "bias", x, "x", False)
+        cols = cnp.PyArray_DIMS(xa)[nd - 1]
+        if cnp.PyArray_NDIM(<cnp.ndarray>bias) != 1 \
+                or cnp.PyArray_DIMS(<cnp.ndarray>bias)[0] != cols:
+            raise ValueError(f"{fn}: bias must have shape {(cols,)}, got {bias.shape}")
+        rows = cnp.PyArray_SIZE(xa) // cols if cols else 0
     cdef void *px = _ptr(x)
     cdef void *pb = _opt_ptr(bias)
     cdef void *py = _ptr(out)
@@ -166,8 +202,8 @@ def act_backward(int act, y, g, out, double alpha=0.0, double max_value=float("i
     if act < 0 or act >= _NUM_ACTS:
         raise ValueError(f"{fn}: unknown activation code {act}")
     cdef bint f64 = _float(fn, y, "y")
-    _like(fn, g, "g", y, "y", y.shape, False)
-    _like(fn, out, "out", y, "y", y.shape, True)
+    _same(fn, g, "g", y, "y", False)
+    _same(fn, out, "out", y, "y", True)
     cdef fg_idx n = y.size
     cdef void *py = _ptr(y)
     cdef void *pg = _ptr(g)
@@ -184,24 +220,27 @@ def act_backward(int act, y, g, out, double alpha=0.0, double max_value=float("i
 
 cdef tuple _split(fn, a, int axis):
     """(outer, n, inner) sizes of `a` around `axis`."""
-    if a.ndim == 0:
+    cdef cnp.ndarray arr = <cnp.ndarray>a
+    cdef int nd = cnp.PyArray_NDIM(arr), i
+    if nd == 0:
         raise ValueError(f"{fn}: x must have at least 1 dimension, got a scalar")
-    if axis < -a.ndim or axis >= a.ndim:
+    if axis < -nd or axis >= nd:
         raise ValueError(f"{fn}: axis {axis} is out of range for shape {a.shape}")
-    axis %= a.ndim
+    if axis < 0:
+        axis += nd
     cdef fg_idx outer = 1, inner = 1
-    for d in a.shape[:axis]:
-        outer *= d
-    for d in a.shape[axis + 1:]:
-        inner *= d
-    return outer, a.shape[axis], inner
+    for i in range(axis):
+        outer *= cnp.PyArray_DIMS(arr)[i]
+    for i in range(axis + 1, nd):
+        inner *= cnp.PyArray_DIMS(arr)[i]
+    return outer, cnp.PyArray_DIMS(arr)[axis], inner
 
 
 def softmax_forward(x, out, int axis=-1):
     """out = softmax(x) along `axis`; returns out."""
     fn = "softmax_forward"
     cdef bint f64 = _float(fn, x, "x")
-    _like(fn, out, "out", x, "x", x.shape, True)
+    _same(fn, out, "out", x, "x", True)
     cdef fg_idx outer, n, inner
     outer, n, inner = _split(fn, x, axis)
     cdef void *px = _ptr(x)
@@ -218,8 +257,8 @@ def softmax_backward(y, g, out, int axis=-1):
     """out = y * (g - sum(g * y, axis)); returns out."""
     fn = "softmax_backward"
     cdef bint f64 = _float(fn, y, "y")
-    _like(fn, g, "g", y, "y", y.shape, False)
-    _like(fn, out, "out", y, "y", y.shape, True)
+    _same(fn, g, "g", y, "y", False)
+    _same(fn, out, "out", y, "y", True)
     cdef fg_idx outer, n, inner
     outer, n, inner = _split(fn, y, axis)
     cdef void *py = _ptr(y)
@@ -251,10 +290,10 @@ def softmax_xent_forward(z, t, loss, p):
     cdef bint f64 = _float(fn, z, "z")
     cdef fg_idx rows, n
     rows, n = _rows(fn, z, "z")
-    _like(fn, t, "t", z, "z", z.shape, False)
+    _same(fn, t, "t", z, "z", False)
     _like(fn, loss, "loss", z, "z", _lead(z), True)
     if p is not None:
-        _like(fn, p, "p", z, "z", z.shape, True)
+        _same(fn, p, "p", z, "z", True)
     cdef void *pz = _ptr(z)
     cdef void *pt = _ptr(t)
     cdef void *pl = _ptr(loss)
@@ -275,9 +314,9 @@ def softmax_xent_backward(p, t, g, out):
     cdef bint f64 = _float(fn, p, "p")
     cdef fg_idx rows, n
     rows, n = _rows(fn, p, "p")
-    _like(fn, t, "t", p, "p", p.shape, False)
+    _same(fn, t, "t", p, "p", False)
     _like(fn, g, "g", p, "p", _lead(p), False)
-    _like(fn, out, "out", p, "p", p.shape, True)
+    _same(fn, out, "out", p, "p", True)
     cdef void *pp = _ptr(p)
     cdef void *pt = _ptr(t)
     cdef void *pg = _ptr(g)
@@ -301,7 +340,7 @@ def sparse_xent_forward(z, labels, loss, p):
     _labels(fn, labels, _lead(z))
     _like(fn, loss, "loss", z, "z", _lead(z), True)
     if p is not None:
-        _like(fn, p, "p", z, "z", z.shape, True)
+        _same(fn, p, "p", z, "z", True)
     cdef fg_idx rows, n, bad
     rows, n = labels.size, _last(z)
     cdef void *pz = _ptr(z)
@@ -332,7 +371,7 @@ def sparse_xent_backward(p, labels, g, out):
     _rows(fn, p, "p")
     _labels(fn, labels, _lead(p))
     _like(fn, g, "g", p, "p", _lead(p), False)
-    _like(fn, out, "out", p, "p", p.shape, True)
+    _same(fn, out, "out", p, "p", True)
     cdef fg_idx rows = labels.size, n = _last(p)
     if rows and (labels.min() < 0 or labels.max() >= n):
         raise IndexError(f"{fn}: labels must lie in [0, {n})")
@@ -355,10 +394,10 @@ def sigmoid_xent_forward(z, t, loss, s):
     receives sigmoid(z).  Returns loss."""
     fn = "sigmoid_xent_forward"
     cdef bint f64 = _float(fn, z, "z")
-    _like(fn, t, "t", z, "z", z.shape, False)
-    _like(fn, loss, "loss", z, "z", z.shape, True)
+    _same(fn, t, "t", z, "z", False)
+    _same(fn, loss, "loss", z, "z", True)
     if s is not None:
-        _like(fn, s, "s", z, "z", z.shape, True)
+        _same(fn, s, "s", z, "z", True)
     cdef fg_idx n = z.size
     cdef void *pz = _ptr(z)
     cdef void *pt = _ptr(t)
@@ -378,9 +417,9 @@ def sigmoid_xent_backward(s, t, g, out):
     """out = (s - t) * g; returns out."""
     fn = "sigmoid_xent_backward"
     cdef bint f64 = _float(fn, s, "s")
-    _like(fn, t, "t", s, "s", s.shape, False)
-    _like(fn, g, "g", s, "s", s.shape, False)
-    _like(fn, out, "out", s, "s", s.shape, True)
+    _same(fn, t, "t", s, "s", False)
+    _same(fn, g, "g", s, "s", False)
+    _same(fn, out, "out", s, "s", True)
     cdef fg_idx n = s.size
     cdef void *ps = _ptr(s)
     cdef void *pt = _ptr(t)

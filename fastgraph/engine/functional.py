@@ -14,6 +14,7 @@ import json
 import numpy as np
 
 from ..autodiff import Tensor
+from .inference import InferencePlan
 from .input_layer import InputLayer
 from .layer import CallScope, InputSpec, Layer, is_shape, to_snake_case, unique_name
 from .serialization import (_LAYER_CLASSES, deserialize_layer, serialize_layer,
@@ -296,6 +297,29 @@ class Functional(Layer):
                 for s in free:
                     vals[s] = ms[s] = None
         return ([vals[s] for s in self._output_slots], [ms[s] for s in self._output_slots])
+
+    def _inference_plan(self):
+        plan = self.__dict__.get("_inference")
+        if plan is None or plan.source is not self._plan:
+            plan = self._inference = InferencePlan(self)
+        return plan
+
+    def _predict_arrays(self, xs, training=False):
+        """Output arrays (a list, one per output) for `xs`, a list of arrays
+        that passed the input checks (one per input, of its dtype and shape),
+        computed without the tape; any number of threads may call it."""
+        plan = self.__dict__.get("_inference")
+        if plan is None or plan.source is not self._plan:
+            plan = self._inference_plan()
+        return plan.run(xs, training)
+
+    def _checked_inputs(self, x):
+        """`x` as the list of input arrays when it needs neither checks nor
+        conversion (C-contiguous ndarrays of each Input's dtype and shape,
+        one per input), else None: the trainer validates only the others."""
+        if not self.built:
+            return None
+        return self._inference_plan().checked_inputs(x)
 
     def call(self, inputs, training=None, mask=None):
         """Run the plan on Tensors (or arrays); one output Tensor or a list."""

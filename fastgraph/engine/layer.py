@@ -175,7 +175,8 @@ class Layer:
         if dtypes is None or is_shape(input_shape) != isinstance(dtypes, str):
             dtypes = map_shapes(lambda s: self.dtype, input_shape)
         kwargs = {"training": False} if self._call_accepts_training else {}
-        out = infer_by_dummy_call(lambda x: self.call(x, **kwargs), input_shape, dtypes)
+        out = infer_by_dummy_call(lambda x: self.call(x, **kwargs), input_shape, dtypes,
+                                  self.name)
         return [o[0] for o in out] if isinstance(out, list) else out[0]
 
     def compute_mask(self, inputs, mask=None):
@@ -199,7 +200,10 @@ class Layer:
                    regularizer=None, trainable=True, constraint=None):
         """Create, track and return a Variable of `shape`, filled by
         `initializer` (glorot_uniform for floats, zeros otherwise);
-        `regularizer(variable)` then joins `losses`."""
+        `regularizer(variable)` then joins `losses`.  Inside a
+        WeightCreationScope (loading) the initializer is not called: the
+        weight is a budgeted zero array that the loader fills."""
+        from .weight_scope import current_scope
         shape = () if shape is None else tuple(shape)
         if any(d is None or int(d) < 0 for d in shape):
             raise ValueError(f'Layer "{self.name}": weight {name!r} needs a fully '
@@ -208,14 +212,18 @@ class Layer:
         if initializer is None:
             initializer = "glorot_uniform" if dtype.kind == "f" else "zeros"
         init = initializers.get(initializer)
-        value = np.asarray(init(shape, dtype=dtype), dtype=dtype)
+        scope = current_scope()
+        if scope is not None:
+            value = scope.allocate(self.name, name, shape, dtype)
+        else:
+            value = np.asarray(init(shape, dtype=dtype), dtype=dtype)
         if value.shape != shape:
             raise ValueError(f'Layer "{self.name}": the initializer of weight {name!r} '
                              f'returned shape {value.shape}, expected {shape}')
-        # fastgraph's own initializers return fresh arrays: adopt them uncopied
+        # fresh arrays (fastgraph's initializers', the scope's) are adopted uncopied
         var = Variable(value, dtype=dtype, name=f"{self.name}/{name}:0",
                        trainable=trainable, constraint=constraint,
-                       copy=not isinstance(init, initializers.Initializer))
+                       copy=scope is None and not isinstance(init, initializers.Initializer))
         (self._trainable_weights if trainable else self._non_trainable_weights).append(var)
         regularizer = regularizers.get(regularizer)
         if regularizer is not None:
@@ -429,7 +437,7 @@ class Layer:
                 return None if m is None else _structure(m, np.asarray)
             described = infer_by_dummy_call(
                 masks_of, [t.shape for t in flat] + [m.shape for m in given],
-                [t.dtype for t in flat] + ["bool"] * len(given))
+                [t.dtype for t in flat] + ["bool"] * len(given), self.name)
             described = described if isinstance(described, list) else [described]
             masks = [None if d is None else KerasTensor(d[0], "bool") for d in described]
         for t, m in zip(out_flat, masks):
@@ -452,11 +460,12 @@ class Layer:
     def _eager_call(self, inputs, args, kwargs):
         inputs = self._to_tensors(inputs)
         flat = flatten(inputs)
-        self._maybe_build(_structure(inputs, lambda t: tuple(t.shape)),
-                          _structure(inputs, lambda t: str(t.dtype)))
+        if not self.built:
+            self._maybe_build(_structure(inputs, lambda t: tuple(t.shape)),
+                              _structure(inputs, lambda t: str(t.dtype)))
         if self.input_spec is not None:
-            check_input_spec(self.input_spec, [tuple(t.shape) for t in flat],
-                             [str(t.dtype) for t in flat], self.name)
+            check_input_spec(self.input_spec, [t.shape for t in flat],
+                             [t.dtype for t in flat], self.name)
         with CallScope():
             return self._run(inputs, args, self._call_kwargs(kwargs))
 
@@ -471,6 +480,13 @@ class Layer:
                     penalty = E.multiply(penalty, 1.0 / out.shape[0])
                 self.add_loss(penalty)
         return outputs
+
+    def _inference_fn(self, input_dtype):
+        """A function `(array(s), training) -> array` computing call() without
+        the tape for inference plans, given the symbolic input dtype(s); None
+        (the default) runs call() on Tensors instead.  Only for layers whose
+        call takes no mask and adds no losses."""
+        return None
 
     # ---------------------------------------------------- node access
     def _node_attr(self, node_index, fn, what):

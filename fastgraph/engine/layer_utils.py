@@ -5,6 +5,7 @@ import re
 import numpy as np
 
 from ..autodiff import Tensor, no_grad
+from .weight_scope import current_scope
 
 
 _UIDS = {}
@@ -48,11 +49,19 @@ def _structure(x, fn):
     return [fn(t) for t in x] if isinstance(x, (list, tuple)) else fn(x)
 
 
-def infer_by_dummy_call(fn, shapes, dtypes):
+def infer_by_dummy_call(fn, shapes, dtypes, layer_name=None):
     """Shapes and dtypes of `fn`'s outputs, found by calling it on zero
     arrays: each unknown (None) dimension is tried at 2 and then at 3, and
     output dimensions that change between the two calls are unknown.
-    Returns (shape, dtype) or a list of them, following fn's output."""
+    Returns (shape, dtype) or a list of them, following fn's output.
+    While loading (in a WeightCreationScope) large dummy inputs are refused
+    with a ValueError naming `layer_name`."""
+    scope = current_scope()
+    if scope is not None:
+        one = is_shape(shapes)
+        scope.check_dummy([shapes] if one else shapes,
+                          [np.dtype(d).itemsize for d in ([dtypes] if one else dtypes)],
+                          layer_name)
     runs = []
     for fill in (2, 3):
         def dummy(s, d):

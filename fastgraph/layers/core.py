@@ -7,9 +7,11 @@ import numbers
 import numpy as np
 
 from .. import activations, initializers, regularizers
+from ..autodiff import Tensor, no_grad
 from ..engine.layer import InputSpec, Layer, infer_by_dummy_call, is_shape
 from ..ops import shape as S
-from ..ops.dense import dense
+from ..ops.activation import resolve
+from ..ops.dense import dense, dense_checked, forward_array, inference_spec
 from ..ops.random import dropout
 
 
@@ -61,6 +63,7 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True
         self.kernel = self.bias = None
+        self._resolved = None   # (activation, resolve(...), inference_spec(...))
 
     def build(self, input_shape):
         last = input_shape[-1] if is_shape(input_shape) and input_shape else None
@@ -80,8 +83,44 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2, axes={-1: last})
         self.built = True
 
+    def _activation(self):
+        """(resolve's (spec, fn), inference_spec) of the current activation,
+        cached until the attribute changes."""
+        cache = self._resolved
+        if cache is None or cache[0] is not self.activation:
+            act = self.activation
+            cache = self._resolved = (act, resolve(act, "dense"), inference_spec(act))
+        return cache
+
     def call(self, inputs):
-        return dense(inputs, self.kernel, self.bias, self.activation)
+        kernel = self.kernel
+        x = inputs.data if type(inputs) is Tensor else None
+        if x is not None and x.dtype is kernel.data.dtype and x.ndim >= 2 \
+                and x.shape[-1] == kernel.data.shape[0]:
+            return dense_checked(inputs, kernel, self.bias, *self._activation()[1])
+        return dense(inputs, kernel, self.bias, self.activation)
+
+    def _inference_fn(self, input_dtype):
+        if self.activity_regularizer is not None \
+                or np.dtype(input_dtype) != self.kernel.data.dtype:
+            return None
+        act, _, spec = self._activation()
+        if spec is None:
+            return None
+        code, alpha, then_softmax = spec
+
+        def run(x, training):
+            kernel = self.kernel.data
+            if x.dtype is not kernel.dtype or self.activation is not act:
+                with no_grad():     # the op path checks x and applies a new activation
+                    return dense(x, self.kernel, self.bias, self.activation).data
+            bias = None if self.bias is None else self.bias.data
+            if x.ndim == 2:
+                return forward_array(x, kernel, bias, code, alpha, then_softmax)
+            y = forward_array(x.reshape(-1, x.shape[-1]), kernel, bias, code, alpha,
+                              then_softmax)
+            return y.reshape(x.shape[:-1] + (self.units,))
+        return run
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
@@ -146,6 +185,17 @@ class Dropout(Layer):
             return inputs
         seed = None if self._seeds is None else int(self._seeds.integers(2 ** 63))
         return dropout(inputs, self.rate, self.noise_shape, seed)
+
+    def _inference_fn(self, input_dtype):
+        if self.activity_regularizer is not None:
+            return None
+
+        def run(x, training):
+            if not training or self.rate == 0:
+                return x
+            with no_grad():
+                return self._run(Tensor(x), (), {"training": training}).data
+        return run
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -334,7 +384,8 @@ class Lambda(Layer):
             if dtypes is None or is_shape(input_shape) != isinstance(dtypes, str):
                 dtypes = self.dtype if is_shape(input_shape) else [self.dtype] * len(
                     input_shape)
-            out = infer_by_dummy_call(lambda x: self.call(x), input_shape, dtypes)
+            out = infer_by_dummy_call(lambda x: self.call(x), input_shape, dtypes,
+                                      self.name)
             if isinstance(out, list):
                 self._inferred_dtype = [o[1] for o in out]
                 return [o[0] for o in out]

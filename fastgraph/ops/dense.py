@@ -7,7 +7,8 @@ pre-activation gradient in C, then needs only two GEMMs and a column sum.
 import numpy as np
 
 from ..autodiff import as_tensor, output
-from .activation import LINEAR_SPEC, _contig, _float_input, _k, resolve
+from .activation import (LINEAR_SPEC, _contig, _float_input, _k, resolve,
+                         sigmoid, softmax)
 
 
 def _check(x, kernel, bias):
@@ -45,10 +46,41 @@ def dense(x, kernel, bias=None, activation="linear"):
     kernel = as_tensor(kernel)
     bias = None if bias is None else as_tensor(bias)
     _check(x, kernel, bias)
-    spec, fn = resolve(activation, "dense")
+    return dense_checked(x, kernel, bias, *resolve(activation, "dense"))
+
+
+def dense_checked(x, kernel, bias, spec, fn):
+    """The dense op for checked Tensors and a resolved activation
+    (`resolve`'s (spec, fn)), so a layer can resolve it once."""
     if spec is None:
         return fn(_dense(x, kernel, bias, LINEAR_SPEC))
     return _dense(x, kernel, bias, spec)
+
+
+def inference_spec(activation):
+    """(kernel code, alpha, softmax after) computing `activation` on arrays
+    in place after the bias add, or None when only the op path applies.
+    Without a tape sigmoid needs no logits, so it fuses like relu."""
+    spec, fn = resolve(activation, "dense")
+    if spec is not None:
+        return spec + (False,)
+    if fn is sigmoid:
+        return _k.SIGMOID, 0.0, False
+    if fn is softmax:
+        return _k.LINEAR, 0.0, True
+    return None
+
+
+def forward_array(x2d, w, b, code, alpha, then_softmax=False):
+    """act(x2d @ w + b) on arrays of one float dtype, without the tape:
+    x2d (rows, input_dim), w (input_dim, units), b (units,) or None;
+    returns a fresh C-contiguous (rows, units) array."""
+    y = np.matmul(x2d, w)
+    if b is not None or code != _k.LINEAR:
+        _k.act_forward(code, y, b, y, alpha)
+    if then_softmax:
+        _k.softmax_forward(y, y, -1)
+    return y
 
 
 def _dense(x, kernel, bias, spec):
@@ -58,11 +90,8 @@ def _dense(x, kernel, bias, spec):
     units = w.shape[1]
     x_shape = xd.shape
     x2d = xd.reshape(-1, x_shape[-1])
-    y = np.empty((x2d.shape[0], units), dtype=xd.dtype)
-    np.matmul(x2d, w, out=y)
-    if bias is not None or code != _k.LINEAR:
-        _k.act_forward(code, y, None if bias is None else _contig(bias.data), y,
-                       alpha)
+    y = forward_array(x2d, w, None if bias is None else _contig(bias.data), code,
+                      alpha)
     # Keep only what the needed gradients read.
     dtype, shape2d = y.dtype, y.shape
     w_keep = w if x.requires_grad else None

@@ -394,6 +394,11 @@ class ArchiveReader:
         """All member names."""
         return list(self._members)
 
+    def size(self, member):
+        """The uncompressed size in bytes of `member` (as the zip directory
+        says, within the limits checked on opening)."""
+        return self._info(member).file_size
+
     def _info(self, member):
         info = self._members.get(member)
         if info is None:

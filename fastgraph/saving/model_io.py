@@ -12,6 +12,8 @@ from .. import losses as losses_mod
 from .. import optimizers as optimizers_mod
 from .._version import __version__
 from ..engine import Functional, deserialize_layer, serialize_layer
+from ..engine.weight_scope import DummyInputError, WeightBudgetError, \
+    WeightCreationScope
 from . import archive
 from .registry import builtin_objects, check_config, get_registered_name, \
     merged_custom_objects
@@ -19,6 +21,9 @@ from .registry import builtin_objects, check_config, get_registered_name, \
 _IGNORED_SAVE_ARGS = {"signatures", "options", "save_traces"}
 _IGNORED_LOAD_ARGS = {"options"}
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+# Weight bytes a model may create beyond what its file holds, so that a
+# small difference is reported as a shape mismatch, layer by layer.
+_BUDGET_SLACK = 1 << 20
 
 
 def _check_kwargs(kwargs, allowed, who):
@@ -55,6 +60,8 @@ def _rebuild(config, objects, where):
     check_config(config, objects, where)
     try:
         model = deserialize_layer(config, objects)
+    except (WeightBudgetError, DummyInputError):
+        raise
     except MemoryError:
         raise ValueError(f"{where} does not describe a valid model: building it "
                          f"ran out of memory (does it ask for huge layers?)") from None
@@ -169,10 +176,11 @@ def _assign(pairs):
         var.assign(array)
 
 
-def _load_by_order(model, reader, strict):
+def _load_by_order(model, reader, strict, manifest=None):
     """Weights layer by layer in order; `strict` (load_model) also requires
-    the layer and weight names of the file."""
-    manifest = _manifest(reader)
+    the layer and weight names of the file.  Returns the variables set."""
+    if manifest is None:
+        manifest = _manifest(reader)
     layers = _layers_with_weights(model)
     if len(layers) != len(manifest):
         raise ValueError(
@@ -190,6 +198,7 @@ def _load_by_order(model, reader, strict):
             raise _count_mismatch(reader, layer, weights, entries, label)
         pairs += zip(weights, _read_layer(reader, layer, weights, entries, label))
     _assign(pairs)
+    return [var for var, _ in pairs]
 
 
 def _load_by_name(model, reader, skip_mismatch):
@@ -241,6 +250,14 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False, options=No
             _load_by_name(model, reader, skip_mismatch)
         else:
             _load_by_order(model, reader, strict=False)
+
+
+def _weight_budget(reader, manifest):
+    """Bytes of weights the model rebuilt from the file may allocate: what
+    the weight members listed in `manifest` hold (each bounded by the
+    archive limits), plus a small slack."""
+    paths = {entry["path"] for _, entries in manifest for entry in entries}
+    return sum(reader.size(path) for path in paths) + _BUDGET_SLACK
 
 
 # ------------------------------------------------------ compile settings
@@ -490,9 +507,11 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True,
     checked and set, and (with `compile=True`, when the file has them) the
     compile settings and optimizer state restored, so that training resumes
     exactly.  `custom_objects` maps names in the file to user classes and
-    functions (registered ones are found without it).  Files never hold
-    code, so `safe_mode` (tf-keras's switch for loading Lambda code) changes
-    nothing.  A file that is not a valid fastgraph model raises ValueError
+    functions (registered ones are found without it).  The model is built
+    without running initializers, and a config that would create more
+    weight bytes than the file holds (or run shape inference on huge dummy
+    inputs) is refused before it allocates.  Files never hold code, so
+    `safe_mode` (tf-keras's switch for loading Lambda code) changes nothing.  A file that is not a valid fastgraph model raises ValueError
     naming the file and the problem; an unreadable path raises OSError."""
     _check_kwargs(kwargs, _IGNORED_LOAD_ARGS, "load_model")
     objects = merged_custom_objects(custom_objects)
@@ -504,13 +523,29 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True,
 
         def fail(problem):
             return ValueError(f"Cannot load a model from {reader.name!r}: {problem}")
+        manifest = _manifest(reader)
+        scope = WeightCreationScope(_weight_budget(reader, manifest))
         try:
-            model = _rebuild(reader.read_json("config.json"), objects, "config.json")
+            with scope:
+                model = _rebuild(reader.read_json("config.json"), objects,
+                                 "config.json")
         except archive.FileFormatError:
             raise
+        except WeightBudgetError as err:
+            raise fail(f"config.json does not describe a valid model: it needs "
+                       f"more weight bytes than the file holds, so the file is "
+                       f"corrupted or hostile ({err})") from None
+        except DummyInputError as err:
+            raise fail(f"config.json does not describe a valid model: its input "
+                       f"shapes are too large to infer the layers' output shapes "
+                       f"safely, so the file is corrupted or hostile ({err})") from None
         except ValueError as err:
             raise fail(err) from err
-        _load_by_order(model, reader, strict=True)
+        filled = _load_by_order(model, reader, strict=True, manifest=manifest)
+        unfilled = scope.unfilled([var.data for var in filled])
+        if unfilled:
+            raise fail(f"the model built from config.json has weights that "
+                       f"weights.json does not list: {unfilled[:5]}")
         if compile and reader.has("compile.json"):
             try:
                 _restore_compile(model, reader, objects)
