@@ -1,7 +1,7 @@
 """Where one training step of a workload spends its time, fastgraph beside torch.
 
     python -m bench.profile_training [--workloads W2,W3] [--threads 1]
-                                     [--steps 20] [--profile N] [--no-torch]
+                                     [--steps 20] [--profile N] [--no-torch] [--cpu]
 
 In one process: builds the fastgraph workload (bench/workloads.py) and its
 PyTorch twin (bench/torch_twins.py, when torch is importable), warms both
@@ -9,7 +9,8 @@ up, then times training steps alternating fastgraph and torch so that a
 busy machine slows both alike; prints median and quartile ms per step.
 `--profile N` then runs N fastgraph steps under cProfile and prints the
 functions with the most own time (C kernels appear as the Python function
-that calls them).
+that calls them).  `--cpu` measures process CPU time instead of wall time,
+which a busy machine disturbs less (at 1 thread only).
 """
 import argparse
 import cProfile
@@ -52,7 +53,7 @@ def _quartiles(times):
     return q[0], statistics.median(times), q[2]
 
 
-def time_alternating(steps_by_name, steps, warmup):
+def time_alternating(steps_by_name, steps, warmup, clock=time.perf_counter):
     """{framework: [ms per step]}, running the frameworks' steps in turn."""
     for step in steps_by_name.values():
         for i in range(warmup):
@@ -60,15 +61,15 @@ def time_alternating(steps_by_name, steps, warmup):
     times = {k: [] for k in steps_by_name}
     for i in range(steps):
         for key, step in steps_by_name.items():
-            t0 = time.perf_counter()
+            t0 = clock()
             step(i)
-            times[key].append((time.perf_counter() - t0) * 1e3)
+            times[key].append((clock() - t0) * 1e3)
     return times
 
 
-def profile(step, calls, top):
+def profile(step, calls, top, clock=time.perf_counter):
     """cProfile of `calls` steps: the `top` functions by own time, as text."""
-    prof = cProfile.Profile()
+    prof = cProfile.Profile(clock)
     prof.enable()
     for i in range(calls):
         step(i)
@@ -87,6 +88,9 @@ def main(argv=None):
     parser.add_argument("--profile", type=int, default=0, metavar="N")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("--cpu", action="store_true",
+                        help="measure process CPU time instead of wall time: steadier "
+                             "on a busy machine, meaningful at 1 thread only")
     args = parser.parse_args(argv)
     from fastgraph import _threads
     if args.threads is not None:
@@ -105,12 +109,13 @@ def main(argv=None):
             twin = _torch_step(name)
             if twin is not None:
                 steps["torch"] = twin
-        times = time_alternating(steps, args.steps, args.warmup)
+        clock = time.process_time if args.cpu else time.perf_counter
+        times = time_alternating(steps, args.steps, args.warmup, clock)
         cells = [f"{k} {lo:.2f} / {mid:.2f} / {hi:.2f}"
                  for k, (lo, mid, hi) in ((k, _quartiles(v)) for k, v in times.items())]
         print(f"{name} ms/step (q1 / median / q3): " + "; ".join(cells), flush=True)
         if args.profile:
-            print(profile(steps["fastgraph"], args.profile, args.top))
+            print(profile(steps["fastgraph"], args.profile, args.top, clock))
 
 
 if __name__ == "__main__":

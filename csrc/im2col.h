@@ -28,4 +28,76 @@ void fg_col2im_f32(const float *cols, float *dx, const fg_conv_geom *g,
 void fg_col2im_f64(const double *cols, double *dx, const fg_conv_geom *g,
                    fg_idx r0, fg_idx r1);
 
+/* Winograd F(2x2, r x r) for stride-1, undilated convolution, r = 3 or 5
+ * (tiles of alpha x alpha inputs, alpha = r + 1, give 2 x 2 outputs).  Tile
+ * t = (n*th + ty)*tw + tx, with th = ceil(oh/2) and tw = ceil(ow/2), covers
+ * outputs [2ty, 2ty+2) x [2tx, 2tx+2) of image n; its input patch starts at
+ * (2ty - pt, 2tx - pl) and reads 0 outside the image. */
+typedef struct {
+    fg_idx n, h, w, c;   /* input batch, height, width, channels */
+    fg_idx pt, pl;       /* zero padding before: top, left */
+    fg_idx oh, ow;       /* output height, width */
+    int r;               /* kernel size: 3 or 5 */
+} fg_wino_geom;
+
+/* V[(i*alpha + j)*ps + (t - t0)*c + ch] = (B^T d B)[i][j][ch] of tile t's
+ * patch d, for the tiles [t0, t1): alpha^2 planes ps >= (t1 - t0)*c apart
+ * (a plane stride that is not a multiple of 4 KiB spares the stores to
+ * the planes from 4K aliasing). */
+void fg_wino_input_f32(const float *x, float *V, fg_idx ps, const fg_wino_geom *g,
+                       fg_idx t0, fg_idx t1);
+void fg_wino_input_f64(const double *x, double *V, fg_idx ps,
+                       const fg_wino_geom *g, fg_idx t0, fg_idx t1);
+
+/* From the planes M[(i*alpha + j)*ps + (t - t0)*O + o] (o < O), the products
+ * with the transformed kernel: y[n][2ty + p][2tx + q][o] = (A^T M A)[p][q]
+ * + bias[o] (bias may be NULL), then max(., 0) when relu is set, for the
+ * outputs of tiles [t0, t1) inside (oh, ow). */
+void fg_wino_output_f32(const float *M, fg_idx ps, float *y, const float *bias,
+                        int relu, const fg_wino_geom *g, fg_idx O, fg_idx t0,
+                        fg_idx t1);
+void fg_wino_output_f64(const double *M, fg_idx ps, double *y, const double *bias,
+                        int relu, const fg_wino_geom *g, fg_idx O, fg_idx t0,
+                        fg_idx t1);
+
+/* For the kernel gradient (Winograd F(r x r, 2x2), whose input transform
+ * is fg_wino_input's): W[(i*alpha + j)*ps + (t - t0)*O + o] = (G' e G'^T)[i][j]
+ * where e is tile t's 2x2 block of the output gradient dy (oh, ow, O per
+ * image; zero outside), for the tiles [t0, t1). */
+void fg_wino_grad_f32(const float *dy, float *W, fg_idx ps, const fg_wino_geom *g,
+                      fg_idx O, fg_idx t0, fg_idx t1);
+void fg_wino_grad_f64(const double *dy, double *W, fg_idx ps,
+                      const fg_wino_geom *g, fg_idx O, fg_idx t0, fg_idx t1);
+
+/* C[b] (R x M) = op(A[b]) @ B[b] (+ C[b] when acc) for b < batch, the
+ * matrices sa, sb, sc elements apart: op(A) is R x K, A[i*lda + k] or, with
+ * trans_a, A[k*lda + i]; B (K x M) is B[k*ldb + j]; C is C[i*ldc + j].  For
+ * the Winograd planes: small products, in registers, threads over (b, row
+ * blocks), each element summed over k in order. */
+void fg_batched_gemm_f32(fg_idx batch, fg_idx R, fg_idx K, fg_idx M,
+                         const float *A, fg_idx sa, fg_idx lda, int trans_a,
+                         const float *B, fg_idx sb, fg_idx ldb,
+                         float *C, fg_idx sc, fg_idx ldc, int acc);
+void fg_batched_gemm_f64(fg_idx batch, fg_idx R, fg_idx K, fg_idx M,
+                         const double *A, fg_idx sa, fg_idx lda, int trans_a,
+                         const double *B, fg_idx sb, fg_idx ldb,
+                         double *C, fg_idx sc, fg_idx ldc, int acc);
+
+/* The convolution's output epilogue, on a chunk of rows x cols outputs in
+ * place: y <- y + b (b may be NULL), then max(y, 0) when relu is set. */
+void fg_conv_bias_act_f32(float *y, const float *b, fg_idx rows, fg_idx cols,
+                          int relu);
+void fg_conv_bias_act_f64(double *y, const double *b, fg_idx rows, fg_idx cols,
+                          int relu);
+
+/* The epilogue's backward on a chunk: with relu, dz = g where y > 0 else 0
+ * (y is the epilogue's output); db (may be NULL) accumulates the column
+ * sums of dz (of g without relu) in double, row by row in order per thread
+ * block, partial sums added in thread order: deterministic for a given
+ * thread count. */
+void fg_conv_act_grad_f32(const float *y, const float *g, float *dz, double *db,
+                          fg_idx rows, fg_idx cols, int relu);
+void fg_conv_act_grad_f64(const double *y, const double *g, double *dz,
+                          double *db, fg_idx rows, fg_idx cols, int relu);
+
 #endif

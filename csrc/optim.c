@@ -15,13 +15,16 @@
 #define FG_OPTIM_NORM_BLOCK 8192
 
 #if FG_HAVE_OPENMP
-#define FG_OPTIM_FOR \
+#define FG_OPTIM_FOR                                                          \
     _Pragma("omp parallel for simd schedule(static) if(n >= FG_OPTIM_PAR_MIN)")
 #define FG_OPTIM_FOR_BLOCKS _Pragma("omp parallel for schedule(static)")
+#define FG_OPTIM_FOR_ROWS \
+    _Pragma("omp parallel for schedule(static) if(n >= FG_OPTIM_PAR_MIN)")
 #define FG_OPTIM_SIMD_SUM _Pragma("omp simd reduction(+:acc)")
 #else
 #define FG_OPTIM_FOR
 #define FG_OPTIM_FOR_BLOCKS
+#define FG_OPTIM_FOR_ROWS
 #define FG_OPTIM_SIMD_SUM
 #endif
 
@@ -45,7 +48,7 @@
     double fg_optim_sqnorm_##SFX(const T *g, fg_idx n, double clip)           \
     {                                                                         \
         const T c = (T)clip;                                                  \
-        const fg_idx nb = (n + FG_OPTIM_NORM_BLOCK - 1) / FG_OPTIM_NORM_BLOCK;\
+        const fg_idx nb = (n + FG_OPTIM_NORM_BLOCK - 1) / FG_OPTIM_NORM_BLOCK; \
         double total = 0.0;                                                   \
         double *part = n >= FG_OPTIM_PAR_MIN && FG_HAVE_OPENMP                \
             ? malloc((size_t)nb * sizeof(double)) : NULL;                     \
@@ -106,6 +109,56 @@
         }                                                                     \
     }
 
+/* One element of plain RMSprop (the dense and the row-sparse kernels
+ * share it, so both compile to the same arithmetic). */
+#define FG_RMSPROP_STEP(T, SQRT, P, MS, GI)                                   \
+    do {                                                                      \
+        const T v_ = r * (MS) + r1 * ((GI) * (GI));                           \
+        (MS) = v_;                                                            \
+        (P) -= a * (GI) / (SQRT(v_) + e);                                     \
+    } while (0)
+
+/* Plain RMSprop when the gradient is zero outside the flagged rows: flagged
+ * rows get FG_RMSPROP_STEP; elsewhere ms gets what FG_RMSPROP_STEP gives it
+ * for a zero gradient, and p, which the step leaves unchanged when a >= 0
+ * and the denominator is positive (so when e > 0 and the new ms >= 0), is
+ * only written when that fails. */
+#define FG_DEF_RMSPROP_ROWS(T, SFX, SQRT)                                     \
+    void fg_optim_rmsprop_rows_##SFX(T *FG_RESTRICT p, const T *FG_RESTRICT g, \
+                                     T *FG_RESTRICT ms,                       \
+                                     const uint8_t *touched, fg_idx rows,     \
+                                     fg_idx cols, double lr, double rho,      \
+                                     double eps, double clip)                 \
+    {                                                                         \
+        const T c = (T)clip, s = (T)1, a = (T)lr, r = (T)rho;                 \
+        const T r1 = (T)1 - (T)rho, e = (T)eps, zero = (T)0;                  \
+        const fg_idx n = rows * cols;                                         \
+        (void)n;                                                              \
+        FG_OPTIM_FOR_ROWS                                                     \
+        for (fg_idx row = 0; row < rows; row++) {                             \
+            T *FG_RESTRICT pr = p + row * cols;                               \
+            T *FG_RESTRICT mr = ms + row * cols;                              \
+            if (touched[row]) {                                               \
+                const T *FG_RESTRICT gr = g + row * cols;                     \
+                for (fg_idx j = 0; j < cols; j++) {                           \
+                    const T gj = gr[j];                                       \
+                    const T gi = (gj > c ? c : (gj < -c ? -c : gj)) * s;      \
+                    FG_RMSPROP_STEP(T, SQRT, pr[j], mr[j], gi);               \
+                }                                                             \
+                continue;                                                     \
+            }                                                                 \
+            int bad = !(a >= 0 && e > 0);                                     \
+            for (fg_idx j = 0; j < cols; j++) {                               \
+                const T v = r * mr[j] + r1 * (zero * zero);                   \
+                mr[j] = v;                                                    \
+                bad |= !(v >= 0);                                             \
+            }                                                                 \
+            if (bad)                                                          \
+                for (fg_idx j = 0; j < cols; j++)                             \
+                    pr[j] -= a * zero / (SQRT(mr[j]) + e);                    \
+        }                                                                     \
+    }
+
 #define FG_DEF_RMSPROP(T, SFX, SQRT)                                          \
     void fg_optim_rmsprop_##SFX(T *FG_RESTRICT p, const T *FG_RESTRICT g,     \
                                 T *FG_RESTRICT ms, T *FG_RESTRICT mg,         \
@@ -118,9 +171,7 @@
             FG_OPTIM_FOR                                                      \
             for (fg_idx i = 0; i < n; i++) {                                  \
                 const T gi = FG_G(i);                                         \
-                const T v = r * ms[i] + r1 * (gi * gi);                       \
-                ms[i] = v;                                                    \
-                p[i] -= a * gi / (SQRT(v) + e);                               \
+                FG_RMSPROP_STEP(T, SQRT, p[i], ms[i], gi);                    \
             }                                                                 \
         } else {                                                              \
             FG_OPTIM_FOR                                                      \
@@ -283,6 +334,7 @@
     FG_DEF_SGD(T, SFX)                                                        \
     FG_DEF_MOMENTUM(T, SFX)                                                   \
     FG_DEF_RMSPROP(T, SFX, SQRT)                                              \
+    FG_DEF_RMSPROP_ROWS(T, SFX, SQRT)                                         \
     FG_DEF_RMSPROP_MOMENTUM(T, SFX, SQRT)                                     \
     FG_DEF_ADAGRAD(T, SFX, SQRT)                                              \
     FG_DEF_ADADELTA(T, SFX, SQRT)                                             \

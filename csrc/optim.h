@@ -29,6 +29,14 @@
     void fg_optim_rmsprop_##SFX(T *p, const T *g, T *ms, T *mg, fg_idx n,     \
                                 double lr, double rho, double eps,            \
                                 double clip, double scale);                   \
+    /* fg_optim_rmsprop without mg (and scale 1) for a (rows x cols)        \
+     * parameter whose gradient is zero outside the rows with touched[row]   \
+     * set: those rows are updated; the others read no gradient and have     \
+     * ms decayed, p kept, bit for bit as the dense update leaves them. */   \
+    void fg_optim_rmsprop_rows_##SFX(T *p, const T *g, T *ms,                 \
+                                     const uint8_t *touched, fg_idx rows,     \
+                                     fg_idx cols, double lr, double rho,      \
+                                     double eps, double clip);                \
     /* ms += (g^2 - ms)*(1-rho); optional mg += (g - mg)*(1-rho);             \
      * mom = momentum*mom + lr*g / sqrt(ms - mg^2 + eps); p -= mom */         \
     void fg_optim_rmsprop_momentum_##SFX(T *p, const T *g, T *ms, T *mom,     \

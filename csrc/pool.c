@@ -54,11 +54,12 @@ void fg_max_pool_##SUF(const T *x, T *out, int32_t *argmax,                   \
                 for (fg_idx xx = (y == y0 ? x0 + 1 : x0); xx < x1; xx++) {    \
                     const int32_t base = (int32_t)((y * g->w + xx) * C);      \
                     const T *FG_RESTRICT s = img + base;                      \
-                    for (fg_idx ch = 0; ch < C; ch++)                         \
-                        if (s[ch] > o[ch]) {                                  \
-                            o[ch] = s[ch];                                    \
-                            am[ch] = base + (int32_t)ch;                      \
-                        }                                                     \
+                    /* selects, not branches: the channel loop vectorizes */  \
+                    for (fg_idx ch = 0; ch < C; ch++) {                       \
+                        const int better = s[ch] > o[ch];                     \
+                        am[ch] = better ? base + (int32_t)ch : am[ch];        \
+                        o[ch] = better ? s[ch] : o[ch];                       \
+                    }                                                         \
                 }                                                             \
         }                                                                     \
     }                                                                         \
@@ -86,6 +87,43 @@ fg_idx fg_max_pool_bwd_##SUF(const T *dy, const int32_t *argmax, T *dx,       \
         }                                                                     \
     }                                                                         \
     return bad;                                                               \
+}
+
+/* Windows that do not overlap (stride >= window): each input pixel lies in
+ * at most one window, so every window's pixels are written once, dy where
+ * argmax points and 0 elsewhere, instead of clearing dx and scattering.
+ * Pixels outside every window are cleared first, only when there are any. */
+#define FG_MAX_POOL_BWD_TILED(SUF, T)                                         \
+void fg_max_pool_bwd_tiled_##SUF(const T *dy, const int32_t *argmax, T *dx,   \
+                                 const fg_pool_geom *g)                       \
+{                                                                             \
+    const fg_idx C = g->c, img = g->h * g->w * C, per = g->oh * g->ow * C;    \
+    const int covered = g->sh == g->ph && g->sw == g->pw &&                   \
+        g->oh * g->sh - g->pt >= g->h && g->ow * g->sw - g->pl >= g->w;       \
+    const int par = g->n * (per + img) > FG_PAR_MIN;                          \
+    (void)par;                                                                \
+    FG_OMP_FOR                                                                \
+    for (fg_idx n = 0; n < g->n; n++) {                                       \
+        T *d = dx + n * img;                                                  \
+        if (!covered)                                                         \
+            memset(d, 0, (size_t)img * sizeof(T));                            \
+        for (fg_idx i = 0; i < g->oh; i++) {                                  \
+            FG_WINDOW_ROWS(g, i, y0, y1);                                     \
+            for (fg_idx j = 0; j < g->ow; j++) {                              \
+                FG_WINDOW_COLS(g, j, x0, x1);                                 \
+                const fg_idx k0 = n * per + (i * g->ow + j) * C;              \
+                const T *FG_RESTRICT gv = dy + k0;                            \
+                const int32_t *FG_RESTRICT am = argmax + k0;                  \
+                for (fg_idx y = y0; y < y1; y++)                              \
+                    for (fg_idx xx = x0; xx < x1; xx++) {                     \
+                        const int32_t base = (int32_t)((y * g->w + xx) * C);  \
+                        T *FG_RESTRICT t = d + base;                          \
+                        for (fg_idx ch = 0; ch < C; ch++)                     \
+                            t[ch] = am[ch] == base + (int32_t)ch ? gv[ch] : 0; \
+                    }                                                         \
+            }                                                                 \
+        }                                                                     \
+    }                                                                         \
 }
 
 #define FG_AVG_POOL(SUF, T)                                                   \
@@ -148,6 +186,8 @@ FG_MAX_POOL(f32, float)
 FG_MAX_POOL(f64, double)
 FG_MAX_POOL_BWD(f32, float)
 FG_MAX_POOL_BWD(f64, double)
+FG_MAX_POOL_BWD_TILED(f32, float)
+FG_MAX_POOL_BWD_TILED(f64, double)
 FG_AVG_POOL(f32, float)
 FG_AVG_POOL(f64, double)
 FG_AVG_POOL_BWD(f32, float)

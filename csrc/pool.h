@@ -29,6 +29,16 @@ fg_idx fg_max_pool_bwd_f32(const float *dy, const int32_t *argmax, float *dx,
 fg_idx fg_max_pool_bwd_f64(const double *dy, const int32_t *argmax, double *dx,
                            fg_idx n, fg_idx per, fg_idx img);
 
+/* The same as fg_max_pool_bwd for windows that do not overlap (sh >= ph,
+ * sw >= pw: the caller checks), in one pass writing dx: each window's
+ * pixels get dy where argmax points and 0 elsewhere.  Writes only inside
+ * dx whatever argmax holds; an entry pointing outside its window adds
+ * nothing. */
+void fg_max_pool_bwd_tiled_f32(const float *dy, const int32_t *argmax, float *dx,
+                               const fg_pool_geom *g);
+void fg_max_pool_bwd_tiled_f64(const double *dy, const int32_t *argmax, double *dx,
+                               const fg_pool_geom *g);
+
 /* out = mean over the part of each window inside the image. */
 void fg_avg_pool_f32(const float *x, float *out, const fg_pool_geom *g);
 void fg_avg_pool_f64(const double *x, double *out, const fg_pool_geom *g);

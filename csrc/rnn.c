@@ -204,6 +204,12 @@ static void SUF(lstm_bwd_rows)(const fg_rnn_cfg *cfg, fg_idx n0, fg_idx n1,
                 continue;
             }
             const REAL *a = gates + row * G, *ac = actc + row * u, *cp = cprev + row * u;
+            if (s > 0) {
+                const fg_idx next = n * T + time_of(cfg, s - 1);
+                SUF(prefetch)(gates + next * G, G);
+                SUF(prefetch)(actc + next * u, u);
+                SUF(prefetch)(cprev + next * u, u);
+            }
             for (k = 0; k < u; k++) {
                 dz[3 * u + k] = dh[k] * ac[k];
                 dz[2 * u + k] = dh[k] * a[3 * u + k];

@@ -22,15 +22,82 @@ static REAL *SUF(pack)(const REAL *FG_RESTRICT B, fg_idx ldb, fg_idx K, fg_idx M
     return dst;
 }
 
-/* C[r, 0:M] += A[r, 0:K] @ B for r < R, B (K x M) packed by `pack`; blocks
- * of 4 rows by JB columns are accumulated in registers. */
-static void SUF(gemm_acc)(fg_idx R, fg_idx K, fg_idx M,
-                          const REAL *FG_RESTRICT A, fg_idx lda,
-                          const REAL *FG_RESTRICT Bp,
-                          REAL *FG_RESTRICT C, fg_idx ldc)
+#if defined(__GNUC__)
+/* Half a JB-wide tile: a 32-byte vector (GCC / Clang vector extensions,
+ * which become AVX registers, or pairs of SSE ones). */
+typedef REAL SUF(vec) __attribute__((vector_size(JB / 2 * sizeof(REAL)),
+                                     may_alias, aligned(sizeof(REAL))));
+
+#ifndef FG_RNN_TILE
+/* C[0:RB, 0:JB] += A[0:RB, 0:K] @ bt (K x JB, packed): the 2*RB accumulators
+ * stay in registers and each k loads the tile's row of B once. */
+#define FG_RNN_TILE(RB)                                                       \
+static void SUF(tile##RB)(fg_idx K, const REAL *FG_RESTRICT A, fg_idx lda,    \
+                          const REAL *FG_RESTRICT bt, REAL *FG_RESTRICT C,    \
+                          fg_idx ldc)                                         \
+{                                                                             \
+    const fg_idx h = JB / 2;                                                  \
+    SUF(vec) c0[RB], c1[RB];                                                  \
+    for (int i = 0; i < RB; i++) {                                            \
+        c0[i] = *(const SUF(vec) *)(C + i * ldc);                             \
+        c1[i] = *(const SUF(vec) *)(C + i * ldc + h);                         \
+    }                                                                         \
+    for (fg_idx k = 0; k < K; k++) {                                          \
+        const SUF(vec) b0 = *(const SUF(vec) *)(bt + k * JB);                 \
+        const SUF(vec) b1 = *(const SUF(vec) *)(bt + k * JB + h);             \
+        for (int i = 0; i < RB; i++) {                                        \
+            const REAL x = A[i * lda + k];                                    \
+            c0[i] += x * b0;                                                  \
+            c1[i] += x * b1;                                                  \
+        }                                                                     \
+    }                                                                         \
+    for (int i = 0; i < RB; i++) {                                            \
+        *(SUF(vec) *)(C + i * ldc) = c0[i];                                   \
+        *(SUF(vec) *)(C + i * ldc + h) = c1[i];                               \
+    }                                                                         \
+}
+#endif
+
+FG_RNN_TILE(6)
+FG_RNN_TILE(4)
+FG_RNN_TILE(3)
+FG_RNN_TILE(2)
+FG_RNN_TILE(1)
+
+/* The full JB-wide column tiles (Mf columns) of C += A @ B: per tile, rows
+ * in blocks of 6 (12 accumulators: enough to hide the FMA latency), then
+ * one block of the 1 to 5 left. */
+static void SUF(gemm_tiles)(fg_idx R, fg_idx K, fg_idx Mf,
+                            const REAL *FG_RESTRICT A, fg_idx lda,
+                            const REAL *FG_RESTRICT Bp,
+                            REAL *FG_RESTRICT C, fg_idx ldc)
 {
-    const fg_idx Mf = M / JB * JB, w = M - Mf;
-    const REAL *btail = Bp + Mf * K;
+    fg_idx r0 = 0, j0;
+    for (; r0 + 6 <= R; r0 += 6)
+        for (j0 = 0; j0 < Mf; j0 += JB)
+            SUF(tile6)(K, A + r0 * lda, lda, Bp + j0 * K, C + r0 * ldc + j0, ldc);
+    if (R - r0 >= 4) {
+        for (j0 = 0; j0 < Mf; j0 += JB)
+            SUF(tile4)(K, A + r0 * lda, lda, Bp + j0 * K, C + r0 * ldc + j0, ldc);
+        r0 += 4;
+    }
+    for (j0 = 0; j0 < Mf; j0 += JB) {
+        const REAL *bt = Bp + j0 * K;
+        switch (R - r0) {
+        case 3: SUF(tile3)(K, A + r0 * lda, lda, bt, C + r0 * ldc + j0, ldc); break;
+        case 2: SUF(tile2)(K, A + r0 * lda, lda, bt, C + r0 * ldc + j0, ldc); break;
+        case 1: SUF(tile1)(K, A + r0 * lda, lda, bt, C + r0 * ldc + j0, ldc); break;
+        default: break;
+        }
+    }
+}
+#else
+/* Portable C: blocks of 4 rows by JB columns accumulated in local arrays. */
+static void SUF(gemm_tiles)(fg_idx R, fg_idx K, fg_idx Mf,
+                            const REAL *FG_RESTRICT A, fg_idx lda,
+                            const REAL *FG_RESTRICT Bp,
+                            REAL *FG_RESTRICT C, fg_idx ldc)
+{
     fg_idx j0, r0, k, j;
     for (r0 = 0; r0 + 4 <= R; r0 += 4) {
         const REAL *a0 = A + r0 * lda, *a1 = a0 + lda;
@@ -76,6 +143,21 @@ static void SUF(gemm_acc)(fg_idx R, fg_idx K, fg_idx M,
                 c0[j] = s0[j];
         }
     }
+}
+#endif
+
+/* C[r, 0:M] += A[r, 0:K] @ B for r < R, B (K x M) packed by `pack`: the
+ * full tiles in registers, then the narrower last tile.  Each element sums
+ * over k in order, so the result does not depend on the blocking. */
+static void SUF(gemm_acc)(fg_idx R, fg_idx K, fg_idx M,
+                          const REAL *FG_RESTRICT A, fg_idx lda,
+                          const REAL *FG_RESTRICT Bp,
+                          REAL *FG_RESTRICT C, fg_idx ldc)
+{
+    const fg_idx Mf = M / JB * JB, w = M - Mf;
+    const REAL *btail = Bp + Mf * K;
+    fg_idx r0, k, j;
+    SUF(gemm_tiles)(R, K, Mf, A, lda, Bp, C, ldc);
     if (w) {
         for (r0 = 0; r0 < R; r0++) {
             REAL *c = C + r0 * ldc + Mf;
@@ -86,6 +168,19 @@ static void SUF(gemm_acc)(fg_idx R, fg_idx K, fg_idx M,
             }
         }
     }
+}
+
+/* Start loading the n values at p: the rows a backward step reads next lie
+ * T rows apart, a stride the hardware prefetchers do not follow. */
+static void SUF(prefetch)(const REAL *p, fg_idx n)
+{
+#if defined(__GNUC__)
+    for (fg_idx k = 0; k < n; k += 64 / (fg_idx)sizeof(REAL))
+        __builtin_prefetch(p + k);
+#else
+    (void)p;
+    (void)n;
+#endif
 }
 
 /* x <- act(x), elementwise over n values. */

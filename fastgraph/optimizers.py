@@ -14,6 +14,7 @@ import numpy as np
 from ._kernels import load
 from .autodiff.tape import no_grad
 from .autodiff.tensor import Tensor, as_array
+from .ops.embedding import touched_rows
 
 _k = load("optim")
 
@@ -289,7 +290,14 @@ class SGD(Optimizer):
 
 class RMSprop(Optimizer):
     """RMSprop: divide the gradient by a running root mean square (centered:
-    by the running variance), optionally with momentum."""
+    by the running variance), optionally with momentum.
+
+    An Embedding table's gradient is zero outside the rows the batch looked
+    up; plain RMSprop (no momentum, not centered, no norm clipping) then
+    updates those rows and only decays `rms` elsewhere, which is what the
+    dense rule gives there bit for bit, and what tf-keras's sparse rule
+    (IndexedSlices) computes too.
+    """
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0,
                  epsilon=1e-7, centered=False, name="RMSprop", **kwargs):
@@ -311,8 +319,14 @@ class RMSprop(Optimizer):
                                     lr_t, rho, mu, eps, clip, scale)
         else:
             def update(p, g, s, clip, scale):
-                _k.rmsprop(p, g, s["rms"], s.get("mg"), lr_t, rho, eps, clip,
-                           scale)
+                touched = None
+                if scale == 1.0 and lr_t >= 0.0 and "mg" not in s:
+                    touched = touched_rows(g)
+                if touched is not None:
+                    _k.rmsprop_rows(p, g, s["rms"], touched, lr_t, rho, eps, clip)
+                else:
+                    _k.rmsprop(p, g, s["rms"], s.get("mg"), lr_t, rho, eps,
+                               clip, scale)
         return update
 
     def get_config(self):

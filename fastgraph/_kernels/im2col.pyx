@@ -18,6 +18,46 @@ cdef extern from "im2col.h":
                        Py_ssize_t r0, Py_ssize_t r1) nogil
     void fg_col2im_f64(const double *cols, double *dx, const fg_conv_geom *g,
                        Py_ssize_t r0, Py_ssize_t r1) nogil
+    ctypedef struct fg_wino_geom:
+        Py_ssize_t n, h, w, c
+        Py_ssize_t pt, pl
+        Py_ssize_t oh, ow
+        int r
+    void fg_wino_input_f32(const float *x, float *V, Py_ssize_t ps,
+                           const fg_wino_geom *g, Py_ssize_t t0, Py_ssize_t t1) nogil
+    void fg_wino_input_f64(const double *x, double *V, Py_ssize_t ps,
+                           const fg_wino_geom *g, Py_ssize_t t0, Py_ssize_t t1) nogil
+    void fg_wino_output_f32(const float *M, Py_ssize_t ps, float *y, const float *bias,
+                            int relu, const fg_wino_geom *g, Py_ssize_t O,
+                            Py_ssize_t t0, Py_ssize_t t1) nogil
+    void fg_wino_output_f64(const double *M, Py_ssize_t ps, double *y,
+                            const double *bias, int relu, const fg_wino_geom *g,
+                            Py_ssize_t O, Py_ssize_t t0, Py_ssize_t t1) nogil
+    void fg_wino_grad_f32(const float *dy, float *W, Py_ssize_t ps,
+                          const fg_wino_geom *g, Py_ssize_t O, Py_ssize_t t0,
+                          Py_ssize_t t1) nogil
+    void fg_wino_grad_f64(const double *dy, double *W, Py_ssize_t ps,
+                          const fg_wino_geom *g, Py_ssize_t O, Py_ssize_t t0,
+                          Py_ssize_t t1) nogil
+    void fg_batched_gemm_f32(Py_ssize_t batch, Py_ssize_t R, Py_ssize_t K,
+                             Py_ssize_t M, const float *A, Py_ssize_t sa,
+                             Py_ssize_t lda, int trans_a, const float *B,
+                             Py_ssize_t sb, Py_ssize_t ldb, float *C, Py_ssize_t sc,
+                             Py_ssize_t ldc, int acc) nogil
+    void fg_batched_gemm_f64(Py_ssize_t batch, Py_ssize_t R, Py_ssize_t K,
+                             Py_ssize_t M, const double *A, Py_ssize_t sa,
+                             Py_ssize_t lda, int trans_a, const double *B,
+                             Py_ssize_t sb, Py_ssize_t ldb, double *C,
+                             Py_ssize_t sc, Py_ssize_t ldc, int acc) nogil
+    void fg_conv_bias_act_f32(float *y, const float *b, Py_ssize_t rows,
+                              Py_ssize_t cols, int relu) nogil
+    void fg_conv_bias_act_f64(double *y, const double *b, Py_ssize_t rows,
+                              Py_ssize_t cols, int relu) nogil
+    void fg_conv_act_grad_f32(const float *y, const float *g, float *dz, double *db,
+                              Py_ssize_t rows, Py_ssize_t cols, int relu) nogil
+    void fg_conv_act_grad_f64(const double *y, const double *g, double *dz,
+                              double *db, Py_ssize_t rows, Py_ssize_t cols,
+                              int relu) nogil
 
 
 cdef _check_array(fn, name, a, ndim):
@@ -98,3 +138,214 @@ def col2im(cols, dx, kernel_size, strides, dilation, pads, out_size, rows=None):
     else:
         with nogil:
             fg_col2im_f64(<const double *>cp, <double *>dp, &g, r0, r1)
+
+
+cdef void *_data_or_null(a):
+    return NULL if a is None else cnp.PyArray_DATA(a)
+
+
+def bias_act(y, b, bint relu):
+    """In place on the 2-D `y`: y += b (b None: no bias), then max(y, 0) if relu."""
+    _check_array("bias_act", "y", y, 2)
+    if b is not None:
+        _check_array("bias_act", "b", b, 1)
+        if b.dtype != y.dtype or b.shape[0] != y.shape[1]:
+            raise ValueError(f"bias_act: b must be {y.dtype} of shape ({y.shape[1]},), "
+                             f"got {b.dtype} {b.shape}")
+    cdef Py_ssize_t rows = y.shape[0], cols = y.shape[1]
+    cdef void *yp = cnp.PyArray_DATA(y)
+    cdef void *bp = _data_or_null(b)
+    if y.dtype == np.float32:
+        with nogil:
+            fg_conv_bias_act_f32(<float *>yp, <const float *>bp, rows, cols, relu)
+    else:
+        with nogil:
+            fg_conv_bias_act_f64(<double *>yp, <const double *>bp, rows, cols, relu)
+
+
+def act_grad(y, g, dz, db, bint relu):
+    """Backward of `bias_act` on 2-D arrays: with relu, dz = g where y > 0
+    else 0 (y is bias_act's output); db (float64, or None) += column sums of
+    dz (of g without relu).  y and dz are only read / written with relu."""
+    _check_array("act_grad", "g", g, 2)
+    if relu:
+        for name, a in (("y", y), ("dz", dz)):
+            _check_array("act_grad", name, a, 2)
+            if a.dtype != g.dtype or a.shape != g.shape:
+                raise ValueError(f"act_grad: {name} must be {g.dtype} of shape "
+                                 f"{g.shape}, got {a.dtype} {a.shape}")
+    else:
+        y = dz = None
+    if db is not None:
+        if (not isinstance(db, np.ndarray) or db.dtype != np.float64 or db.ndim != 1
+                or db.shape[0] != g.shape[1] or not db.flags.c_contiguous):
+            raise ValueError(f"act_grad: db must be a contiguous float64 array of "
+                             f"shape ({g.shape[1]},)")
+    cdef Py_ssize_t rows = g.shape[0], cols = g.shape[1]
+    cdef void *yp = _data_or_null(y)
+    cdef void *gp = cnp.PyArray_DATA(g)
+    cdef void *dp = _data_or_null(dz)
+    cdef double *bp = <double *>_data_or_null(db)
+    if g.dtype == np.float32:
+        with nogil:
+            fg_conv_act_grad_f32(<const float *>yp, <const float *>gp, <float *>dp,
+                                 bp, rows, cols, relu)
+    else:
+        with nogil:
+            fg_conv_act_grad_f64(<const double *>yp, <const double *>gp,
+                                 <double *>dp, bp, rows, cols, relu)
+
+
+cdef _wino_geometry(fn, fg_wino_geom *g, x_shape, int r, pads, out_size, tiles):
+    """Fill `g`; check r, pads and the tile range; return the tile range."""
+    if r != 3 and r != 5:
+        raise ValueError(f"{fn}: r must be 3 or 5, got {r}")
+    g.n, g.h, g.w, g.c = x_shape
+    g.pt, g.pl = pads
+    g.oh, g.ow = out_size
+    g.r = r
+    if min(pads) < 0 or min(out_size) < 0:
+        raise ValueError(f"{fn}: pads and out_size must be >= 0, got "
+                         f"{tuple(pads)}, {tuple(out_size)}")
+    total = g.n * ((g.oh + 1) // 2) * ((g.ow + 1) // 2)
+    t0, t1 = tiles
+    if not 0 <= t0 <= t1 <= total:
+        raise ValueError(f"{fn}: tiles must satisfy 0 <= start <= end <= {total}, "
+                         f"got {(t0, t1)}")
+    return t0, t1
+
+
+cdef _check_planes(fn, name, buf, dtype, Py_ssize_t planes, Py_ssize_t ps,
+                   Py_ssize_t row):
+    """`buf` must be a 1-D contiguous `dtype` array holding `planes` planes
+    `ps` apart, each of `row` used elements (ps >= row)."""
+    _check_array(fn, name, buf, 1)
+    if buf.dtype != dtype:
+        raise TypeError(f"{fn}: {name} dtype {buf.dtype} differs from {np.dtype(dtype)}")
+    if ps < row:
+        raise ValueError(f"{fn}: plane stride {ps} is smaller than a plane ({row})")
+    if buf.shape[0] < (planes - 1) * ps + row:
+        raise ValueError(f"{fn}: {name} holds {buf.shape[0]} elements, fewer than "
+                         f"{planes} planes of {row} elements {ps} apart need")
+
+
+def wino_input(x, V, Py_ssize_t ps, int r, pads, out_size, tiles):
+    """Winograd F(2x2, r x r) input transform of NHWC `x` for tiles
+    [start, end) of 2x2 outputs of the (oh, ow) = out_size output, padding
+    before = pads, into the flat `V`: alpha^2 planes ps apart (alpha = r + 1),
+    each (end - start, channels)."""
+    cdef fg_wino_geom g
+    _check_array("wino_input", "x", x, 4)
+    t0, t1 = _wino_geometry("wino_input", &g, x.shape, r, pads, out_size, tiles)
+    _check_planes("wino_input", "V", V, x.dtype, (r + 1) ** 2, ps, (t1 - t0) * g.c)
+    cdef void *xp = cnp.PyArray_DATA(x)
+    cdef void *vp = cnp.PyArray_DATA(V)
+    cdef Py_ssize_t a0 = t0, a1 = t1
+    if x.dtype == np.float32:
+        with nogil:
+            fg_wino_input_f32(<const float *>xp, <float *>vp, ps, &g, a0, a1)
+    else:
+        with nogil:
+            fg_wino_input_f64(<const double *>xp, <double *>vp, ps, &g, a0, a1)
+
+
+def wino_output(M, Py_ssize_t ps, y, b, bint relu, int r, tiles):
+    """Winograd F(2x2, r x r) output transform: NHWC `y` at the outputs of
+    tiles [start, end) = A^T M A (+ b, then relu); the flat `M` holds alpha^2
+    planes ps apart, each (end - start, out channels)."""
+    cdef fg_wino_geom g
+    _check_array("wino_output", "y", y, 4)
+    if b is not None:
+        _check_array("wino_output", "b", b, 1)
+        if b.dtype != y.dtype or b.shape[0] != y.shape[3]:
+            raise ValueError(f"wino_output: b must be {y.dtype} of shape ({y.shape[3]},), "
+                             f"got {b.dtype} {b.shape}")
+    n, oh, ow, o = y.shape
+    t0, t1 = _wino_geometry("wino_output", &g, (n, oh, ow, o), r, (0, 0), (oh, ow),
+                            tiles)
+    _check_planes("wino_output", "M", M, y.dtype, (r + 1) ** 2, ps, (t1 - t0) * o)
+    cdef void *mp = cnp.PyArray_DATA(M)
+    cdef void *yp = cnp.PyArray_DATA(y)
+    cdef void *bp = _data_or_null(b)
+    cdef Py_ssize_t a0 = t0, a1 = t1, oc = o
+    if y.dtype == np.float32:
+        with nogil:
+            fg_wino_output_f32(<const float *>mp, ps, <float *>yp, <const float *>bp,
+                               relu, &g, oc, a0, a1)
+    else:
+        with nogil:
+            fg_wino_output_f64(<const double *>mp, ps, <double *>yp, <const double *>bp,
+                               relu, &g, oc, a0, a1)
+
+
+def wino_grad(dy, W, Py_ssize_t ps, int r, tiles):
+    """The kernel-gradient transform of Winograd F(r x r, 2x2): for tiles
+    [start, end) of the NHWC output gradient `dy`, G' e G'^T of each 2x2
+    block e into the flat `W`: alpha^2 planes ps apart, each (end - start,
+    channels)."""
+    cdef fg_wino_geom g
+    _check_array("wino_grad", "dy", dy, 4)
+    n, oh, ow, o = dy.shape
+    t0, t1 = _wino_geometry("wino_grad", &g, (n, oh, ow, o), r, (0, 0), (oh, ow), tiles)
+    _check_planes("wino_grad", "W", W, dy.dtype, (r + 1) ** 2, ps, (t1 - t0) * o)
+    cdef void *dp = cnp.PyArray_DATA(dy)
+    cdef void *wp = cnp.PyArray_DATA(W)
+    cdef Py_ssize_t a0 = t0, a1 = t1, oc = o
+    if dy.dtype == np.float32:
+        with nogil:
+            fg_wino_grad_f32(<const float *>dp, <float *>wp, ps, &g, oc, a0, a1)
+    else:
+        with nogil:
+            fg_wino_grad_f64(<const double *>dp, <double *>wp, ps, &g, oc, a0, a1)
+
+
+cdef _element_strides(fn, name, a, dtype):
+    """Strides of the 3-D `a` in elements, checked to be non-negative whole elements."""
+    if not isinstance(a, np.ndarray):
+        raise TypeError(f"{fn}: {name} must be a numpy array, got {type(a).__name__}")
+    if a.dtype != dtype:
+        raise TypeError(f"{fn}: {name} dtype {a.dtype} differs from {np.dtype(dtype)}")
+    if a.ndim != 3:
+        raise ValueError(f"{fn}: {name} must have 3 dimensions, got shape {a.shape}")
+    item = a.itemsize
+    if any(st < 0 or st % item for st in a.strides):
+        raise ValueError(f"{fn}: {name} strides {a.strides} must be non-negative "
+                         f"multiples of the element size")
+    return tuple(st // item for st in a.strides)
+
+
+def batched_gemm(A, B, C, bint acc):
+    """C[b] = A[b] @ B[b] (+ C[b] with acc) for 3-D arrays (batch, R, K),
+    (batch, K, M), (batch, R, M), which may be strided views: B and C need
+    unit column stride, A unit stride along K or along R (a transpose)."""
+    fn = "batched_gemm"
+    if not isinstance(A, np.ndarray) or A.dtype not in (np.float32, np.float64):
+        raise TypeError(f"{fn}: A must be a float32 or float64 array")
+    sa3 = _element_strides(fn, "A", A, A.dtype)
+    sb3 = _element_strides(fn, "B", B, A.dtype)
+    sc3 = _element_strides(fn, "C", C, A.dtype)
+    batch, R, K = A.shape
+    if B.shape[:2] != (batch, K) or C.shape != (batch, R, B.shape[2]):
+        raise ValueError(f"{fn}: shapes A {A.shape}, B {B.shape}, C {C.shape} do not "
+                         f"chain as (b, R, K) @ (b, K, M) -> (b, R, M)")
+    if not C.flags.writeable:
+        raise ValueError(f"{fn}: C must be writeable")
+    if sb3[2] != 1 or sc3[2] != 1:
+        raise ValueError(f"{fn}: B and C must have unit column stride")
+    cdef bint trans = sa3[2] != 1
+    if trans and sa3[1] != 1:
+        raise ValueError(f"{fn}: A must have unit stride along one of its last two axes")
+    cdef Py_ssize_t nb = batch, nr = R, nk = K, nm = B.shape[2]
+    cdef Py_ssize_t sa = sa3[0], lda = sa3[2] if trans else sa3[1]
+    cdef Py_ssize_t sb = sb3[0], ldb = sb3[1], sc = sc3[0], ldc = sc3[1]
+    cdef void *ap = cnp.PyArray_DATA(A)
+    cdef void *bp = cnp.PyArray_DATA(B)
+    cdef void *cp = cnp.PyArray_DATA(C)
+    if A.dtype == np.float32:
+        with nogil:
+            fg_batched_gemm_f32(nb, nr, nk, nm, <const float *>ap, sa, lda, trans,
+                                <const float *>bp, sb, ldb, <float *>cp, sc, ldc, acc)
+    else:
+        with nogil:
+            fg_batched_gemm_f64(nb, nr, nk, nm, <const double *>ap, sa, lda, trans,
+                                <const double *>bp, sb, ldb, <double *>cp, sc, ldc, acc)

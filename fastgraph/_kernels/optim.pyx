@@ -10,6 +10,7 @@ import numpy as np
 
 cimport numpy as cnp
 from libc.math cimport INFINITY
+from libc.stdint cimport uint8_t
 
 cnp.import_array()
 
@@ -35,6 +36,14 @@ cdef extern from "optim.h" nogil:
     void fg_optim_rmsprop_f64(double *p, const double *g, double *ms,
                               double *mg, fg_idx n, double lr, double rho,
                               double eps, double clip, double scale)
+    void fg_optim_rmsprop_rows_f32(float *p, const float *g, float *ms,
+                                   const uint8_t *touched, fg_idx rows,
+                                   fg_idx cols, double lr, double rho,
+                                   double eps, double clip)
+    void fg_optim_rmsprop_rows_f64(double *p, const double *g, double *ms,
+                                   const uint8_t *touched, fg_idx rows,
+                                   fg_idx cols, double lr, double rho,
+                                   double eps, double clip)
     void fg_optim_rmsprop_momentum_f32(float *p, const float *g, float *ms,
                                        float *mom, float *mg, fg_idx n,
                                        double lr, double rho, double momentum,
@@ -212,6 +221,35 @@ def rmsprop(param, grad, ms, mg, double lr, double rho, double epsilon,
             fg_optim_rmsprop_f64(<double *>p, <double *>g, <double *>a,
                                  <double *>b, n, lr, rho, epsilon, clipvalue,
                                  scale)
+
+
+def rmsprop_rows(param, grad, ms, touched, double lr, double rho,
+                 double epsilon, double clipvalue=INFINITY):
+    """`rmsprop` (no mg, scale 1) for a 2-D `param` whose gradient is zero
+    outside the rows where the uint8 array `touched` is nonzero: the other
+    rows read no gradient, and end bit for bit as `rmsprop` leaves them."""
+    cdef int t = _check_all("rmsprop_rows", ("param", "grad", "ms"),
+                            (param, grad, ms))
+    if param.ndim != 2:
+        raise ValueError(f"optim.rmsprop_rows: argument 'param' must be 2-D, "
+                         f"got shape {param.shape}")
+    if (not isinstance(touched, np.ndarray) or touched.dtype != np.uint8
+            or touched.shape != (param.shape[0],)
+            or not touched.flags.c_contiguous):
+        raise ValueError(f"optim.rmsprop_rows: argument 'touched' must be a "
+                         f"C-contiguous uint8 array of shape ({param.shape[0]},)")
+    cdef void *p = _ptr(param)
+    cdef void *g = _ptr(grad)
+    cdef void *a = _ptr(ms)
+    cdef const uint8_t *m = <const uint8_t *>cnp.PyArray_DATA(<cnp.ndarray>touched)
+    cdef fg_idx rows = param.shape[0], cols = param.shape[1]
+    with nogil:
+        if t == cnp.NPY_FLOAT32:
+            fg_optim_rmsprop_rows_f32(<float *>p, <float *>g, <float *>a, m,
+                                      rows, cols, lr, rho, epsilon, clipvalue)
+        else:
+            fg_optim_rmsprop_rows_f64(<double *>p, <double *>g, <double *>a, m,
+                                      rows, cols, lr, rho, epsilon, clipvalue)
 
 
 def rmsprop_momentum(param, grad, ms, mom, mg, double lr, double rho,

@@ -22,6 +22,10 @@ cdef extern from "pool.h":
     Py_ssize_t fg_max_pool_bwd_f64(const double *dy, const int32_t *argmax,
                                    double *dx, Py_ssize_t n, Py_ssize_t per,
                                    Py_ssize_t img) nogil
+    void fg_max_pool_bwd_tiled_f32(const float *dy, const int32_t *argmax,
+                                   float *dx, const fg_pool_geom *g) nogil
+    void fg_max_pool_bwd_tiled_f64(const double *dy, const int32_t *argmax,
+                                   double *dx, const fg_pool_geom *g) nogil
     void fg_avg_pool_f32(const float *x, float *out, const fg_pool_geom *g) nogil
     void fg_avg_pool_f64(const double *x, double *out, const fg_pool_geom *g) nogil
     void fg_avg_pool_bwd_f32(const float *dy, float *dx, const fg_pool_geom *g) nogil
@@ -117,6 +121,32 @@ def max_pool_backward(dy, argmax, dx):
     if bad:
         raise IndexError(f"max_pool_backward: {bad} argmax indices outside "
                          f"[0, {img}) (the size of one dx image)")
+
+
+def max_pool_backward_tiled(dy, argmax, dx, pool_size, strides, pads):
+    """`max_pool_backward` for windows that do not overlap (strides >=
+    pool_size), in one pass that writes every element of `dx` once."""
+    cdef fg_pool_geom g
+    _check_array("max_pool_backward_tiled", "dy", dy)
+    _check_array("max_pool_backward_tiled", "argmax", argmax, np.int32)
+    _check_array("max_pool_backward_tiled", "dx", dx, dy.dtype)
+    if argmax.shape != dy.shape:
+        raise ValueError(f"max_pool_backward_tiled: argmax shape {argmax.shape} "
+                         f"differs from dy shape {dy.shape}")
+    _geometry("max_pool_backward_tiled", &g, dx.shape, dy.shape, pool_size, strides,
+              pads)
+    if g.sh < g.ph or g.sw < g.pw:
+        raise ValueError(f"max_pool_backward_tiled: strides {tuple(strides)} must be "
+                         f">= pool_size {tuple(pool_size)} (windows must not overlap)")
+    cdef void *gp = cnp.PyArray_DATA(dy)
+    cdef void *dp = cnp.PyArray_DATA(dx)
+    cdef const int32_t *ap = <const int32_t *>cnp.PyArray_DATA(argmax)
+    if dy.dtype == np.float32:
+        with nogil:
+            fg_max_pool_bwd_tiled_f32(<const float *>gp, ap, <float *>dp, &g)
+    else:
+        with nogil:
+            fg_max_pool_bwd_tiled_f64(<const double *>gp, ap, <double *>dp, &g)
 
 
 def avg_pool_forward(x, out, pool_size, strides, pads):

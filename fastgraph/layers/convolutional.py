@@ -142,12 +142,12 @@ class _Conv(Layer):
         self.input_spec = InputSpec(min_ndim=self.rank + 2, axes={-1: channels})
         self.built = True
 
-    def _convolve(self, x, bias):
+    def _convolve(self, x, bias, activation=None):
         if self.rank == 1:
             return conv1d(x, self.kernel, bias, self.strides, self.padding,
-                          self.dilation_rate)
+                          self.dilation_rate, activation)
         return conv2d(x, self.kernel, bias, self.strides, self.padding,
-                      self.dilation_rate)
+                      self.dilation_rate, activation)
 
     def call(self, inputs):
         x, lead = inputs, None
@@ -156,10 +156,13 @@ class _Conv(Layer):
             lead = tuple(x.shape[:-inner])
             x = reshape(x, (-1,) + tuple(x.shape[-inner:]))
         linear = self.activation is activations.linear
-        # The convolution writes a fresh buffer: a non-linear activation and
-        # the bias are applied to it in place, in one pass.
-        y = self._convolve(x, self.bias if linear else None)
-        if not linear:
+        if linear or self.activation is activations.relu:
+            # bias and relu run inside the convolution, chunk by chunk
+            y = self._convolve(x, self.bias, None if linear else "relu")
+        else:
+            # The convolution writes a fresh buffer: the activation and the
+            # bias are applied to it in place, in one pass.
+            y = self._convolve(x, None)
             if self.use_bias:
                 y = bias_activation(y, self.bias, self.activation, inplace=True)
             else:

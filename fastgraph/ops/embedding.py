@@ -1,4 +1,12 @@
-"""Embedding lookup: gather rows of a table by integer index, scatter-add back."""
+"""Embedding lookup: gather rows of a table by integer index, scatter-add back.
+
+The table's gradient is dense (the tape and every consumer see an ordinary
+array) but is registered with the mask of the rows its indices touched, so
+an optimizer can skip the rows that are zero (`touched_rows`).  Such a
+gradient is read-only: writing to it would make the mask a lie.
+"""
+import weakref
+
 import numpy as np
 
 from ..autodiff import Tensor, as_array, as_tensor, output
@@ -54,9 +62,33 @@ def embedding(indices, table):
         g = np.ascontiguousarray(g, dtype=t.dtype).reshape(flat.size, dim)
         grad = np.zeros((rows, dim), dtype=t.dtype)  # calloc: untouched rows stay unmapped
         _k.scatter_add(g, flat, grad)
-        return (grad,)
+        touched = np.zeros(rows, dtype=np.uint8)
+        touched[flat] = 1
+        return (_mark_rows(grad, touched),)
 
     return output(y, (table,), backward)
+
+
+# id(gradient) -> (weak reference to it, uint8 mask of its possibly nonzero rows)
+_TOUCHED = {}
+
+
+def _mark_rows(grad, touched):
+    """Register `touched` as the rows outside which `grad` is zero; freeze it."""
+    key = id(grad)
+    grad.flags.writeable = False
+    _TOUCHED[key] = (weakref.ref(grad, lambda _, key=key: _TOUCHED.pop(key, None)),
+                     touched)
+    return grad
+
+
+def touched_rows(grad):
+    """The uint8 mask (one entry per table row) outside which `grad` is zero,
+    when `grad` is a table gradient made by `embedding`'s backward, else None."""
+    entry = _TOUCHED.get(id(grad))
+    if entry is None or entry[0]() is not grad:
+        return None
+    return entry[1]
 
 
 def embedding_mask(indices):

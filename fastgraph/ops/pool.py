@@ -57,11 +57,14 @@ def _pool2d(op, is_max, x, pool_size, strides, padding, rank):
     else:
         _k.avg_pool_forward(xd, y, *geom)
     x_shape, dtype = x.shape, x.dtype
+    tiled = strides[0] >= pool[0] and strides[1] >= pool[1]
 
     def backward(g):
         g4 = np.ascontiguousarray(g, dtype=dtype).reshape(n, oh, ow, c)
         dx = np.empty((n, h, w, c), dtype=dtype)
-        if is_max:
+        if is_max and tiled:
+            _k.max_pool_backward_tiled(g4, argmax, dx, *geom)
+        elif is_max:
             _k.max_pool_backward(g4, argmax, dx)
         else:
             _k.avg_pool_backward(g4, dx, *geom)

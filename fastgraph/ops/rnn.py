@@ -21,6 +21,7 @@ import numpy as np
 
 from .._kernels import load
 from ..autodiff import as_array, as_tensor, output
+from .conv import _workspace
 
 _k = load("rnn")
 
@@ -126,6 +127,12 @@ def _project(xd, Kd, N, T, G):
     return gates
 
 
+def _scratch_like(a):
+    """A reused per-thread array shaped like `a` (gate gradients live only
+    inside a backward pass)."""
+    return _workspace("rnn_dgates", a.size, a.dtype).reshape(a.shape)
+
+
 def _views(buf, shapes):
     """Consecutive C-contiguous views of the flat `buf` with the given shapes."""
     views, start = [], 0
@@ -209,7 +216,7 @@ def lstm(x, kernel, recurrent_kernel, bias=None, initial_state=None, mask=None,
 
     def backward(g):
         gy, ghT, gcT = _unpack(g, shapes, dtype)
-        dgates = np.empty_like(gates)
+        dgates = _scratch_like(gates)
         dh0 = np.empty((N, u), dtype=dtype)
         dc0 = np.empty((N, u), dtype=dtype)
         _k.lstm_backward(gates, cprev, actc, Ud, gy, ghT,
@@ -258,7 +265,7 @@ def gru(x, kernel, recurrent_kernel, bias=None, initial_state=None, mask=None,
 
     def backward(g):
         gy, ghT = _unpack(g, shapes, dtype)
-        dgates = np.empty_like(gates)
+        dgates = _scratch_like(gates)
         drh = np.empty((N, T, u), dtype=dtype) if reset_after else None
         dh0 = np.empty((N, u), dtype=dtype)
         _k.gru_backward(gates, hprev, hrec, Ud, gy, ghT,
@@ -316,7 +323,7 @@ def simple_rnn(x, kernel, recurrent_kernel, bias=None, initial_state=None,
 
     def backward(g):
         gy, ghT = _unpack(g, shapes, dtype)
-        dgates = np.empty_like(gates)
+        dgates = _scratch_like(gates)
         dh0 = np.empty((N, u), dtype=dtype)
         _k.simple_rnn_backward(gates, Ud, gy, ghT, dgates,
                                dh0, m, first, *flags)
