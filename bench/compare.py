@@ -32,6 +32,8 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "bench", "results")
+if ROOT not in sys.path:           # `python bench/compare.py` from anywhere
+    sys.path.insert(0, ROOT)
 FORCED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
               "FASTGRAPH_NUM_THREADS")
@@ -529,11 +531,11 @@ def main(argv=None):
         "blas": _first_blas(report["training"] + report["predict"]),
         "env_note": ("children ran with the environment as-is" if args.keep_env else
                      "children ran with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset")}
-    table = markdown(report)
     os.makedirs(RESULTS, exist_ok=True)
     stamp = now.strftime("%Y%m%d-%H%M")
     with open(os.path.join(RESULTS, f"{stamp}-{socket.gethostname()}.json"), "w") as f:
         json.dump(report, f, indent=1)
+    table = markdown(report)
     with open(os.path.join(RESULTS, "latest.md"), "w") as f:
         f.write(table)
     print(table)
