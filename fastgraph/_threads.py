@@ -104,9 +104,16 @@ def _find_blas():
     return None
 
 
+_OMP = []
+
+
 def _omp():
-    from ._kernels import load
-    return load("threads")
+    """The thread-control kernel module, imported once (sync_thread runs
+    on every predict and training step)."""
+    if not _OMP:
+        from ._kernels import load
+        _OMP.append(load("threads"))
+    return _OMP[0]
 
 
 def _check_n(n, what="set_num_threads: n"):

@@ -308,10 +308,7 @@ class Functional(Layer):
         """Output arrays (a list, one per output) for `xs`, a list of arrays
         that passed the input checks (one per input, of its dtype and shape),
         computed without the tape; any number of threads may call it."""
-        plan = self.__dict__.get("_inference")
-        if plan is None or plan.source is not self._plan:
-            plan = self._inference_plan()
-        return plan.run(xs, training)
+        return self._inference_plan().run(xs, training)
 
     def _checked_inputs(self, x):
         """`x` as the list of input arrays when it needs neither checks nor

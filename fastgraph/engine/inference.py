@@ -98,6 +98,11 @@ class InferencePlan:
         else:
             self.run = body
 
+    def __reduce__(self):
+        # A copied or pickled model builds its own plan: this one's steps
+        # call the original model's layers.
+        return _no_plan, ()
+
     def checked_inputs(self, x):
         """`x` as a list of input arrays when it needs neither checks nor
         conversion: a C-contiguous ndarray (or a list or tuple of them, one
@@ -148,6 +153,10 @@ class InferencePlan:
         with no_grad():
             outs, _ = self._model._execute(list(xs), training, None)
         return [as_array(o) for o in outs]
+
+
+def _no_plan():
+    return None
 
 
 def _chain(steps, n_inputs, output_slots):

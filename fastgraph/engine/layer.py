@@ -105,6 +105,8 @@ class Layer:
     tracked as sublayers: their weights and losses are the layer's too.
     """
 
+    _spec_passed = None     # (input_spec, shapes, dtypes) of the last checked eager call
+
     def __init__(self, trainable=True, name=None, dtype=None, **kwargs):
         unknown = set(kwargs) - _ALLOWED_KWARGS
         if unknown:
@@ -464,8 +466,11 @@ class Layer:
             self._maybe_build(_structure(inputs, lambda t: tuple(t.shape)),
                               _structure(inputs, lambda t: str(t.dtype)))
         if self.input_spec is not None:
-            check_input_spec(self.input_spec, [t.shape for t in flat],
-                             [t.dtype for t in flat], self.name)
+            # a layer called again on inputs like the last ones needs no new check
+            key = (self.input_spec, [t.shape for t in flat], [t.dtype for t in flat])
+            if key != self._spec_passed:
+                check_input_spec(self.input_spec, key[1], key[2], self.name)
+                self._spec_passed = key
         with CallScope():
             return self._run(inputs, args, self._call_kwargs(kwargs))
 

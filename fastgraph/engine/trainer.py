@@ -238,10 +238,10 @@ class Trainer(GeneratorLoops):
     def predict_on_batch(self, x):
         """Predictions for one batch: an array, or a list per output."""
         sync_thread()
-        xs = self._input_arrays(x)
-        with no_grad():
-            outs, _ = self._forward(xs, training=False)
-        return _scalar_or_list([as_array(o) for o in outs])
+        xs = self._checked_inputs(x)        # None unless x needs no checks
+        if xs is None:
+            xs = self._input_arrays(x)
+        return _scalar_or_list(self._predict_arrays(xs))
 
     def reset_metrics(self):
         """Forget the running values `*_on_batch(reset_metrics=False)` keep."""
@@ -469,6 +469,14 @@ class Trainer(GeneratorLoops):
                 x, steps, max_queue_size=max_queue_size, workers=workers,
                 use_multiprocessing=use_multiprocessing, verbose=verbose,
                 callbacks=callbacks)
+        xs = self._checked_inputs(x)
+        if xs is not None and steps is None and not callbacks and not verbose \
+                and 0 < xs[0].shape[0] <= (batch_size or 32):
+            # one batch, nothing to report: the plan's fresh outputs as they are
+            # (copied where a layer passed an input through)
+            sync_thread()
+            return _scalar_or_list([o.copy() if any(np.may_share_memory(o, a) for a in xs)
+                                    else o for o in self._predict_arrays(xs)])
         xs = self._input_arrays(x)
         n = da.check_counts([("input", self.input_names, xs)])
         if steps is not None:
@@ -491,25 +499,24 @@ class Trainer(GeneratorLoops):
         cbks.on_predict_begin()
         bar = _progbar(steps, verbose)
         results, chunks, filled = None, None, 0
-        with no_grad():
-            for step, (bx, *_) in enumerate(batch_iter):
-                cbks.on_predict_batch_begin(step)
-                outs = [as_array(o) for o in self._forward(bx, training=False)[0]]
-                m = outs[0].shape[0]
-                if n is not None:
-                    if results is None:
-                        results = [np.empty((n,) + o.shape[1:], o.dtype)
-                                   for o in outs]
-                    for r, o in zip(results, outs):
-                        r[filled:filled + m] = o
-                else:
-                    chunks = chunks or [[] for _ in outs]
-                    for c, o in zip(chunks, outs):
-                        c.append(o)
-                filled += m
-                cbks.on_predict_batch_end(step, {"outputs": outs})
-                if bar is not None:
-                    bar.update(step + 1)
+        for step, (bx, *_) in enumerate(batch_iter):
+            cbks.on_predict_batch_begin(step)
+            outs = self._predict_arrays(bx)
+            m = outs[0].shape[0]
+            if n is not None:
+                if results is None:
+                    results = [np.empty((n,) + o.shape[1:], o.dtype)
+                               for o in outs]
+                for r, o in zip(results, outs):
+                    r[filled:filled + m] = o
+            else:
+                chunks = chunks or [[] for _ in outs]
+                for c, o in zip(chunks, outs):
+                    c.append(o)
+            filled += m
+            cbks.on_predict_batch_end(step, {"outputs": outs})
+            if bar is not None:
+                bar.update(step + 1)
         cbks.on_predict_end()
         if n is None:
             if chunks is None:

@@ -42,6 +42,8 @@ class Dense(Layer):
     """`activation(inputs @ kernel + bias)` over the last axis: kernel
     (input_dim, units), bias (units,); one fused op."""
 
+    _resolved = None    # (activation, resolve(activation), inference_spec(activation))
+
     def __init__(self, units, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None,
@@ -63,7 +65,6 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True
         self.kernel = self.bias = None
-        self._resolved = None   # (activation, resolve(...), inference_spec(...))
 
     def build(self, input_shape):
         last = input_shape[-1] if is_shape(input_shape) and input_shape else None
@@ -101,7 +102,7 @@ class Dense(Layer):
         return dense(inputs, kernel, self.bias, self.activation)
 
     def _inference_fn(self, input_dtype):
-        if self.activity_regularizer is not None \
+        if type(self).call is not Dense.call or self.activity_regularizer is not None \
                 or np.dtype(input_dtype) != self.kernel.data.dtype:
             return None
         act, _, spec = self._activation()
@@ -111,8 +112,10 @@ class Dense(Layer):
 
         def run(x, training):
             kernel = self.kernel.data
-            if x.dtype is not kernel.dtype or self.activation is not act:
-                with no_grad():     # the op path checks x and applies a new activation
+            if x.dtype is not kernel.dtype or self.activation is not act \
+                    or not x.flags.c_contiguous:
+                # the op path checks x, copies a strided x, applies a new activation
+                with no_grad():
                     return dense(x, self.kernel, self.bias, self.activation).data
             bias = None if self.bias is None else self.bias.data
             if x.ndim == 2:
@@ -187,7 +190,7 @@ class Dropout(Layer):
         return dropout(inputs, self.rate, self.noise_shape, seed)
 
     def _inference_fn(self, input_dtype):
-        if self.activity_regularizer is not None:
+        if type(self).call is not Dropout.call or self.activity_regularizer is not None:
             return None
 
         def run(x, training):
