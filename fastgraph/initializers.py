@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from ._config import Configurable
 from .autodiff import floatx
 from .ops.random import get_rng
 
@@ -35,20 +36,8 @@ def _compute_fans(shape):
     return shape[-2] * receptive, shape[-1] * receptive
 
 
-class Initializer:
+class Initializer(Configurable):
     """Base class: subclasses implement `__call__(shape, dtype=None)`."""
-
-    def get_config(self):
-        """The constructor arguments."""
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        """An initializer from `get_config()` output."""
-        return cls(**config)
-
-    def __repr__(self):
-        return f"{type(self).__name__}({self.get_config()})"
 
 
 class _Random(Initializer):

@@ -6,25 +6,14 @@ gradient reaches the weight.
 """
 import numpy as np
 
+from ._config import Configurable
 from .autodiff import Tensor
 from .ops import elementwise as E
 from .ops import reduce as R
 
 
-class Regularizer:
+class Regularizer(Configurable):
     """Base class: subclasses implement `__call__(x)` returning a scalar Tensor."""
-
-    def get_config(self):
-        """The constructor arguments."""
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        """A regularizer from `get_config()` output."""
-        return cls(**config)
-
-    def __repr__(self):
-        return f"{type(self).__name__}({self.get_config()})"
 
 
 class L1L2(Regularizer):
