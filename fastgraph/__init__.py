@@ -5,16 +5,31 @@ which keeps `import fastgraph` cheap for services that only predict.
 """
 import importlib
 
+from . import registry as _registry
 from ._threads import apply_env as _apply_env
 from ._threads import get_num_threads, set_num_threads
 from ._version import __version__
 
 _apply_env()   # FASTGRAPH_NUM_THREADS, when set
 
+# Where fastgraph's own serializable objects are defined: the registry
+# imports these before its first lookup of a kind, whatever was imported.
+for _kind, _modules in (
+        ("layer", ("fastgraph.layers", "fastgraph.models")),
+        ("activation", ("fastgraph.activations",)),
+        ("initializer", ("fastgraph.initializers",)),
+        ("regularizer", ("fastgraph.regularizers",)),
+        ("constraint", ("fastgraph.constraints",)),
+        ("loss", ("fastgraph.losses",)),
+        ("metric", ("fastgraph.metrics",)),
+        ("optimizer", ("fastgraph.optimizers",))):
+    _registry.set_providers(_kind, *_modules)
+del _kind, _modules
+
 _SUBMODULES = frozenset({
-    "activations", "autodiff", "backend", "callbacks", "data", "datasets",
-    "engine", "initializers", "layers", "losses", "metrics", "models", "ops",
-    "optimizers", "regularizers", "saving", "utils",
+    "activations", "autodiff", "backend", "callbacks", "constraints", "data",
+    "datasets", "engine", "initializers", "layers", "losses", "metrics",
+    "models", "ops", "optimizers", "regularizers", "saving", "utils",
 })
 
 

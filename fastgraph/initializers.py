@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from . import registry
 from ._config import Configurable
 from .autodiff import floatx
 from .ops.random import get_rng
@@ -294,52 +295,24 @@ lecun_uniform = LecunUniform
 orthogonal = Orthogonal
 identity = Identity
 
-_BY_NAME = {name: cls for name, cls in globals().items()
-            if isinstance(cls, type) and issubclass(cls, Initializer)
-            and not name.startswith("_") and name != "Initializer"}
+registry.set_base("initializer", Initializer)
+for _name, _cls in list(globals().items()):
+    if isinstance(_cls, type) and issubclass(_cls, Initializer) \
+            and not _name.startswith("_") and _cls is not Initializer:
+        registry.register_builtin("initializer", _cls, _name)
 
 
 def serialize(initializer):
     """Keras-style config: {'class_name': ..., 'config': {...}}."""
-    if initializer is None:
-        return None
-    if isinstance(initializer, Initializer):
-        return {"class_name": type(initializer).__name__,
-                "config": initializer.get_config()}
-    return getattr(initializer, "__name__", repr(initializer))
+    return registry.serialize(initializer)
 
 
 def deserialize(config, custom_objects=None):
     """An initializer from a name or a {'class_name', 'config'} dict."""
-    return get(config, custom_objects)
+    return registry.deserialize("initializer", config, custom_objects)
 
 
 def get(identifier, custom_objects=None):
     """An initializer from None, a name ('glorot_uniform' or
     'GlorotUniform'), a config dict, an Initializer class or a callable."""
-    if identifier is None or isinstance(identifier, Initializer):
-        return identifier
-    custom_objects = custom_objects or {}
-    if isinstance(identifier, str):
-        cls = custom_objects.get(identifier) or _BY_NAME.get(identifier)
-        if cls is None:
-            raise ValueError(f"Unknown initializer: {identifier!r}; expected one "
-                             f"of {sorted(_BY_NAME)} or an entry of custom_objects")
-        return cls() if isinstance(cls, type) else cls
-    if isinstance(identifier, dict):
-        if "class_name" not in identifier:
-            raise ValueError(f"Initializer config must have a 'class_name' key, "
-                             f"got {identifier!r}")
-        name = identifier["class_name"]
-        cls = custom_objects.get(name) or _BY_NAME.get(name)
-        if not isinstance(cls, type):
-            raise ValueError(f"Unknown initializer class: {name!r}")
-        config = identifier.get("config") or {}
-        if hasattr(cls, "from_config"):
-            return cls.from_config(config)
-        return cls(**config)
-    if isinstance(identifier, type):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret initializer identifier: {identifier!r}")
+    return registry.get("initializer", identifier, custom_objects)

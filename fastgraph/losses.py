@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from . import backend as K
+from . import registry
 from .autodiff import Tensor, as_array, as_tensor, floatx
 from .ops import losses as _ops
 
@@ -362,21 +363,12 @@ class CosineSimilarity(LossFunctionWrapper):
         super().__init__(cosine_similarity, reduction=reduction, name=name, axis=axis)
 
 
-_FUNCTIONS = {
-    name: fn for name, fn in dict(globals()).items()
-    if not name.startswith("_") and callable(fn) and getattr(fn, "__module__", None) == __name__
-    and not isinstance(fn, type) and name not in ("get", "serialize", "deserialize")
-}
-_CLASSES = {cls.__name__: cls for cls in (
-    MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
-    MeanSquaredLogarithmicError, BinaryCrossentropy, CategoricalCrossentropy,
-    SparseCategoricalCrossentropy, Hinge, SquaredHinge, CategoricalHinge, Huber,
-    LogCosh, KLDivergence, Poisson, CosineSimilarity)}
-
-
-def _unknown(name):
-    return ValueError(f"Unknown loss {name!r}; known losses: "
-                      f"{', '.join(sorted(_FUNCTIONS) + sorted(_CLASSES))}")
+registry.set_base("loss", Loss)
+for _name, _obj in list(globals().items()):
+    if not _name.startswith("_") and getattr(_obj, "__module__", None) == __name__ \
+            and callable(_obj) and (not isinstance(_obj, type) or (
+                issubclass(_obj, Loss) and _obj not in (Loss, LossFunctionWrapper))):
+        registry.register_builtin("loss", _obj, _name)
 
 
 def deserialize(config, custom_objects=None):
@@ -384,58 +376,18 @@ def deserialize(config, custom_objects=None):
 
     `custom_objects` maps names to user losses (functions or Loss classes).
     """
-    custom_objects = custom_objects or {}
-    if isinstance(config, str):
-        if config in custom_objects:
-            obj = custom_objects[config]
-            return obj() if isinstance(obj, type) else obj
-        if config in _FUNCTIONS:
-            return _FUNCTIONS[config]
-        if config in _CLASSES:
-            return _CLASSES[config]()
-        raise _unknown(config)
-    if isinstance(config, dict) and "class_name" in config:
-        name, cfg = config["class_name"], config.get("config") or {}
-        if name == "function" and isinstance(cfg, str):
-            return deserialize(cfg, custom_objects)
-        cls = custom_objects.get(name) or _CLASSES.get(name)
-        if cls is None:
-            if name in _FUNCTIONS and not cfg:
-                return _FUNCTIONS[name]
-            raise _unknown(name)
-        if not isinstance(cls, type):
-            return cls
-        if not isinstance(cfg, dict):
-            raise ValueError(f"loss config for {name!r} must be a dict, got "
-                             f"{type(cfg).__name__}")
-        return cls.from_config(cfg)
-    raise ValueError(f"Could not interpret loss identifier {config!r}: expected a "
-                     f"name, a config dict with 'class_name', or a callable")
+    return registry.deserialize("loss", config, custom_objects)
 
 
-def get(identifier):
+def get(identifier, custom_objects=None):
     """A loss from a name ('mse', 'categorical_crossentropy', 'Huber', ...),
     a config dict, a Loss object or any callable `f(y_true, y_pred)`."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret loss identifier {identifier!r}: expected "
-                     f"a name, a config dict or a callable")
+    return registry.get("loss", identifier, custom_objects)
 
 
 def serialize(loss):
     """A loss's name (functions) or `{'class_name', 'config'}` (Loss objects)."""
-    if loss is None:
-        return None
-    if isinstance(loss, Loss):
-        return {"class_name": type(loss).__name__, "config": loss.get_config()}
-    name = getattr(loss, "__name__", None)
-    if name is None:
-        raise ValueError(f"serialize: cannot name loss {loss!r}")
-    return name
+    return registry.serialize(loss)
 
 
 def per_sample(loss):

@@ -9,6 +9,7 @@ categorical or sparse variant as tf-keras does (see `resolve_accuracy`).
 import numpy as np
 
 from . import losses as _losses
+from . import registry
 from .autodiff import as_array, no_grad
 
 
@@ -165,36 +166,30 @@ huber = _from_loss(_losses.huber, "huber")
 cosine_similarity = cosine_proximity = _from_loss(_losses.cosine_similarity,
                                                   "cosine_similarity", sign=-1.0)
 
-_ALL = {
-    name: fn for name, fn in dict(globals()).items()
-    if not name.startswith("_") and callable(fn) and not isinstance(fn, type)
-    and name not in ("resolve_accuracy", "as_array", "no_grad")
-}
+_FUNCTIONS = [name for name, fn in dict(globals()).items()
+              if not name.startswith("_") and callable(fn) and not isinstance(fn, type)
+              and name not in ("resolve_accuracy", "as_array", "no_grad")]
+for _name in _FUNCTIONS:
+    registry.register_builtin("metric", globals()[_name], _name)
 
 
-def get(identifier):
+def get(identifier, custom_objects=None):
     """A metric function from a name ('accuracy', 'mae', ...), a
     `{'class_name': 'function', 'config': name}` dict, or any callable."""
-    if isinstance(identifier, dict) and identifier.get("class_name") == "function":
-        identifier = identifier.get("config")
-    if isinstance(identifier, str):
-        fn = _ALL.get(identifier)
-        if fn is None:
-            raise ValueError(f"Unknown metric {identifier!r}; known metrics: "
-                             f"{', '.join(sorted(_ALL))}")
-        return fn
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret metric identifier {identifier!r}: "
-                     f"expected a name or a callable")
+    return registry.get("metric", identifier, custom_objects)
+
+
+def deserialize(config, custom_objects=None):
+    """A metric from a name or a config dict."""
+    return registry.deserialize("metric", config, custom_objects)
 
 
 def serialize(metric):
     """A metric function's name."""
-    name = getattr(metric, "__name__", None) or getattr(metric, "name", None)
+    name = registry.get_registered_name(metric) or getattr(metric, "name", None)
     if name is None:
         raise ValueError(f"serialize: cannot name metric {metric!r}")
     return name
 
 
-__all__ = sorted(_ALL) + ["resolve_accuracy", "get", "serialize"]
+__all__ = sorted(_FUNCTIONS) + ["resolve_accuracy", "get", "serialize", "deserialize"]

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from . import registry
 from ._kernels import load
 from .autodiff.tape import no_grad
 from .autodiff.tensor import Tensor, as_array
@@ -488,41 +489,28 @@ class Nadam(Optimizer):
                 "beta_2": self.beta_2, "epsilon": self.epsilon}
 
 
-_BY_NAME = {"sgd": SGD, "rmsprop": RMSprop, "adagrad": Adagrad,
-            "adadelta": Adadelta, "adam": Adam, "adamax": Adamax,
-            "nadam": Nadam}
+registry.set_base("optimizer", Optimizer)
+for _cls in (SGD, RMSprop, Adagrad, Adadelta, Adam, Adamax, Nadam):
+    registry.register_builtin("optimizer", _cls)
+    registry.register_builtin("optimizer", _cls, _cls.__name__.lower())
 
 
 def serialize(optimizer):
     """`{'class_name': ..., 'config': ...}` describing `optimizer`."""
-    return {"class_name": type(optimizer).__name__,
-            "config": optimizer.get_config()}
+    return registry.serialize(optimizer)
 
 
 def deserialize(config, custom_objects=None):
-    """An optimizer from `serialize()` output; `custom_objects` maps class
-    names to user Optimizer classes."""
-    name = config.get("class_name") if isinstance(config, dict) else None
-    if not isinstance(name, str):
-        raise ValueError(f"optimizers.deserialize: expected a dict with a "
-                         f"'class_name', got {config!r}")
-    cls = (custom_objects or {}).get(name) or _BY_NAME.get(name.lower())
-    if cls is None:
-        raise ValueError(f"Unknown optimizer {name!r}; known names are "
-                         f"{', '.join(sorted(_BY_NAME))}")
-    return cls.from_config(config.get("config") or {})
+    """An optimizer from `serialize()` output or a name; `custom_objects`
+    maps class names to user Optimizer classes."""
+    return registry.deserialize("optimizer", config, custom_objects)
 
 
-def get(identifier):
+def get(identifier, custom_objects=None):
     """An optimizer from a name ('adam', case-insensitive), a config dict
     or an instance (returned as is)."""
-    if isinstance(identifier, Optimizer):
-        return identifier
-    if isinstance(identifier, str):
-        return deserialize({"class_name": identifier, "config": {}})
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    raise ValueError(f"Could not interpret optimizer identifier "
-                     f"{identifier!r}: expected a name "
-                     f"({', '.join(sorted(_BY_NAME))}), a config dict or an "
-                     f"Optimizer")
+    if not isinstance(identifier, (str, dict, Optimizer)):
+        raise ValueError(f"Could not interpret optimizer identifier "
+                         f"{identifier!r}: expected a name, a config dict or "
+                         f"an Optimizer")
+    return registry.get("optimizer", identifier, custom_objects)

@@ -6,6 +6,7 @@ gradient reaches the weight.
 """
 import numpy as np
 
+from . import registry
 from ._config import Configurable
 from .autodiff import Tensor
 from .ops import elementwise as E
@@ -73,45 +74,24 @@ def l1_l2(l1=0.01, l2=0.01):
 l1 = L1
 l2 = L2
 
-_BY_NAME = {"L1L2": L1L2, "L1": L1, "L2": L2, "l1": L1, "l2": L2,
-            "l1_l2": l1_l2}
+registry.set_base("regularizer", Regularizer)
+for _cls in (L1L2, L1, L2):
+    registry.register_builtin("regularizer", _cls)
+registry.register_builtin("regularizer", L1, "l1")
+registry.register_builtin("regularizer", L2, "l2")
+registry.register_builtin("regularizer", l1_l2, "l1_l2", factory=True)
 
 
 def serialize(regularizer):
     """Keras-style config: {'class_name': ..., 'config': {...}}."""
-    if regularizer is None:
-        return None
-    if isinstance(regularizer, Regularizer):
-        return {"class_name": type(regularizer).__name__,
-                "config": regularizer.get_config()}
-    return getattr(regularizer, "__name__", repr(regularizer))
+    return registry.serialize(regularizer)
 
 
 def deserialize(config, custom_objects=None):
     """A regularizer from a name or a {'class_name', 'config'} dict."""
-    return get(config, custom_objects)
+    return registry.deserialize("regularizer", config, custom_objects)
 
 
 def get(identifier, custom_objects=None):
     """A regularizer from None, a name ('l2'), a config dict or a callable."""
-    if identifier is None or isinstance(identifier, Regularizer):
-        return identifier
-    custom_objects = custom_objects or {}
-    if isinstance(identifier, str):
-        factory = custom_objects.get(identifier) or _BY_NAME.get(identifier)
-        if factory is None:
-            raise ValueError(f"Unknown regularizer: {identifier!r}; expected one "
-                             f"of {sorted(_BY_NAME)} or an entry of custom_objects")
-        return factory()
-    if isinstance(identifier, dict):
-        name = identifier.get("class_name")
-        cls = custom_objects.get(name) or _BY_NAME.get(name)
-        if not isinstance(cls, type):
-            raise ValueError(f"Unknown regularizer class: {name!r}")
-        config = identifier.get("config") or {}
-        if hasattr(cls, "from_config"):
-            return cls.from_config(config)
-        return cls(**config)
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}")
+    return registry.get("regularizer", identifier, custom_objects)

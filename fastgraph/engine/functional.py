@@ -1,28 +1,23 @@
 """Functional models: a graph of layer calls, run as a flat plan.
 
-`Model(inputs, outputs)` walks the nodes from the outputs back to the
-inputs once, orders them by depth as tf-keras does (so `layers`, weight
-order and configs match Keras), and compiles them into an execution plan:
-a list of steps, each naming a layer and the integer slots its inputs are
-read from and its outputs written to.  Running the model is one pass over
-that list: no graph walk, no dict lookups per call.
+`Functional(inputs, outputs)` walks the nodes from the outputs back to the
+inputs once (graph.py), orders them by depth as tf-keras does (so `layers`,
+weight order and configs match Keras), and compiles them into an execution
+plan (plan.py) that the tape interpreter runs for training and the
+inference interpreter for predict.  The training API and saving are added
+above the engine, by `fastgraph.models.Model`.
 """
-import collections
-import inspect
-import json
-
 import numpy as np
 
 from ..autodiff import Tensor
-from .inference import InferencePlan
+from .functional_config import functional_config, reconstruct_graph
+from .graph import map_graph
 from .input_layer import InputLayer
-from .layer import CallScope, InputSpec, Layer, is_shape, to_snake_case, unique_name
-from .serialization import (_LAYER_CLASSES, deserialize_layer, serialize_layer,
-                            shared_object_scope)
-from .trainer import Trainer
+from .layer import InputSpec, Layer, is_shape, to_snake_case, unique_name
 from .node import KerasTensor, flatten
-
-_TRAINING, _MASK, _NESTED = 1, 2, 4
+from .plan import InferencePlan, compile_plan, infer_shapes, run_traced
+from .serialization import shared_object_scope
+from .summary import print_summary
 
 
 def _check_symbolic(tensors, what, model_name):
@@ -44,96 +39,10 @@ def _as_input(x, ref):
     return Tensor(a)
 
 
-def _build_map(outputs):
-    """Nodes reachable from `outputs`, in a topological order (inputs
-    first), and each layer's index in the traversal (tf-keras order)."""
-    finished, in_progress, ordered, layer_indices = set(), set(), [], {}
-
-    def enter(node):
-        layer_indices.setdefault(node.layer, len(layer_indices))
-        in_progress.add(node)
-        return node, iter(node.input_tensors)
-
-    for out in outputs:
-        layer, node_index, _ = out._keras_history
-        node = layer._inbound_nodes[node_index]
-        if node in finished:
-            continue
-        stack = [enter(node)]
-        while stack:
-            node, pending = stack[-1]
-            t = next(pending, None)
-            if t is None:
-                stack.pop()
-                in_progress.discard(node)
-                finished.add(node)
-                ordered.append(node)
-                continue
-            parent = t._keras_history.layer._inbound_nodes[t._keras_history.node_index]
-            if parent in in_progress:
-                raise ValueError(f'Tensor {t} from layer "{parent.layer.name}" is part '
-                                 f'of a cycle.')
-            if parent not in finished:
-                stack.append(enter(parent))
-    return ordered, layer_indices
-
-
-def map_graph(inputs, outputs):
-    """(network nodes, {depth: nodes}, layers by depth) for a model, with
-    tf-keras's depth rules; raises ValueError for a disconnected graph or
-    duplicate layer names."""
-    ordered, layer_indices = _build_map(outputs)
-    nodes_depths, layers_depths = {}, {}
-    for node in reversed(ordered):
-        depth = max(nodes_depths.setdefault(node, 0), layers_depths.get(node.layer, 0))
-        layers_depths[node.layer] = depth
-        nodes_depths[node] = depth
-        for parent in node.parent_nodes:
-            nodes_depths[parent] = max(depth + 1, nodes_depths.get(parent, 0))
-    for t in inputs:
-        layer = t._keras_history.layer
-        if layer not in layers_depths:
-            layers_depths[layer] = 0
-            layer_indices[layer] = -1
-            nodes_depths[layer._inbound_nodes[0]] = 0
-    nodes_by_depth = collections.defaultdict(list)
-    for node, depth in nodes_depths.items():
-        nodes_by_depth[depth].append(node)
-    layers_by_depth = collections.defaultdict(list)
-    for layer, depth in layers_depths.items():
-        layers_by_depth[depth].append(layer)
-    layers = []
-    for depth in sorted(layers_by_depth, reverse=True):
-        layers.extend(sorted(layers_by_depth[depth], key=lambda x: layer_indices[x]))
-    computable = {id(t) for t in inputs}
-    accessed = []
-    for depth in sorted(nodes_by_depth, reverse=True):
-        for node in nodes_by_depth[depth]:
-            for t in node.output_tensors if node.is_input else node.input_tensors:
-                if id(t) not in computable:
-                    raise ValueError(
-                        f'Graph disconnected: cannot obtain value for tensor {t} at '
-                        f'layer "{node.layer.name}". The following previous layers '
-                        f'were accessed without issue: {accessed}')
-            computable.update(id(t) for t in node.output_tensors)
-            accessed.append(node.layer.name)
-    names = [layer.name for layer in layers]
-    for name in names:
-        if names.count(name) != 1:
-            raise ValueError(f'The name "{name}" is used {names.count(name)} times in '
-                             f'the model. All layer names should be unique.')
-    return set(nodes_depths), dict(nodes_by_depth), layers
-
-
-def should_skip_first_node(layer):
-    """tf-keras config convention: a model built on its own Input numbers
-    the nodes of its calls from 1 in configs (0 stands for its own graph)."""
-    return (isinstance(layer, Functional) and bool(layer._layers)
-            and isinstance(layer._layers[0], InputLayer))
-
-
 class Functional(Layer):
     """A graph of layer calls from `inputs` to `outputs`; itself a layer."""
+
+    _is_graph = True
 
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
         if kwargs:
@@ -142,9 +51,7 @@ class Functional(Layer):
             raise TypeError("Model(inputs, outputs): both are required (symbolic "
                             "tensors from Input() and layer calls)")
         if name is None:
-            cls = type(self)
-            base = "Model" if cls.__module__ == __name__ else cls.__name__
-            name = unique_name(to_snake_case(base))
+            name = unique_name(to_snake_case(type(self).__name__))
         super().__init__(name=name)
         self._init_graph(inputs, outputs)
         if not trainable:
@@ -184,48 +91,10 @@ class Functional(Layer):
         self.input_spec = [InputSpec(shape=(None,) + t.shape[1:], dtype=None,
                                      allow_last_axis_squeeze=True) for t in self.inputs]
         self.supports_masking = True
-        self._compile_plan()
+        self._plan = compile_plan(self.inputs, self.outputs, self._nodes_by_depth)
         self._shape_cache = {tuple(t.shape for t in self.inputs):
                              [t.shape for t in self.outputs]}
         self.built = True
-
-    def _compile_plan(self):
-        slot_of = {id(t): i for i, t in enumerate(self.inputs)}
-        steps, nodes = [], []
-        for depth in sorted(self._nodes_by_depth, reverse=True):
-            for node in self._nodes_by_depth[depth]:
-                if node.is_input:
-                    continue
-                layer = node.layer
-                ins = tuple(slot_of[id(t)] for t in node.input_tensors)
-                outs = []
-                for t in node.output_tensors:
-                    slot_of[id(t)] = len(slot_of)
-                    outs.append(slot_of[id(t)])
-                flags = 0
-                if layer._call_accepts_training and "training" not in node.call_kwargs:
-                    flags |= _TRAINING
-                if layer._call_accepts_mask and "mask" not in node.call_kwargs:
-                    flags |= _MASK
-                if isinstance(layer, Functional):
-                    flags |= _NESTED
-                as_list = isinstance(node.inputs, (list, tuple))
-                steps.append([layer, ins, as_list, tuple(outs), node.call_args,
-                              node.call_kwargs, flags,
-                              type(layer).compute_mask is not Layer.compute_mask, ()])
-                nodes.append(node)
-        self._output_slots = tuple(slot_of[id(t)] for t in self.outputs)
-        last_use = {}
-        for k, step in enumerate(steps):
-            for s in step[1]:
-                last_use[s] = k
-        keep = set(self._output_slots)
-        for s, k in last_use.items():
-            if s not in keep:
-                steps[k][8] += (s,)
-        self._plan = [tuple(step) for step in steps]
-        self._plan_nodes = nodes
-        self._n_slots = len(slot_of)
 
     # ------------------------------------------------------------ running
     def _input_list(self, inputs):
@@ -255,48 +124,14 @@ class Functional(Layer):
         return out[0] if len(out) == 1 else out
 
     def _execute(self, inputs, training, masks):
+        """(output Tensors, output masks) of one traced run of the plan."""
         xs = self._input_list(inputs)
         if len(xs) != len(self.inputs):
             raise ValueError(f'Layer "{self.name}" expects {len(self.inputs)} input(s), '
                              f'but it received {len(xs)} input tensors.')
-        vals = [None] * self._n_slots
-        ms = [None] * self._n_slots
-        for i, (x, ref) in enumerate(zip(xs, self.inputs)):
-            vals[i] = _as_input(x, ref)
-        if masks is not None:
-            for i, m in enumerate(self._input_list(masks)):
-                ms[i] = m
-        with CallScope():
-            for layer, ins, as_list, outs, args, kwargs, flags, own_mask, free in self._plan:
-                x = [vals[i] for i in ins] if as_list else vals[ins[0]]
-                m = None
-                if flags & (_MASK | _NESTED) or layer.supports_masking:
-                    m = [ms[i] for i in ins] if as_list else ms[ins[0]]
-                    if as_list and all(v is None for v in m):
-                        m = None
-                if flags & _NESTED:
-                    y, ym = layer._execute(x, kwargs.get("training", training), m)
-                else:
-                    if flags & (_TRAINING | _MASK):
-                        kwargs = dict(kwargs)
-                        if flags & _TRAINING:
-                            kwargs["training"] = training
-                        if flags & _MASK:
-                            kwargs["mask"] = m
-                    y = layer._run(x, args, kwargs)
-                    ym = None
-                    if layer.supports_masking and (own_mask or m is not None):
-                        ym = layer.compute_mask(x, m)
-                if len(outs) == 1 and not isinstance(y, (list, tuple)):
-                    vals[outs[0]] = y
-                    ms[outs[0]] = ym
-                else:
-                    ym = ym if isinstance(ym, (list, tuple)) else [ym] + [None] * len(outs)
-                    for s, t, mk in zip(outs, y, ym):
-                        vals[s], ms[s] = t, mk
-                for s in free:
-                    vals[s] = ms[s] = None
-        return ([vals[s] for s in self._output_slots], [ms[s] for s in self._output_slots])
+        xs = [_as_input(x, ref) for x, ref in zip(xs, self.inputs)]
+        return run_traced(self._plan, xs, training,
+                          None if masks is None else self._input_list(masks))
 
     def _inference_plan(self):
         plan = self.__dict__.get("_inference")
@@ -332,6 +167,9 @@ class Functional(Layer):
         _, masks = self._execute(inputs, None, mask)
         return masks[0] if len(masks) == 1 else masks
 
+    def _creates_masks(self):
+        return any(t._keras_mask is not None for t in self.outputs or [])
+
     def _set_symbolic_masks(self, inputs, flat, outputs):
         for t, ref in zip(flatten(outputs), self.outputs):
             if ref._keras_mask is not None:
@@ -347,24 +185,7 @@ class Functional(Layer):
         key = tuple(tuple(s) for s in shapes)
         result = self._shape_cache.get(key)
         if result is None:
-            slots = [None] * self._n_slots
-            slots[:len(key)] = key
-            for step, node in zip(self._plan, self._plan_nodes):
-                layer, ins, as_list, outs = step[:4]
-                s_in = [slots[i] for i in ins] if as_list else slots[ins[0]]
-                layer._dtypes_hint = ([t.dtype for t in node.input_tensors] if as_list
-                                      else node.input_tensors[0].dtype)
-                try:
-                    s_out = layer.compute_output_shape(s_in)
-                finally:
-                    layer._dtypes_hint = None
-                if is_shape(s_out):
-                    slots[outs[0]] = tuple(s_out)
-                else:
-                    for s, o in zip(outs, s_out):
-                        slots[s] = tuple(o)
-            result = [slots[s] for s in self._output_slots]
-            self._shape_cache[key] = result
+            result = self._shape_cache[key] = infer_shapes(self._plan, list(key))
         return result[0] if len(result) == 1 else list(result)
 
     def _compute_output_dtype(self, input_dtypes):
@@ -432,7 +253,6 @@ class Functional(Layer):
     def summary(self, line_length=None, positions=None, print_fn=None,
                 expand_nested=False, show_trainable=False):
         """Print the tf-keras summary table (to `print_fn`, default print)."""
-        from .summary import print_summary
         print_summary(self, line_length, positions, print_fn, expand_nested,
                       show_trainable)
 
@@ -441,28 +261,7 @@ class Functional(Layer):
         """tf-keras functional config: layers with their inbound nodes as
         [layer name, node index, tensor index, call kwargs], input_layers and
         output_layers as [layer name, node index, tensor index]."""
-        with shared_object_scope("saving"):
-            conversion = {}
-            for layer in self._layers:
-                kept = 1 if should_skip_first_node(layer) else 0
-                for node in layer._inbound_nodes:
-                    if node in self._network_nodes:
-                        conversion[node] = kept
-                        kept += 1
-            layer_configs = []
-            for layer in self._layers:
-                inbound = [_serialize_node(node, conversion) for node in layer._inbound_nodes
-                           if node in self._network_nodes and not node.is_input]
-                config = serialize_layer(layer)
-                config["name"] = layer.name
-                config["inbound_nodes"] = inbound
-                layer_configs.append(config)
-
-        def coordinates(layer, node_index, tensor_index):
-            return [layer.name, conversion[layer._inbound_nodes[node_index]], tensor_index]
-        return {"name": self.name, "trainable": self.trainable, "layers": layer_configs,
-                "input_layers": [coordinates(layer, 0, 0) for layer in self._input_layers],
-                "output_layers": [coordinates(*c) for c in self._output_coordinates]}
+        return functional_config(self)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
@@ -471,141 +270,3 @@ class Functional(Layer):
             inputs, outputs = reconstruct_graph(config, custom_objects)
         return cls(inputs=inputs, outputs=outputs, name=config.get("name"),
                    trainable=config.get("trainable", True))
-
-
-def _serialize_node(node, conversion):
-    kwargs = dict(node.call_kwargs)
-    if node.call_args:
-        names = list(inspect.signature(node.layer.call).parameters)[1:]
-        kwargs.update(zip(names, node.call_args))
-    kwargs = {k: v.tolist() if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
-    try:
-        json.dumps(kwargs)
-    except TypeError:
-        raise TypeError(f'Layer "{node.layer.name}" was called with arguments that '
-                        f'cannot be serialized: {kwargs}') from None
-    return [[layer.name, conversion.get(layer._inbound_nodes[ni], 0), ti, kwargs]
-            for layer, ni, ti, _ in node.iterate_inbound()]
-
-
-def reconstruct_graph(config, custom_objects=None):
-    """(input tensors, output tensors) of a functional config, its layers
-    created and called in the order the config allows (tf-keras rules)."""
-    for key in ("layers", "input_layers", "output_layers"):
-        if key not in config:
-            raise ValueError(f"A functional model config needs {key!r}; got keys "
-                             f"{sorted(config)}")
-    created, order, node_count, node_index_map = {}, [], {}, {}
-    unprocessed = {}
-    for layer_data in config["layers"]:
-        layer = deserialize_layer(layer_data, custom_objects)
-        name = layer_data.get("name", layer.name)
-        if name in created:
-            raise ValueError(f"The model config names layer {name!r} twice")
-        created[name] = layer
-        order.append(layer)
-        node_count[layer] = int(should_skip_first_node(layer))
-        if layer_data.get("inbound_nodes"):
-            unprocessed[layer] = list(layer_data["inbound_nodes"])
-
-    def node_index(layer, config_index):
-        if isinstance(layer, InputLayer):
-            return 0
-        return node_index_map.get((layer.name, config_index))
-
-    def tensor_at(entry):
-        name, config_index, tensor_index = entry[:3]
-        if name not in created:
-            raise ValueError(f"The model config refers to an unknown layer {name!r}")
-        layer = created[name]
-        index = node_index(layer, config_index)
-        if index is None:
-            return None
-        try:
-            return layer._inbound_nodes[index].output_tensors[tensor_index]
-        except IndexError:
-            raise ValueError(f"The model config refers to a missing output "
-                             f"{entry[:3]} of layer {name!r}") from None
-
-    def process(layer, node_data):
-        tensors, kwargs = [], {}
-        for entry in node_data:
-            if not isinstance(entry, (list, tuple)) or len(entry) not in (3, 4):
-                raise ValueError(f"Improperly formatted model config: node entry "
-                                 f"{entry!r} of layer {layer.name!r}")
-            t = tensor_at(entry)
-            if t is None:
-                return False
-            tensors.append(t)
-            kwargs = dict(entry[3]) if len(entry) == 4 else {}
-        out = layer(tensors[0] if len(tensors) == 1 else tensors, **kwargs)
-        node_index_map[(layer.name, node_count[layer])] = \
-            flatten(out)[0]._keras_history.node_index
-        node_count[layer] += 1
-        return True
-
-    while unprocessed:
-        progressed = False
-        for layer in order:
-            if layer not in unprocessed:
-                continue
-            pending = unprocessed.pop(layer)
-            while pending and process(layer, pending[0]):
-                pending.pop(0)
-                progressed = True
-            if pending:
-                unprocessed[layer] = pending
-        if not progressed:
-            raise ValueError(f"Malformed model config: the inbound nodes of layer(s) "
-                             f"{[layer.name for layer in unprocessed]} can never be "
-                             f"connected")
-
-    def endpoints(key):
-        entries = config[key]
-        if entries and isinstance(entries[0], str):
-            entries = [entries]
-        tensors = []
-        for entry in entries:
-            t = tensor_at(entry)
-            if t is None:
-                raise ValueError(f"Malformed model config: {key} entry {entry} "
-                                 f"refers to a node that does not exist")
-            tensors.append(t)
-        return tensors
-    return endpoints("input_layers"), endpoints("output_layers")
-
-
-class Model(Trainer, Functional):
-    """A functional model (Keras `Model(inputs, outputs, name=None)`).
-
-    The training API (compile, fit, ...) is added by a mixin listed before
-    Functional in this class's bases; the graph engine lives in Functional.
-    """
-
-    _config_class_name = "Functional"
-
-    def save(self, filepath, overwrite=True, include_optimizer=True,
-             save_format=None, **kwargs):
-        """Save architecture, weights, compile settings and optimizer state
-        to one fastgraph file, whatever its name (see fastgraph.saving)."""
-        from ..saving import save_model
-        save_model(self, filepath, overwrite, include_optimizer, save_format, **kwargs)
-
-    def save_weights(self, filepath, overwrite=True, save_format=None, options=None):
-        """Save the weights only, to a fastgraph file."""
-        from ..saving import save_weights
-        save_weights(self, filepath, overwrite, save_format, options)
-
-    def load_weights(self, filepath, by_name=False, skip_mismatch=False, options=None):
-        """Set the weights from a fastgraph file, by layer order or name."""
-        from ..saving import load_weights
-        load_weights(self, filepath, by_name, skip_mismatch, options)
-
-    def to_json(self, **kwargs):
-        """The architecture as JSON text (`kwargs` go to json.dumps)."""
-        from ..saving import to_json
-        return to_json(self, **kwargs)
-
-
-_LAYER_CLASSES["Functional"] = Model
-_LAYER_CLASSES["Model"] = Model

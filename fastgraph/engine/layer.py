@@ -6,15 +6,13 @@ import threading
 
 import numpy as np
 
-from .. import initializers, regularizers
+from .. import initializers, registry, regularizers
 from ..autodiff import Tensor, Variable, floatx
 from ..ops import elementwise as E
 from .input_spec import InputSpec, check_input_spec  # noqa: F401  (re-exported)
 from .layer_utils import (_structure, infer_by_dummy_call, is_shape, map_shapes,  # noqa: F401
                           reset_uids, to_snake_case, unique_name)
 from .node import KerasTensor, Node, flatten, unpack_singleton
-from .serialization import (_LAYER_CLASSES, _class_name, deserialize_layer,  # noqa: F401
-                            get_layer_class, serialize_layer)
 
 # ------------------------------------------------------------ call scope
 _call_state = threading.local()
@@ -106,6 +104,7 @@ class Layer:
     """
 
     _spec_passed = None     # (input_spec, shapes, dtypes) of the last checked eager call
+    _is_graph = False       # a functional model (a plan of layer calls) is one
 
     def __init__(self, trainable=True, name=None, dtype=None, **kwargs):
         unknown = set(kwargs) - _ALLOWED_KWARGS
@@ -144,9 +143,12 @@ class Layer:
             _call_signature(type(self))
 
     def __init_subclass__(cls, **kwargs):
+        """fastgraph's own layer classes join the registry as they are defined,
+        under the name their configs carry."""
         super().__init_subclass__(**kwargs)
         if cls.__module__.startswith("fastgraph.") and not cls.__name__.startswith("_"):
-            _LAYER_CLASSES.setdefault(cls.__name__, cls)
+            registry.register_builtin(
+                "layer", cls, cls.__dict__.get("_config_class_name", cls.__name__))
 
     def __setattr__(self, name, value):
         tracked = self.__dict__.get("_layers")
@@ -184,6 +186,11 @@ class Layer:
     def compute_mask(self, inputs, mask=None):
         """Output mask(s): `mask` itself when the layer supports masking."""
         return mask if self.supports_masking else None
+
+    def _creates_masks(self):
+        """True when the layer may produce an output mask from unmasked
+        inputs (wrappers ask, to know whether to compute masks)."""
+        return self.supports_masking and type(self).compute_mask is not Layer.compute_mask
 
     def get_config(self):
         """Constructor arguments: name, trainable, dtype (+ subclass args)."""

@@ -1,14 +1,16 @@
 """Layers to and from Keras configs ({'class_name', 'config'}).
 
-Only fastgraph's own layer classes (registered here by Layer subclasses
-defined in fastgraph) and classes passed in custom_objects are ever
-instantiated: a config never names code to import.
+Only layer classes the object registry knows (fastgraph's own, registered
+as they are defined, and the user's) are ever instantiated: a config never
+names code to import.
 """
 import contextlib
 import inspect
 import threading
 
-_LAYER_CLASSES = {}
+from .. import registry
+from .layer import Layer
+
 _shared = threading.local()
 
 
@@ -31,18 +33,14 @@ def shared_object_scope(kind):
         setattr(_shared, kind, None)
 
 
-def _class_name(layer):
-    cls = type(layer)
-    return cls.__dict__.get("_config_class_name", cls.__name__)
-
-
 def serialize_layer(layer):
     """{'class_name': ..., 'config': layer.get_config()}, with the same
     'shared_object_id' on each copy of a layer serialized more than once."""
     with shared_object_scope("saving") as memo:
         seen = memo.get(id(layer))
         if seen is None:
-            config = {"class_name": _class_name(layer), "config": layer.get_config()}
+            config = {"class_name": registry.get_registered_name(type(layer)),
+                      "config": layer.get_config()}
             memo[id(layer)] = (layer, config)    # holding the layer keeps its id
             return config
         first = seen[1]
@@ -54,13 +52,14 @@ def serialize_layer(layer):
 
 
 def get_layer_class(name, custom_objects=None):
-    """The layer class called `name`: from custom_objects, else one of
-    fastgraph's own layer classes (nothing else is ever looked up)."""
-    from .layer import Layer
-    cls = (custom_objects or {}).get(name) or _LAYER_CLASSES.get(name)
-    if cls is None:
+    """The layer class called `name`, through the object registry (user
+    objects, then fastgraph's own; nothing else is ever looked up)."""
+    try:
+        cls = registry.resolve("layer", name, custom_objects)
+    except ValueError:
         raise ValueError(f"Unknown layer: {name!r}. A custom layer class must be "
-                         f"passed in custom_objects={{{name!r}: {name}}}.")
+                         f"passed in custom_objects={{{name!r}: {name}}} or "
+                         f"registered with register_keras_serializable.") from None
     if not (isinstance(cls, type) and issubclass(cls, Layer)):
         raise TypeError(f"custom_objects[{name!r}] must be a Layer subclass, got {cls!r}")
     return cls
@@ -69,7 +68,6 @@ def get_layer_class(name, custom_objects=None):
 def _resolve_custom(config, custom_objects):
     """Top-level config values naming an entry of custom_objects (a custom
     activation, initializer, ...) replaced by that object."""
-    from .layer import Layer
     config = dict(config)
     for key, value in config.items():
         if key == "name":

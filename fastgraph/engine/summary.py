@@ -1,7 +1,7 @@
 """Model.summary(): the layer table in tf-keras 2.x's exact layout."""
 import math
 
-from .serialization import _class_name
+from .. import registry
 
 
 def _sequential_like(model):
@@ -129,3 +129,9 @@ def print_summary(model, line_length=None, positions=None, print_fn=None,
     print_fn(f"Trainable params: {trainable} ({_readable_size(trainable_size)})")
     print_fn(f"Non-trainable params: {frozen} ({_readable_size(frozen_size)})")
     print_fn("_" * line_length)
+
+
+def _class_name(layer):
+    """The class name a summary shows: the one configs carry, without the
+    package prefix of a Keras registration ('Custom>MyLayer')."""
+    return registry.get_registered_name(type(layer)).rpartition(">")[2]

@@ -1,8 +1,8 @@
 """Keras layers: the functional API's building blocks."""
 from ..engine.input_layer import Input, InputLayer
 from ..engine.layer import InputSpec, Layer
-from ..engine.layer import deserialize_layer as deserialize
-from ..engine.layer import serialize_layer as serialize
+from ..engine.serialization import deserialize_layer as deserialize
+from ..engine.serialization import serialize_layer as serialize
 from .core import (Activation, Dense, Dropout, Flatten, Lambda, Permute,
                    RepeatVector, Reshape)
 from .convolutional import (Conv1D, Conv2D, Convolution1D, Convolution2D,

@@ -6,12 +6,12 @@ data_format, padding, output lengths, rank checks).
 """
 import numbers
 
-from .. import activations, initializers, regularizers
+from .. import activations, constraints, initializers, regularizers
 from ..engine.layer import InputSpec, Layer
 from ..ops.activation import bias_activation
 from ..ops.conv import conv1d, conv2d, padded_output
 from ..ops.shape import getitem, pad, reshape
-from .core import get_constraint, serialize_constraint
+from .core import get_constraint
 
 
 # ------------------------------------------------------- argument helpers
@@ -199,8 +199,8 @@ class _Conv(Layer):
             "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": serialize_constraint(self.kernel_constraint),
-            "bias_constraint": serialize_constraint(self.bias_constraint),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
         })
         return config
 

@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-from .. import activations, initializers, regularizers
+from .. import activations, constraints, initializers, regularizers
 from ..autodiff import Tensor, no_grad
 from ..engine.layer import InputSpec, Layer, infer_by_dummy_call, is_shape
 from ..ops import shape as S
@@ -16,22 +16,11 @@ from ..ops.random import dropout
 
 
 def get_constraint(constraint, layer, arg):
-    """A weight constraint: None or a callable (there is no constraint
-    registry: custom ones come through custom_objects)."""
-    if constraint is None or callable(constraint):
-        return constraint
-    raise ValueError(f"{layer}: {arg} must be None or a callable applied to the "
-                     f"weight after each update, got {constraint!r}")
-
-
-def serialize_constraint(constraint):
-    """A constraint's config: None, {'class_name', 'config'} or its name."""
-    if constraint is None:
-        return None
-    if hasattr(constraint, "get_config"):
-        return {"class_name": type(constraint).__name__,
-                "config": constraint.get_config()}
-    return getattr(constraint, "__name__", type(constraint).__name__)
+    """The constraint a layer's argument `arg` names, the error naming both."""
+    try:
+        return constraints.get(constraint)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{layer}: {arg}: {err}") from None
 
 
 def _first_dtype(dtypes):
@@ -139,8 +128,8 @@ class Dense(Layer):
             "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": serialize_constraint(self.kernel_constraint),
-            "bias_constraint": serialize_constraint(self.bias_constraint),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
         })
         return config
 

@@ -3,11 +3,11 @@ import numbers
 
 import numpy as np
 
-from .. import initializers, regularizers
+from .. import constraints, initializers, regularizers
 from ..autodiff import as_array
 from ..engine.layer import Layer
 from ..ops.embedding import embedding
-from .core import get_constraint, serialize_constraint
+from .core import get_constraint
 
 
 class Embedding(Layer):
@@ -103,7 +103,7 @@ class Embedding(Layer):
             "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
             "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "embeddings_constraint": serialize_constraint(self.embeddings_constraint),
+            "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
             "mask_zero": self.mask_zero, "input_length": self.input_length,
         })
         return config

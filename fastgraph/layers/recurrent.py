@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 
-from .. import activations, initializers, regularizers
+from .. import activations, constraints, initializers, regularizers
 from ..autodiff import Tensor, as_array, as_tensor
 from ..engine.layer import InputSpec, Layer, is_shape
 from ..engine.node import KerasTensor
@@ -20,7 +20,7 @@ from ..ops import rnn as rnn_ops
 from ..ops import shape as S
 from ..ops.linalg import matmul
 from ..ops.random import dropout as dropout_op
-from .core import get_constraint, serialize_constraint
+from .core import get_constraint
 
 # Activations the fused kernels compute (see fastgraph.ops.rnn).
 FUSED_ACTIVATIONS = frozenset(("linear", "tanh", "sigmoid", "hard_sigmoid", "relu",
@@ -317,9 +317,9 @@ class _RNN(Layer):
             "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": serialize_constraint(self.kernel_constraint),
-            "recurrent_constraint": serialize_constraint(self.recurrent_constraint),
-            "bias_constraint": serialize_constraint(self.bias_constraint),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
             "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout}
 
 

@@ -3,9 +3,8 @@ timestep) and Bidirectional (a recurrent layer run both ways), as tf-keras."""
 import copy
 
 from ..autodiff import as_array
-from ..engine.functional import Functional
-from ..engine.layer import (InputSpec, Layer, check_input_spec, deserialize_layer,
-                            is_shape, map_shapes, serialize_layer)
+from ..engine.layer import InputSpec, Layer, check_input_spec, is_shape, map_shapes
+from ..engine.serialization import deserialize_layer, serialize_layer
 from ..engine.node import flatten
 from ..ops import elementwise as E
 from ..ops import shape as S
@@ -33,13 +32,6 @@ class Wrapper(Layer):
         config = dict(config)
         config["layer"] = deserialize_layer(config["layer"], custom_objects)
         return cls(**config)
-
-
-def _creates_masks(layer):
-    """True when `layer` may produce an output mask from unmasked inputs."""
-    if isinstance(layer, Functional):
-        return any(t._keras_mask is not None for t in layer.outputs or [])
-    return layer.supports_masking and type(layer).compute_mask is not Layer.compute_mask
 
 
 class TimeDistributed(Wrapper):
@@ -125,7 +117,7 @@ class TimeDistributed(Wrapper):
     def compute_mask(self, inputs, mask=None):
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
-        if mask is None and not _creates_masks(self.layer):
+        if mask is None and not self.layer._creates_masks():
             return None
         inner, batch, steps = self._fold(inputs)
         out = self.layer.compute_mask(inner, self._fold_mask(mask, batch * steps))

@@ -2,7 +2,7 @@
 optimizer state in one fastgraph file (see archive.py for the container).
 
 Loading never runs code from the file: every name in it goes through the
-allowlist of registry.py, arrays are plain numeric .npy checked against the
+allowlist (allowlist.py), arrays are plain numeric .npy checked against the
 shapes of the rebuilt model, and nothing is unpickled or imported.
 """
 import re
@@ -15,8 +15,8 @@ from ..engine import Functional, deserialize_layer, serialize_layer
 from ..engine.weight_scope import DummyInputError, WeightBudgetError, \
     WeightCreationScope
 from . import archive
-from .registry import builtin_objects, check_config, get_registered_name, \
-    merged_custom_objects
+from .. import registry
+from .allowlist import builtin_objects, check_config
 
 _IGNORED_SAVE_ARGS = {"signatures", "options", "save_traces"}
 _IGNORED_LOAD_ARGS = {"options"}
@@ -79,7 +79,7 @@ def model_from_config(config, custom_objects=None):
     if isinstance(config, list):
         raise TypeError("model_from_config expects a dictionary "
                         "{'class_name': ..., 'config': ...}, not a list")
-    return _rebuild(config, merged_custom_objects(custom_objects), "config")
+    return _rebuild(config, registry.custom_objects(custom_objects), "config")
 
 
 def model_from_json(json_string, custom_objects=None):
@@ -89,7 +89,7 @@ def model_from_json(json_string, custom_objects=None):
         raise TypeError(f"model_from_json expects a JSON string, got "
                         f"{type(json_string).__name__}")
     config = archive.parse_json(json_string, "the JSON string")
-    return _rebuild(config, merged_custom_objects(custom_objects), "config")
+    return _rebuild(config, registry.custom_objects(custom_objects), "config")
 
 
 # ------------------------------------------------------------- weights
@@ -269,7 +269,7 @@ def _name_of(value, kind, tables):
     """The name under which a loss/metric callable is saved."""
     if isinstance(value, losses_mod.Loss):
         return losses_mod.serialize(value)
-    name = get_registered_name(value)
+    name = registry.get_registered_name(value)
     if not name or not name.isidentifier():
         raise _Unnamed(f"{kind} {value!r} has no name")
     builtins = [tables[kind].get(name)]
@@ -514,7 +514,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True,
     `safe_mode` (tf-keras's switch for loading Lambda code) changes nothing.  A file that is not a valid fastgraph model raises ValueError
     naming the file and the problem; an unreadable path raises OSError."""
     _check_kwargs(kwargs, _IGNORED_LOAD_ARGS, "load_model")
-    objects = merged_custom_objects(custom_objects)
+    objects = registry.custom_objects(custom_objects)
     with archive.ArchiveReader(filepath) as reader:
         if reader.kind != "model":
             raise ValueError(f"{reader.name!r} holds only weights (written by "

@@ -12,6 +12,7 @@ from fastgraph import layers as L
 from fastgraph.autodiff import Tensor, gradients
 from fastgraph.engine import KerasTensor, reset_uids
 from fastgraph.engine import functional as functional_mod
+from fastgraph.engine import graph as graph_mod
 from fastgraph.engine.layer import to_snake_case
 from fastgraph.layers import Dense, Input, concatenate
 from fastgraph.models import Model
@@ -284,7 +285,8 @@ def test_plan_runs_without_walking_the_graph(monkeypatch):
     model = seed1()
     assert len(model._plan) == 3
     monkeypatch.setattr(functional_mod, "map_graph", None)
-    monkeypatch.setattr(functional_mod, "_build_map", None)
+    monkeypatch.setattr(graph_mod, "map_graph", None)
+    monkeypatch.setattr(graph_mod, "_build_map", None)
     assert model(np.ones((2, 784))).shape == (2, 10)
 
 

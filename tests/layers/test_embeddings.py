@@ -136,7 +136,7 @@ def test_bad_arguments(kwargs, error, match):
 
 
 def test_mask_reaches_next_layer_in_a_model():
-    from fastgraph.engine.functional import Model
+    from fastgraph.models import Model
     from fastgraph.layers.pooling import GlobalAveragePooling1D
     ids = Input(shape=(4,), dtype="int32")
     embedding = Embedding(6, 3, mask_zero=True)

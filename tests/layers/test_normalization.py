@@ -247,7 +247,7 @@ def test_bad_arguments(make, error, match):
 
 
 def test_training_flag_reaches_layer_in_a_model():
-    from fastgraph.engine.functional import Model
+    from fastgraph.models import Model
     inputs = Input(shape=(3,))
     bn = BatchNormalization(momentum=0.5)
     model = Model(inputs, bn(inputs))

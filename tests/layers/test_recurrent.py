@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from fastgraph.autodiff import Tensor, gradients
-from fastgraph.engine.layer import deserialize_layer, serialize_layer
+from fastgraph.engine.serialization import deserialize_layer, serialize_layer
 from fastgraph.layers import Input
 from fastgraph.layers.embeddings import Embedding
 from fastgraph.layers.recurrent import FUSED_ACTIVATIONS, GRU, LSTM, SimpleRNN

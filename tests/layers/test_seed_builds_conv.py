@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import fastgraph
-from fastgraph.engine.functional import Model
-from fastgraph.engine.sequential import Sequential
+from fastgraph.models import Model
+from fastgraph.models import Sequential
 from fastgraph.layers import Dense, Flatten, Input
 from fastgraph.layers import convolutional, pooling
 from fastgraph.layers.convolutional import Conv2D

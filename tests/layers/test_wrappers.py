@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from fastgraph.autodiff import gradients
-from fastgraph.engine.layer import deserialize_layer, serialize_layer
+from fastgraph.engine.serialization import deserialize_layer, serialize_layer
 from fastgraph.layers import Dense, Input
 from fastgraph.layers.embeddings import Embedding
 from fastgraph.layers.recurrent import GRU, LSTM, SimpleRNN

@@ -6,7 +6,8 @@ import pytest
 from fastgraph.saving import (custom_object_scope, get_custom_objects,
                               get_registered_name, get_registered_object,
                               register_serializable)
-from fastgraph.saving.registry import check_config, is_known, merged_custom_objects
+from fastgraph.registry import custom_objects as merged_custom_objects
+from fastgraph.saving.allowlist import check_config, is_known
 
 
 @pytest.fixture

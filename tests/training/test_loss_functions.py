@@ -212,7 +212,7 @@ def test_get():
 
     assert losses.get(my_loss) is my_loss
     assert losses.get(None) is None
-    with pytest.raises(ValueError, match="Unknown loss 'msqe'.*mean_squared_error"):
+    with pytest.raises(ValueError, match="Unknown loss: 'msqe'.*mean_squared_error"):
         losses.get("msqe")
     with pytest.raises(ValueError, match="Unknown loss"):
         losses.get({"class_name": "Nope", "config": {}})

@@ -121,14 +121,14 @@ def test_get_and_serialize():
     assert metrics.get({"class_name": "function", "config": "mse"}) is metrics.mse
     fn = lambda y_true, y_pred: y_pred  # noqa: E731
     assert metrics.get(fn) is fn
-    with pytest.raises(ValueError, match="Unknown metric 'acuracy'.*accuracy"):
+    with pytest.raises(ValueError, match="Unknown metric: 'acuracy'.*accuracy"):
         metrics.get("acuracy")
     with pytest.raises(ValueError, match="interpret"):
         metrics.get(5)
     assert metrics.serialize(metrics.msle) == "mean_squared_logarithmic_error"
     assert metrics.serialize(metrics.binary_accuracy) == "binary_accuracy"
     for name in metrics.__all__:
-        if name not in ("get", "serialize", "resolve_accuracy"):
+        if name not in ("get", "serialize", "deserialize", "resolve_accuracy"):
             fn = metrics.get(name)
             assert metrics.get(metrics.serialize(fn)) is fn
 

@@ -1,20 +1,17 @@
-"""The allowlist: every class and function a saved file may name.
+"""The allowlist check: every class and function a saved file names must be
+one the object registry knows.
 
-A file names classes and functions only by strings.  Each string is looked
-up in fastgraph's own tables (layers, initializers, regularizers,
-activations, losses, metrics, optimizers), then among the objects the user
-made known (`register_serializable`, `custom_object_scope`, the
-`custom_objects` argument of the loaders), and nowhere else: no string read
-from a file is ever imported, evaluated or followed as an attribute path.
-`check_config` walks a whole config (nested layers, wrappers, models,
-initializers, activations, ...) against this allowlist before anything in it
-is built.
+A file names classes and functions only by strings.  `check_config` walks
+a whole config (nested layers, wrappers, models, initializers,
+activations, ...) before anything in it is built, and every string must be
+fastgraph's own object of the kind its key implies (fastgraph.registry) or
+a user object made known by registration, `custom_object_scope` or the
+`custom_objects` argument: no string read from a file is ever imported,
+evaluated or followed as an attribute path.
 """
 import re
-import threading
 
-_REGISTERED = {}
-_scopes = threading.local()
+from .. import registry
 
 # Keys of a layer config whose dict or string value names an object of a kind.
 _KEY_KINDS = (("activation", "activation"), ("recurrent_activation", "activation"),
@@ -28,140 +25,12 @@ _DTYPES = frozenset({"float16", "float32", "float64", "int8", "int16", "int32",
                      "int64", "uint8", "uint16", "uint32", "uint64", "bool"})
 _DTYPE_POLICIES = frozenset({"Policy", "DTypePolicy"})
 _METRIC_ALIASES = frozenset({"accuracy", "acc", "crossentropy", "ce"})
-_KIND_WORDS = {"layer": "layer class", "initializer": "initializer",
-               "regularizer": "regularizer", "constraint": "constraint",
-               "activation": "activation function", "loss": "loss",
-               "metric": "metric", "optimizer": "optimizer", "any": "class"}
 _MODULE_PATH = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+$")
 
 
-# --------------------------------------------------------- user registry
-def register_serializable(name=None):
-    """Decorator making a class or function known to every loader under
-    `name` (default: its `__name__`), so files naming it load without
-    `custom_objects`.
-
-    A layer class registered under another name than its own is also saved
-    under that name.  Functions and other classes are saved under their
-    `__name__`, so register them under it (the default).  Names of
-    fastgraph's own objects cannot be taken; pass an explicit
-    `custom_objects` entry to override one for a single load.
-    """
-    if name is not None and (not isinstance(name, str) or not name):
-        raise TypeError(f"register_serializable: name must be a non-empty "
-                        f"string, got {name!r}")
-
-    def decorator(obj):
-        if not callable(obj):
-            raise TypeError(f"register_serializable: expected a class or a "
-                            f"function, got {obj!r}")
-        key = name or getattr(obj, "__name__", None)
-        if not key or key == "<lambda>":
-            raise ValueError(f"register_serializable: {obj!r} has no usable "
-                             f"name; pass name='...'")
-        kind = builtin_kind(key)
-        if kind is not None:
-            raise ValueError(f"register_serializable: {key!r} is the name of "
-                             f"fastgraph's built-in {_KIND_WORDS[kind]}; "
-                             f"register under another name (name='...')")
-        if isinstance(obj, type) and key != obj.__name__:
-            obj._config_class_name = key
-        _REGISTERED[key] = obj
-        return obj
-    return decorator
-
-
-def get_custom_objects():
-    """The live dict of registered objects (name -> class or function);
-    updating it registers objects, as in Keras."""
-    return _REGISTERED
-
-
-def get_registered_object(name, custom_objects=None):
-    """The user object called `name`: from `custom_objects`, the active
-    scopes or the registry (None if unknown)."""
-    return merged_custom_objects(custom_objects).get(name)
-
-
-def get_registered_name(obj):
-    """The name `obj` is registered under, else its `__name__`."""
-    for key, value in _REGISTERED.items():
-        if value is obj:
-            return key
-    return getattr(obj, "__name__", None)
-
-
-class custom_object_scope:
-    """`with custom_object_scope({'name': obj}, ...):` makes the objects
-    known to every loader called inside the block (this thread only)."""
-
-    def __init__(self, *custom_objects):
-        self._objects = {}
-        for objects in custom_objects:
-            self._objects.update(_checked_objects(objects))
-
-    def __enter__(self):
-        stack = getattr(_scopes, "stack", None)
-        if stack is None:
-            stack = _scopes.stack = []
-        stack.append(self._objects)
-        return self._objects
-
-    def __exit__(self, *exc):
-        _scopes.stack.pop()
-
-
-def _checked_objects(objects):
-    if objects is None:
-        return {}
-    if not isinstance(objects, dict):
-        raise TypeError(f"custom_objects must be a dict mapping names to "
-                        f"classes or functions, got {type(objects).__name__}")
-    for key, value in objects.items():
-        if not isinstance(key, str):
-            raise TypeError(f"custom_objects keys must be strings, got {key!r}")
-        if not callable(value):
-            raise TypeError(f"custom_objects[{key!r}] must be a class or a "
-                            f"function, got {value!r}")
-    return objects
-
-
-def merged_custom_objects(custom_objects=None):
-    """Registered objects, then active scopes, then `custom_objects` (later
-    ones win), as one new dict."""
-    merged = dict(_checked_objects(_REGISTERED))
-    for objects in getattr(_scopes, "stack", ()):
-        merged.update(objects)
-    merged.update(_checked_objects(custom_objects))
-    return merged
-
-
-# ------------------------------------------------------ built-in tables
 def builtin_objects():
     """fastgraph's own serializable objects: {kind: {name: object}}."""
-    from .. import activations, initializers, losses, metrics, optimizers, regularizers
-    from .. import layers, models  # noqa: F401  (define every layer class)
-    from ..engine.serialization import _LAYER_CLASSES
-    return {
-        "layer": {name: cls for name, cls in _LAYER_CLASSES.items()
-                  if not name.startswith("_")},
-        "initializer": dict(initializers._BY_NAME),
-        "regularizer": dict(regularizers._BY_NAME),
-        "constraint": {},
-        "activation": dict(activations.ACTIVATIONS),
-        "loss": {**losses._FUNCTIONS, **losses._CLASSES},
-        "metric": dict(metrics._ALL),
-        "optimizer": {**optimizers._BY_NAME,
-                      **{cls.__name__: cls for cls in optimizers._BY_NAME.values()}},
-    }
-
-
-def builtin_kind(name):
-    """The kind of fastgraph's built-in object called `name`, or None."""
-    for kind, table in builtin_objects().items():
-        if name in table:
-            return kind
-    return None
+    return {kind: registry.builtins(kind) for kind in registry.KINDS}
 
 
 def is_known(kind, name, custom_objects, tables=None):
@@ -183,7 +52,7 @@ def is_known(kind, name, custom_objects, tables=None):
 
 # -------------------------------------------------------- config checks
 def _unknown(kind, name, where):
-    what = _KIND_WORDS[kind]
+    what = registry.KINDS[kind].word if kind in registry.KINDS else "class"
     hint = (" A string from a file is never imported as a module path."
             if isinstance(name, str) and _MODULE_PATH.match(name) else "")
     return ValueError(
@@ -290,9 +159,9 @@ def check_config(config, custom_objects=None, where="config", kind="layer"):
     top-level value describes: 'layer' for a model config, 'loss' or
     'metric' for compile settings (lists and dicts by output name), or
     'optimizer'.  `custom_objects` must already be merged
-    (`merged_custom_objects`).
+    (`fastgraph.registry.custom_objects`).
     """
-    objects = custom_objects if custom_objects is not None else merged_custom_objects()
+    objects = custom_objects if custom_objects is not None else registry.custom_objects()
     tables = builtin_objects()
     stack = [(config, where, kind)]
     while stack:

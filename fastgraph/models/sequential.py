@@ -1,10 +1,10 @@
 """Sequential: a linear stack of layers, a functional model once its input
 shape is known."""
-from .functional import Functional, Model
-from .input_layer import Input, InputLayer
-from .layer import Layer, unique_name
-from .serialization import deserialize_layer, serialize_layer, shared_object_scope
-from .node import KerasTensor, flatten
+from ..engine.input_layer import Input, InputLayer
+from ..engine.layer import Layer, unique_name
+from ..engine.node import KerasTensor, flatten
+from ..engine.serialization import deserialize_layer, serialize_layer, shared_object_scope
+from .model import Model
 
 _SINGLE_OUTPUT = ("All layers in a Sequential model should have a single output "
                   "tensor. For multi-output layers, use the functional API.")
@@ -154,7 +154,7 @@ class Sequential(Model):
 
 def _innermost_first(layer):
     """The layer that first sees a (possibly nested) model's input."""
-    while isinstance(layer, Functional) and layer._layers:
+    while layer._is_graph and layer._layers:
         layer = layer._layers[0]
     return layer
 
