@@ -130,7 +130,7 @@ def _check_n(n, what="set_num_threads: n"):
     return n
 
 
-def set_num_threads(n):
+def set_num_threads(n: int) -> None:
     """Use `n` threads in fastgraph's OpenMP kernels and in NumPy's BLAS.
 
     The OpenMP count applies to the calling thread (see `sync_thread`); the
@@ -160,7 +160,7 @@ def sync_thread():
         omp.set_omp_threads(_requested)
 
 
-def get_num_threads():
+def get_num_threads() -> dict:
     """{'openmp': n, 'blas': n or None, 'blas_library': path or None}.
 
     'openmp' is the calling thread's OpenMP count; 'blas' and 'blas_library'

@@ -1,4 +1,8 @@
 """Input and InputLayer: where a functional graph starts."""
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence, Union
+
 import numpy as np
 
 from ..autodiff import floatx
@@ -45,8 +49,11 @@ class InputLayer(Layer):
                 "sparse": False, "ragged": False, "name": self.name}
 
 
-def Input(shape=None, batch_size=None, name=None, dtype=None, batch_shape=None,
-          **kwargs):
+def Input(shape: Union[int, Sequence[Optional[int]], None] = None,
+          batch_size: Optional[int] = None, name: Optional[str] = None,
+          dtype: Union[str, np.dtype, None] = None,
+          batch_shape: Optional[Sequence[Optional[int]]] = None,
+          **kwargs: Any) -> KerasTensor:
     """A symbolic tensor to start a functional model: `shape` excludes the
     batch axis (Keras 2 `batch_shape=` gives it too)."""
     if "tensor" in kwargs or kwargs.get("sparse") or kwargs.get("ragged"):

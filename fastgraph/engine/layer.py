@@ -1,8 +1,11 @@
 """The Layer base class: weights, calls (symbolic and eager), nodes, losses."""
+from __future__ import annotations
+
 import inspect
 import itertools
 import math
 import threading
+from typing import Any, Callable, Optional, Sequence, Union
 
 import numpy as np
 
@@ -107,7 +110,8 @@ class Layer(NodeAccess):
     _spec_passed = None     # (input_spec, shapes, dtypes) of the last checked eager call
     _is_graph = False       # a functional model (a plan of layer calls) is one
 
-    def __init__(self, trainable=True, name=None, dtype=None, **kwargs):
+    def __init__(self, trainable: bool = True, name: Optional[str] = None,
+                 dtype: Union[str, np.dtype, None] = None, **kwargs: Any) -> None:
         unknown = set(kwargs) - _ALLOWED_KWARGS
         if unknown:
             raise TypeError(f"{type(self).__name__}: keyword argument(s) not "
@@ -165,7 +169,7 @@ class Layer(NodeAccess):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
     # ------------------------------------------------------ to override
-    def build(self, input_shape):
+    def build(self, input_shape: Any) -> None:
         """Create the weights for inputs of `input_shape` (base: nothing)."""
         self.built = True
 
@@ -173,7 +177,7 @@ class Layer(NodeAccess):
         """The forward computation (base: identity)."""
         return inputs
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: Any) -> Any:
         """Output shape(s) for `input_shape`, found by a call on zero arrays
         unless a subclass computes it directly."""
         dtypes = self._dtypes_hint
@@ -193,7 +197,7 @@ class Layer(NodeAccess):
         inputs (wrappers ask, to know whether to compute masks)."""
         return self.supports_masking and type(self).compute_mask is not Layer.compute_mask
 
-    def get_config(self):
+    def get_config(self) -> dict:
         """Constructor arguments: name, trainable, dtype (+ subclass args)."""
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
         if self._batch_input_shape is not None:
@@ -201,13 +205,16 @@ class Layer(NodeAccess):
         return config
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: dict) -> "Layer":
         """A new layer from `get_config()` output."""
         return cls(**config)
 
     # ---------------------------------------------------------- weights
-    def add_weight(self, name=None, shape=None, dtype=None, initializer=None,
-                   regularizer=None, trainable=True, constraint=None):
+    def add_weight(self, name: Optional[str] = None,
+                   shape: Optional[Sequence[int]] = None,
+                   dtype: Union[str, np.dtype, None] = None, initializer: Any = None,
+                   regularizer: Any = None, trainable: bool = True,
+                   constraint: Optional[Callable] = None) -> Variable:
         """Create, track and return a Variable of `shape`, filled by
         `initializer` (glorot_uniform for floats, zeros otherwise);
         `regularizer(variable)` then joins `losses`.  Inside a
@@ -252,7 +259,7 @@ class Layer(NodeAccess):
             layer._trainable = bool(value)
 
     @property
-    def trainable_weights(self):
+    def trainable_weights(self) -> list:
         """Weights the optimizer updates (none when not trainable)."""
         if not self._trainable:
             return []
@@ -262,7 +269,7 @@ class Layer(NodeAccess):
         return _dedup(weights)
 
     @property
-    def non_trainable_weights(self):
+    def non_trainable_weights(self) -> list:
         """Weights the optimizer leaves alone (all, when not trainable)."""
         if self._trainable:
             weights = list(self._non_trainable_weights)
@@ -275,15 +282,15 @@ class Layer(NodeAccess):
         return _dedup(weights)
 
     @property
-    def weights(self):
+    def weights(self) -> list:
         """Trainable then non-trainable weights, each in creation order."""
         return _dedup(self.trainable_weights + self.non_trainable_weights)
 
-    def get_weights(self):
+    def get_weights(self) -> list:
         """Copies of the weights as NumPy arrays, in `weights` order."""
         return [np.array(w.data) for w in self.weights]
 
-    def set_weights(self, weights):
+    def set_weights(self, weights: Sequence[Any]) -> None:
         """Assign arrays to the weights, in `weights` order (all shapes are
         checked before anything is written)."""
         params = self.weights
@@ -303,7 +310,7 @@ class Layer(NodeAccess):
         for p, w in zip(params, arrays):
             p.assign(w)
 
-    def count_params(self):
+    def count_params(self) -> int:
         """Number of scalars in the weights (the layer must be built)."""
         if not self.built:
             raise ValueError(f"You tried to call `count_params` on layer {self.name}, "
@@ -325,7 +332,7 @@ class Layer(NodeAccess):
         return out
 
     # ----------------------------------------------------------- losses
-    def add_loss(self, losses):
+    def add_loss(self, losses: Any) -> None:
         """Add loss terms: zero-argument callables (re-evaluated each time
         `losses` is read) or, inside `call`, Tensors for the current call."""
         for loss in losses if isinstance(losses, (list, tuple)) else [losses]:
@@ -346,7 +353,7 @@ class Layer(NodeAccess):
             self._call_losses[1].append(loss)
 
     @property
-    def losses(self):
+    def losses(self) -> list:
         """Loss Tensors of this layer and its sublayers, per layer in tf-keras
         order: losses of the latest call (activity regularization, add_loss
         in call), then weight regularization (from the current weights, so
@@ -361,7 +368,7 @@ class Layer(NodeAccess):
         return out
 
     # ---------------------------------------------------------- calling
-    def __call__(self, inputs, *args, **kwargs):
+    def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
         flat = flatten(inputs)
         n_symbolic = sum(isinstance(x, KerasTensor) for x in flat)
         if n_symbolic:

@@ -1,5 +1,10 @@
 """Model: a functional graph (fastgraph.engine) with Keras's training API
 (fastgraph.training) and saving (fastgraph.saving); the top of the stack."""
+from __future__ import annotations
+
+import os
+from typing import Any, Optional, Union
+
 from .. import registry, saving
 from ..engine.functional import Functional
 from ..engine.trainer import Trainer
@@ -15,22 +20,25 @@ class Model(Trainer, Functional):
 
     _config_class_name = "Functional"
 
-    def save(self, filepath, overwrite=True, include_optimizer=True,
-             save_format=None, **kwargs):
+    def save(self, filepath: Union[str, os.PathLike], overwrite: bool = True,
+             include_optimizer: bool = True, save_format: Optional[str] = None,
+             **kwargs: Any) -> None:
         """Save architecture, weights, compile settings and optimizer state
         to one fastgraph file, whatever its name (see fastgraph.saving)."""
         saving.save_model(self, filepath, overwrite, include_optimizer, save_format,
                           **kwargs)
 
-    def save_weights(self, filepath, overwrite=True, save_format=None, options=None):
+    def save_weights(self, filepath: Union[str, os.PathLike], overwrite: bool = True,
+                     save_format: Optional[str] = None, options: Any = None) -> None:
         """Save the weights only, to a fastgraph file."""
         saving.save_weights(self, filepath, overwrite, save_format, options)
 
-    def load_weights(self, filepath, by_name=False, skip_mismatch=False, options=None):
+    def load_weights(self, filepath: Union[str, os.PathLike], by_name: bool = False,
+                     skip_mismatch: bool = False, options: Any = None) -> None:
         """Set the weights from a fastgraph file, by layer order or name."""
         saving.load_weights(self, filepath, by_name, skip_mismatch, options)
 
-    def to_json(self, **kwargs):
+    def to_json(self, **kwargs: Any) -> str:
         """The architecture as JSON text (`kwargs` go to json.dumps)."""
         return saving.to_json(self, **kwargs)
 

@@ -5,8 +5,12 @@ Loading never runs code from the file: every name in it goes through the
 allowlist (allowlist.py), arrays are plain numeric .npy checked against the
 shapes of the rebuilt model, and nothing is unpickled or imported.
 """
+from __future__ import annotations
+
+import os
 import re
 import warnings
+from typing import Any, Optional, Union
 
 from .. import losses as losses_mod
 from .. import optimizers as optimizers_mod
@@ -74,7 +78,7 @@ def _rebuild(config, objects, where):
     return model
 
 
-def model_from_config(config, custom_objects=None):
+def model_from_config(config: dict, custom_objects: Optional[dict] = None) -> Functional:
     """A new model (fresh weights) from `{'class_name', 'config'}`."""
     if isinstance(config, list):
         raise TypeError("model_from_config expects a dictionary "
@@ -82,7 +86,8 @@ def model_from_config(config, custom_objects=None):
     return _rebuild(config, registry.custom_objects(custom_objects), "config")
 
 
-def model_from_json(json_string, custom_objects=None):
+def model_from_json(json_string: Union[str, bytes],
+                    custom_objects: Optional[dict] = None) -> Functional:
     """A new model (fresh weights) from `to_json()` output; names resolve
     only through fastgraph's registry and `custom_objects`."""
     if not isinstance(json_string, (str, bytes)):
@@ -481,8 +486,9 @@ def _restore_optimizer(model, optimizer, state, reader):
 
 
 # -------------------------------------------------------- whole models
-def save_model(model, filepath, overwrite=True, include_optimizer=True,
-               save_format=None, **kwargs):
+def save_model(model: Functional, filepath: Union[str, os.PathLike],
+               overwrite: bool = True, include_optimizer: bool = True,
+               save_format: Optional[str] = None, **kwargs: Any) -> None:
     """Write the model to one fastgraph file, whatever its name (`.h5`,
     `.keras` or anything): architecture, weights, compile settings and
     optimizer state (unless include_optimizer=False).  The file is written
@@ -500,8 +506,9 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True,
                           overwrite, __version__)
 
 
-def load_model(filepath, custom_objects=None, compile=True, safe_mode=True,
-               **kwargs):
+def load_model(filepath: Union[str, os.PathLike], custom_objects: Optional[dict] = None,
+               compile: bool = True, safe_mode: bool = True,
+               **kwargs: Any) -> Functional:
     """A model from a fastgraph file, recognised by its content (never by
     its name): the architecture rebuilt through the allowlist, weights
     checked and set, and (with `compile=True`, when the file has them) the

@@ -1,4 +1,4 @@
-"""Every layer of API.md survives save/load inside a model: same config,
+"""Every layer of docs/contract.md section 2 survives save/load inside a model: same config,
 same weights, identical predictions (and BatchNormalization's moving
 statistics keep training identically)."""
 import json
