@@ -19,7 +19,7 @@ from .input_layer import InputLayer
 from .layer import CallScope, InputSpec, Layer, is_shape, to_snake_case, unique_name
 from .serialization import (_LAYER_CLASSES, deserialize_layer, serialize_layer,
                             shared_object_scope)
-from .trainer import Trainer
+from ..training.trainer import Trainer
 from .node import KerasTensor, flatten
 
 _TRAINING, _MASK, _NESTED = 1, 2, 4

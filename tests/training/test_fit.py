@@ -12,7 +12,7 @@ import pytest
 from fastgraph import callbacks as C
 from fastgraph import layers as L
 from fastgraph import optimizers
-from fastgraph.engine import data_adapter
+from fastgraph.training import data_adapter
 from fastgraph.models import Model, Sequential
 from fastgraph.ops.random import set_seed
 
