@@ -1,56 +1,37 @@
-"""Keras's training API for Model: compile, fit, evaluate, predict and the
-*_on_batch methods.
+"""Keras's training API for Model: compile, fit, evaluate, predict, the
+*_on_batch methods, and Keras 2's *_generator names for fit/evaluate/predict.
 
-The trainer drives the model's forward pass, the losses and the optimizer;
-it never touches a kernel.  Data are validated once per call
-(data_adapter), then every step runs: forward on the tape, weighted losses,
-`gradients`, one in-place optimizer update.
+Arrays are checked once per call (data_adapter); an EpochIterator then
+serves every kind of data (arrays, Sequences, generators) to the one loop
+of fit, evaluate and predict, and every batch runs one `_step`: forward on
+the tape, weighted losses, `gradients`, one in-place optimizer update.  The
+trainer never touches a kernel.
 """
-import itertools
-import math
-import numbers
-import warnings
+import contextlib
+import functools
 
 import numpy as np
 
 from .. import callbacks as callbacks_mod
 from .. import optimizers as optimizers_mod
 from .._threads import sync_thread
-from ..autodiff import Tensor, as_array, floatx, gradients, no_grad
-from ..ops import elementwise as E
-from ..ops import reduce as R
-from ..ops.random import get_rng
-from ..utils.sequence import Sequence
+from ..autodiff import floatx, gradients, no_grad
+from ..utils.progbar import Progbar
 from . import compile_utils, data_adapter as da
-from .generator_loops import GeneratorLoops, is_generator_like
+from .arguments import check_counts, epochs_alias, queue_options
+from .epoch_iterator import (DEFAULT_BATCH_SIZE, EpochIterator, is_generator_like,
+                             require_generator)
+from .step import RunningMeans, forward, metric_values, weighted_losses
 
 _IGNORED_COMPILE_ARGS = {"run_eagerly", "steps_per_execution", "jit_compile",
                          "target_tensors", "pss_evaluation_shards"}
-
-
-class _Means:
-    """Running means of the logged values over the batches of an epoch:
-    losses weighted by batch size, metrics by their number of values."""
-
-    def __init__(self, names):
-        self.names = names
-        self.sums = np.zeros(len(names))
-        self.counts = np.zeros(len(names))
-
-    def add(self, values, counts):
-        self.sums += values
-        self.counts += counts
-
-    def result(self):
-        means = self.sums / np.where(self.counts > 0, self.counts, 1.0)
-        return {n: float(v) for n, v in zip(self.names, means)}
 
 
 def _scalar_or_list(values):
     return values[0] if len(values) == 1 else list(values)
 
 
-class Trainer(GeneratorLoops):
+class Trainer:
     """Mixin that gives a functional Model Keras's training API."""
 
     optimizer = None
@@ -136,87 +117,29 @@ class Trainer(GeneratorLoops):
         da.check_finite(ys, self.output_names, "target")
         return xs, ys, da.apply_class_weight(class_weight, ys, sws, self._specs)
 
+    def _predict_inputs(self, x):
+        return (self._input_arrays(x),)
+
     # ---------------------------------------------------------- one step
-    def _forward(self, xs, training):
-        """Output Tensors, and output masks (None where an output has none:
-        Embedding(mask_zero=True) upstream gives sequence outputs one)."""
-        inputs = [Tensor(x) for x in xs]
-        inputs = inputs[0] if len(inputs) == 1 else inputs
-        if self._masked_outputs is None:
-            self._masked_outputs = any(getattr(t, "_keras_mask", None) is not None
-                                       for t in self.outputs)
-        if self._masked_outputs:
-            outs, masks = self.call_with_masks(inputs, training=training)
-            return outs, [None if m is None else as_array(m) for m in masks]
-        out = self.call(inputs, training=training)
-        out = list(out) if isinstance(out, (list, tuple)) else [out]
-        return out, [None] * len(out)
-
-    def _losses(self, ys, outs, sws, masks):
-        """Total loss Tensor and each output's (unweighted-by-loss_weight) loss.
-
-        Each output's loss is the mean of its per-sample (per-step) values
-        times the sample weights.  Masked steps get weight 0 and the others
-        are scaled so the mean runs over valid steps only, as in tf-keras.
-        """
-        total, per_output = None, []
-        for spec, y, out, sw, mask in zip(self._specs, ys, outs, sws, masks):
-            values = spec.loss(Tensor(y), out)
-            w = _expand(sw, values.ndim)
-            if mask is not None and mask.shape == values.shape:
-                m = mask.astype(values.dtype)
-                valid = m.sum()
-                m *= m.size / valid if valid else 0.0
-                w = m if w is None else w * m
-            if w is not None:
-                values = E.multiply(values, w)
-            loss = R.mean(values)
-            per_output.append(loss)
-            term = loss if spec.weight == 1.0 else E.multiply(loss, spec.weight)
-            total = term if total is None else E.add(total, term)
-        for reg in self.losses:
-            total = E.add(total, reg)
-        return total, per_output
-
-    def _metric_values(self, ys, outs, sws, masks):
-        """(sum, count) of every metric: plain metrics average over the
-        (unmasked) values, weighted metrics weight them by sample weight."""
-        values, counts = [], []
-        for spec, y, out, sw, mask in zip(self._specs, ys, outs, sws, masks):
-            pred = as_array(out)
-            for _, fn, weighted in spec.metrics:
-                r = np.asarray(as_array(fn(y, pred)), dtype=np.float64)
-                w = _expand(sw, r.ndim) if weighted else None
-                if mask is not None and mask.shape == r.shape:
-                    w = mask if w is None else w * mask
-                if w is None:
-                    values.append(float(r.sum()))
-                    counts.append(float(max(r.size, 1)))
-                else:
-                    w = np.broadcast_to(w, r.shape)
-                    values.append(float((r * w).sum()))
-                    counts.append(float(w.sum()))
-        return values, counts
-
     def _step(self, xs, ys, sws, train):
         """One batch: (sums, counts) in metrics_names order, whose ratios are
         the batch's values (losses count once per sample)."""
         sync_thread()      # a server's or loader's thread adopts the count
         n = xs[0].shape[0]
         if train:
-            outs, masks = self._forward(xs, training=True)
-            total, per_output = self._losses(ys, outs, sws, masks)
+            outs, masks = forward(self, xs, training=True)
+            total, per_output = weighted_losses(self, ys, outs, sws, masks)
             variables = self.trainable_weights
             if variables:       # a frozen model still runs in training mode
                 self.optimizer.apply(gradients(total, variables), variables)
         else:
             with no_grad():
-                outs, masks = self._forward(xs, training=False)
-                total, per_output = self._losses(ys, outs, sws, masks)
+                outs, masks = forward(self, xs, training=False)
+                total, per_output = weighted_losses(self, ys, outs, sws, masks)
         losses = [float(total.data) * n]
         if len(self._specs) > 1:
             losses += [float(t.data) * n for t in per_output]
-        mvals, mcounts = self._metric_values(ys, outs, sws, masks)
+        mvals, mcounts = metric_values(self._specs, ys, outs, sws, masks)
         return losses + mvals, [n] * len(losses) + mcounts
 
     # ---------------------------------------------------------- on_batch
@@ -266,99 +189,83 @@ class Trainer(GeneratorLoops):
             initial_epoch=0, steps_per_epoch=None, validation_steps=None,
             validation_batch_size=None, validation_freq=1,
             max_queue_size=10, workers=1, use_multiprocessing=False, **kwargs):
-        """Train for `epochs` epochs; returns the History callback.
+        """Train for `epochs` epochs on arrays, a Sequence or a generator;
+        returns the History callback.
 
-        The data are checked once.  `validation_split` holds out the last
+        Arrays are checked once.  `validation_split` holds out their last
         samples before any shuffling; class weights apply to the training
         samples only.  With `steps_per_epoch`, each epoch takes that many
         batches from one stream that runs on through the data.
         """
-        epochs = _epochs_alias(epochs, kwargs, "fit")
-        if is_generator_like(x):
-            if y is not None:
-                raise ValueError("fit: `y` must be None when `x` is a "
-                                 "generator or Sequence (it yields targets)")
-            for name, value in (("validation_split", validation_split),
-                                ("sample_weight", sample_weight)):
-                if value:
-                    raise ValueError(f"fit: `{name}` is not supported when `x` "
-                                     f"is a generator or Sequence; pass "
-                                     f"validation_data / yield sample weights")
-            return self.fit_generator(
-                x, steps_per_epoch, epochs=epochs, verbose=verbose,
-                callbacks=callbacks, validation_data=validation_data,
-                validation_steps=validation_steps, class_weight=class_weight,
-                max_queue_size=max_queue_size, workers=workers,
-                use_multiprocessing=use_multiprocessing,
-                initial_epoch=initial_epoch, shuffle=shuffle)
-        _check_count(epochs, "fit", "epochs", 0)
-        _check_count(initial_epoch, "fit", "initial_epoch", 0)
-        if steps_per_epoch is not None:
-            _check_count(steps_per_epoch, "fit", "steps_per_epoch", 1)
-        xs, ys, sws = self._standardize(x, y, sample_weight)
-        (xs, ys, sws), val = self._held_out((xs, ys, sws), validation_data,
-                                            validation_split, validation_steps)
-        sws = da.apply_class_weight(class_weight, ys, sws, self._specs)
-        n = xs[0].shape[0]
-        if n == 0:
-            raise ValueError("fit: the training data holds no samples")
-        if batch_size is None:
-            batch_size = -(-n // steps_per_epoch) if steps_per_epoch else 32
-        batch_size = da.check_batch_size(batch_size, "fit")
-        cbks = self._callbacks(callbacks, verbose, epochs,
-                               steps_per_epoch or da.batches_per_pass(n, batch_size))
-        order = shuffle if shuffle == "batch" else bool(shuffle)
-        rng = get_rng()
-        stream = None
-        if steps_per_epoch is not None:
-            stream = da.batches(n, batch_size, order, rng, steps=math.inf)
+        epochs = epochs_alias(epochs, kwargs, "fit")
+        return self._fit(
+            "fit", x, y, sample_weight, batch_size=batch_size, epochs=epochs,
+            verbose=verbose, callbacks=callbacks,
+            validation_split=validation_split, validation_data=validation_data,
+            shuffle=shuffle, class_weight=class_weight,
+            initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch,
+            validation_steps=validation_steps,
+            validation_batch_size=validation_batch_size,
+            validation_freq=validation_freq,
+            queue=dict(workers=workers, use_multiprocessing=use_multiprocessing,
+                       max_queue_size=max_queue_size))
 
-        def epoch_batches(epoch):
-            indices = (da.batches(n, batch_size, order, rng) if stream is None
-                       else itertools.islice(stream, steps_per_epoch))
-            for index in indices:
-                yield da.take(xs, index), da.take(ys, index), da.take(sws, index)
+    def _fit(self, where, x, y, sample_weight, *, batch_size, epochs, verbose,
+             callbacks, validation_split, validation_data, shuffle,
+             class_weight, initial_epoch, steps_per_epoch, validation_steps,
+             validation_batch_size, validation_freq, queue):
+        """fit's one path for every kind of data; `where` names the method
+        the user called in errors."""
+        check_counts(where, batch_size=batch_size, epochs=epochs,
+                     initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch,
+                     validation_steps=validation_steps,
+                     validation_batch_size=validation_batch_size)
+        with contextlib.ExitStack() as stack:
+            if is_generator_like(x):
+                _no_array_arguments(where, y, sample_weight, validation_split)
+                train = EpochIterator(
+                    x, functools.partial(self._standardize, class_weight=class_weight),
+                    steps_per_epoch=steps_per_epoch, shuffle=shuffle, where=where,
+                    steps_arg="steps_per_epoch", **queue)
+                held = None
+                self._require_compiled(where)
+            else:
+                arrays, held = self._standardize(x, y, sample_weight), None
+                if validation_split and validation_data is None:
+                    arrays, held = _split_off(arrays, validation_split)
+                xs, ys, sws = arrays
+                if not xs[0].shape[0]:
+                    raise ValueError(f"{where}: the training data holds no samples")
+                sws = da.apply_class_weight(class_weight, ys, sws, self._specs)
+                train = EpochIterator((xs, ys, sws), batch_size=batch_size,
+                                      steps_per_epoch=steps_per_epoch,
+                                      shuffle=shuffle, resume=True)
+            stack.enter_context(train)
+            val = None
+            if validation_data is not None or held is not None:
+                val = stack.enter_context(self._validation_iterator(
+                    where, validation_data, held, validation_steps,
+                    validation_batch_size or train.batch_size, queue))
+            cbks = self._callbacks(callbacks, verbose, epochs, train.steps_per_epoch)
+            return self._fit_loop(train, val, cbks, epochs, initial_epoch,
+                                  validation_freq)
 
-        if val is not None:
-            vbs = da.check_batch_size(validation_batch_size or batch_size, "fit")
-
-            def validate():
-                return self._evaluate_batches(
-                    _array_batches(*val, vbs, validation_steps), callbacks=cbks)
-        elif validation_data is not None:
-            def validate():
-                return self.evaluate_generator(
-                    validation_data, validation_steps, return_dict=True,
-                    callbacks=cbks, max_queue_size=max_queue_size,
-                    workers=workers, use_multiprocessing=use_multiprocessing)
-        else:
-            validate = None
-        return self._fit_loop(epoch_batches, cbks, epochs, initial_epoch,
-                              validate, validation_freq)
-
-    def _held_out(self, arrays, validation_data, validation_split, validation_steps):
-        """(training arrays, validation arrays or None): validation_data
-        checked as given, or the last `validation_split` of the arrays."""
-        if is_generator_like(validation_data):
-            if validation_steps is None and not isinstance(validation_data, Sequence):
-                raise ValueError("fit: validation_steps is required when "
-                                 "validation_data is a plain generator")
-            return arrays, None
-        if validation_data is not None:
-            return arrays, self._validation_arrays(validation_data)
-        if not validation_split:
-            return arrays, None
-        xs, ys, sws = arrays
-        n_in, n_out = len(xs), len(ys)
-        train, held = da.split_validation(xs + ys + sws, validation_split)
-        return ((train[:n_in], train[n_in:n_in + n_out], train[n_in + n_out:]),
-                (held[:n_in], held[n_in:n_in + n_out], held[n_in + n_out:]))
-
-    def _validation_arrays(self, data):
+    def _validation_iterator(self, where, data, held, steps, batch_size, queue):
+        """The validation data's iterator: `held` arrays (already checked),
+        a Sequence or generator (read through its own queue for the whole
+        fit), or a tuple (x, y[, sample_weight]) checked here."""
+        batch_size = batch_size or DEFAULT_BATCH_SIZE
+        if held is not None:
+            return EpochIterator(held, batch_size=batch_size, steps_per_epoch=steps)
+        if is_generator_like(data):
+            return EpochIterator(data, self._standardize, steps_per_epoch=steps,
+                                 where=f"{where} validation_data",
+                                 steps_arg="validation_steps", **queue)
         if not isinstance(data, (list, tuple)) or len(data) not in (2, 3):
             raise ValueError("validation_data must be a tuple (x, y) or "
                              "(x, y, sample_weight), a generator or a Sequence")
-        return self._standardize(*data)
+        return EpochIterator(self._standardize(*data), batch_size=batch_size,
+                             steps_per_epoch=steps)
 
     def _callbacks(self, callbacks, verbose, epochs, steps):
         cbks = callbacks_mod.CallbackList(
@@ -368,19 +275,19 @@ class Trainer(GeneratorLoops):
         self.history = cbks.history
         return cbks
 
-    def _fit_loop(self, epoch_batches, cbks, epochs, initial_epoch, validate,
-                  validation_freq=1):
-        """The epoch/batch loop shared by fit and fit_generator."""
+    def _fit_loop(self, train, val, cbks, epochs, initial_epoch, validation_freq):
+        """The epoch/batch loop: `train` serves the batches, `val` (or None)
+        is evaluated at the end of the epochs `validation_freq` names."""
         self.stop_training = False
         self._batch_totals = None
         cbks.on_train_begin()
         names = self.metrics_names
         logs = None
         for epoch in range(initial_epoch, epochs):
-            means = _Means(names)
+            means = RunningMeans(names)
             cbks.on_epoch_begin(epoch)
             batch_hooks = cbks.needs_batch_hooks("train")
-            for step, (bx, by, bsw) in enumerate(epoch_batches(epoch)):
+            for step, (bx, by, bsw) in enumerate(train.epoch(epoch)):
                 if batch_hooks:
                     cbks.on_train_batch_begin(step, {"batch": step,
                                                      "size": bx[0].shape[0]})
@@ -391,8 +298,9 @@ class Trainer(GeneratorLoops):
                 if self.stop_training:
                     break
             logs = means.result()
-            if validate is not None and _due(epoch, validation_freq):
-                logs.update({"val_" + k: v for k, v in validate().items()})
+            if val is not None and _due(epoch, validation_freq):
+                logs.update({"val_" + k: v
+                             for k, v in self._test_loop(val, cbks).items()})
             cbks.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
@@ -404,47 +312,50 @@ class Trainer(GeneratorLoops):
                  sample_weight=None, steps=None, callbacks=None,
                  max_queue_size=10, workers=1, use_multiprocessing=False,
                  return_dict=False, **kwargs):
-        """Loss and metrics on the data: a scalar, or a list in
-        `metrics_names` order (a dict with return_dict=True)."""
+        """Loss and metrics on arrays, a Sequence or a generator: a scalar,
+        or a list in `metrics_names` order (a dict with return_dict=True)."""
         if kwargs:
             raise TypeError(f"evaluate() got unexpected argument(s) {sorted(kwargs)}")
+        return self._evaluate(
+            "evaluate", x, y, sample_weight, batch_size=batch_size,
+            verbose=verbose, steps=steps, callbacks=callbacks,
+            return_dict=return_dict,
+            queue=dict(workers=workers, use_multiprocessing=use_multiprocessing,
+                       max_queue_size=max_queue_size))
+
+    def _evaluate(self, where, x, y, sample_weight, *, batch_size, verbose,
+                  steps, callbacks, return_dict, queue):
+        """evaluate's one path for every kind of data."""
+        check_counts(where, batch_size=batch_size, steps=steps)
         if is_generator_like(x):
-            return self.evaluate_generator(
-                x, steps, max_queue_size=max_queue_size, workers=workers,
-                use_multiprocessing=use_multiprocessing, verbose=verbose,
-                return_dict=return_dict, callbacks=callbacks)
-        xs, ys, sws = self._standardize(x, y, sample_weight)
-        n = xs[0].shape[0]
-        if n == 0:
-            raise ValueError("evaluate: the data holds no samples")
-        if steps is not None:
-            _check_count(steps, "evaluate", "steps", 1)
-        if batch_size is None:
-            batch_size = -(-n // steps) if steps else 32
-        batch_size = da.check_batch_size(batch_size, "evaluate")
-        steps = steps or da.batches_per_pass(n, batch_size)
-        cbks = callbacks_mod.CallbackList(callbacks, model=self, verbose=verbose,
-                                          epochs=1, steps=steps)
-        logs = self._evaluate_batches(_array_batches(xs, ys, sws, batch_size, steps),
-                                      verbose=verbose, callbacks=cbks, steps=steps)
+            self._require_compiled(where)
+            _no_array_arguments(where, y, sample_weight)
+            data = EpochIterator(x, self._standardize, steps_per_epoch=steps,
+                                 where=where, **queue)
+        else:
+            arrays = self._standardize(x, y, sample_weight)
+            if not arrays[0][0].shape[0]:
+                raise ValueError(f"{where}: the data holds no samples")
+            data = EpochIterator(arrays, batch_size=batch_size,
+                                 steps_per_epoch=steps)
+        with data:
+            cbks = callbacks_mod.CallbackList(callbacks, model=self,
+                                              verbose=verbose, epochs=1,
+                                              steps=data.steps_per_epoch)
+            logs = self._test_loop(data, cbks, verbose)
         if return_dict:
             return logs
         return _scalar_or_list([logs[k] for k in self.metrics_names])
 
-    def _evaluate_batches(self, batch_iter, verbose=0, callbacks=None,
-                          steps=None):
-        """Mean loss and metrics over the batches (inference mode); dispatches
-        the on_test_* hooks to `callbacks` (a CallbackList or a list)."""
-        self._require_compiled("evaluate")
+    def _test_loop(self, data, cbks, verbose=0):
+        """Mean loss and metrics over one epoch of `data` (inference mode),
+        dispatching the on_test_* hooks to `cbks`."""
         self._batch_totals = None
-        means = _Means(self.metrics_names)
-        cbks = callbacks
-        if not isinstance(cbks, callbacks_mod.CallbackList):
-            cbks = callbacks_mod.CallbackList(list(callbacks or []), model=self)
+        means = RunningMeans(self.metrics_names)
         cbks.on_test_begin()
         hooks = cbks.needs_batch_hooks("test")
-        bar = _progbar(steps, verbose)
-        for step, (bx, by, bsw) in enumerate(batch_iter):
+        bar = Progbar(data.steps_per_epoch, verbose=verbose) if verbose else None
+        for step, (bx, by, bsw) in enumerate(data.epoch()):
             if hooks:
                 cbks.on_test_batch_begin(step)
             values, counts = self._step(bx, by, bsw, train=False)
@@ -463,43 +374,45 @@ class Trainer(GeneratorLoops):
     def predict(self, x, batch_size=None, verbose=0, steps=None,
                 callbacks=None, max_queue_size=10, workers=1,
                 use_multiprocessing=False):
-        """Predictions: an array, or a list of arrays per output."""
-        if is_generator_like(x):
-            return self.predict_generator(
-                x, steps, max_queue_size=max_queue_size, workers=workers,
-                use_multiprocessing=use_multiprocessing, verbose=verbose,
-                callbacks=callbacks)
+        """Predictions on arrays, a Sequence or a generator: an array, or a
+        list of arrays per output."""
+        check_counts("predict", batch_size=batch_size, steps=steps)
         xs = self._checked_inputs(x)
         if xs is not None and steps is None and not callbacks and not verbose \
-                and 0 < xs[0].shape[0] <= (batch_size or 32):
+                and 0 < xs[0].shape[0] <= (batch_size or DEFAULT_BATCH_SIZE):
             # one batch, nothing to report: the plan's fresh outputs as they are
             # (copied where a layer passed an input through)
             sync_thread()
             return _scalar_or_list([o.copy() if any(np.may_share_memory(o, a) for a in xs)
                                     else o for o in self._predict_arrays(xs)])
-        xs = self._input_arrays(x)
-        n = da.check_counts([("input", self.input_names, xs)])
-        if steps is not None:
-            _check_count(steps, "predict", "steps", 1)
-        if batch_size is None:
-            batch_size = -(-n // steps) if steps and n else 32
-        batch_size = da.check_batch_size(batch_size, "predict")
-        batches = ((da.take(xs, idx),)
-                   for idx in da.batches(n, batch_size, steps=steps))
-        # Wrapping `steps` past the data yields more rows than samples.
-        return self._predict_batches(
-            batches, n if steps is None else None, verbose, callbacks,
-            steps=steps or da.batches_per_pass(n, batch_size))
+        return self._predict(
+            "predict", x, batch_size=batch_size, verbose=verbose, steps=steps,
+            callbacks=callbacks,
+            queue=dict(workers=workers, use_multiprocessing=use_multiprocessing,
+                       max_queue_size=max_queue_size))
 
-    def _predict_batches(self, batch_iter, n=None, verbose=0, callbacks=None,
-                         steps=None):
+    def _predict(self, where, x, *, batch_size, verbose, steps, callbacks, queue):
+        """predict's one path for every kind of data (its arguments checked)."""
+        if is_generator_like(x):
+            data = EpochIterator(x, self._predict_inputs, steps_per_epoch=steps,
+                                 inputs_only=True, where=where, **queue)
+        else:
+            xs = self._input_arrays(x)
+            da.check_counts([("input", self.input_names, xs)])
+            data = EpochIterator((xs,), batch_size=batch_size, steps_per_epoch=steps)
+        with data:
+            return self._predict_loop(data, verbose, callbacks, where)
+
+    def _predict_loop(self, data, verbose, callbacks, where):
+        """Every output of one epoch of `data`, in order: filled into arrays
+        made once when the number of samples is known, else concatenated."""
         sync_thread()
-        cbks = callbacks_mod.CallbackList(list(callbacks or []))
-        cbks.set_model(self)
+        cbks = callbacks_mod.CallbackList(callbacks, model=self)
         cbks.on_predict_begin()
-        bar = _progbar(steps, verbose)
+        bar = Progbar(data.steps_per_epoch, verbose=verbose) if verbose else None
+        n = data.num_samples
         results, chunks, filled = None, None, 0
-        for step, (bx, *_) in enumerate(batch_iter):
+        for step, (bx,) in enumerate(data.epoch()):
             cbks.on_predict_batch_begin(step)
             outs = self._predict_arrays(bx)
             m = outs[0].shape[0]
@@ -520,53 +433,89 @@ class Trainer(GeneratorLoops):
         cbks.on_predict_end()
         if n is None:
             if chunks is None:
-                raise ValueError("predict: the data produced no batches")
+                raise ValueError(f"{where}: the data produced no batches")
             return _scalar_or_list([np.concatenate(c) for c in chunks])
         if results is None:     # zero samples
             results = [np.empty((0,) + tuple(d or 0 for d in t.shape[1:]),
                                 np.dtype(floatx())) for t in self.outputs]
         return _scalar_or_list([r[:filled] for r in results])
 
+    # ------------------------------------------- Keras 2's generator names
+    def fit_generator(self, generator, steps_per_epoch=None, epochs=1,
+                      verbose=1, callbacks=None, validation_data=None,
+                      validation_steps=None, class_weight=None,
+                      max_q_size=10, workers=1, pickle_safe=False,
+                      initial_epoch=0, shuffle=True, max_queue_size=None,
+                      use_multiprocessing=None, **kwargs):
+        """`fit` on batches a generator or Sequence yields, under Keras 2's
+        argument names."""
+        epochs = epochs_alias(epochs, kwargs, "fit_generator")
+        require_generator(generator, "fit_generator")
+        return self._fit(
+            "fit_generator", generator, None, None, batch_size=None,
+            epochs=epochs, verbose=verbose, callbacks=callbacks,
+            validation_split=0.0, validation_data=validation_data,
+            shuffle=shuffle, class_weight=class_weight,
+            initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch,
+            validation_steps=validation_steps, validation_batch_size=None,
+            validation_freq=1,
+            queue=queue_options(workers, max_q_size, max_queue_size,
+                                pickle_safe, use_multiprocessing))
 
-def _expand(weights, ndim):
-    """Per-sample (or per-step) weights with trailing axes to broadcast
-    against values of rank `ndim`."""
-    if weights is None:
-        return None
-    return weights.reshape(weights.shape + (1,) * (ndim - weights.ndim))
+    def evaluate_generator(self, generator, steps=None, max_q_size=10,
+                           workers=1, pickle_safe=False, verbose=0,
+                           max_queue_size=None, use_multiprocessing=None,
+                           return_dict=False, callbacks=None):
+        """`evaluate` on `steps` batches of a generator or Sequence, under
+        Keras 2's argument names."""
+        require_generator(generator, "evaluate_generator")
+        return self._evaluate(
+            "evaluate_generator", generator, None, None, batch_size=None,
+            verbose=verbose, steps=steps, callbacks=callbacks,
+            return_dict=return_dict,
+            queue=queue_options(workers, max_q_size, max_queue_size,
+                                pickle_safe, use_multiprocessing))
+
+    def predict_generator(self, generator, steps=None, max_q_size=10,
+                          workers=1, pickle_safe=False, verbose=0,
+                          max_queue_size=None, use_multiprocessing=None,
+                          callbacks=None):
+        """`predict` on `steps` batches of a generator or Sequence, in
+        order, under Keras 2's argument names."""
+        require_generator(generator, "predict_generator")
+        check_counts("predict_generator", steps=steps)
+        return self._predict(
+            "predict_generator", generator, batch_size=None, verbose=verbose,
+            steps=steps, callbacks=callbacks,
+            queue=queue_options(workers, max_q_size, max_queue_size,
+                                pickle_safe, use_multiprocessing))
 
 
-def _array_batches(xs, ys, sws, batch_size, steps=None):
-    n = xs[0].shape[0]
-    for index in da.batches(n, batch_size, steps=steps):
-        yield da.take(xs, index), da.take(ys, index), da.take(sws, index)
+def _no_array_arguments(where, y, sample_weight, validation_split=0.0):
+    """A generator or Sequence yields its targets and sample weights itself,
+    and holds no samples to split off."""
+    if y is not None:
+        raise ValueError(f"{where}: `y` must be None when `x` is a generator "
+                         f"or Sequence (it yields targets)")
+    for name, given in (("validation_split", bool(validation_split)),
+                        ("sample_weight", sample_weight is not None)):
+        if given:
+            raise ValueError(f"{where}: `{name}` is not supported when `x` is "
+                             f"a generator or Sequence; pass validation_data "
+                             f"/ yield sample weights")
 
 
-def _progbar(steps, verbose):
-    if not verbose:
-        return None
-    from ..utils.progbar import Progbar
-    return Progbar(steps, verbose=verbose)
+def _split_off(arrays, validation_split):
+    """(training arrays, held-out arrays): the last `validation_split` of
+    the checked (inputs, targets, sample weights)."""
+    xs, ys, sws = arrays
+    n_in, n_out = len(xs), len(ys)
+    train, held = da.split_validation(xs + ys + sws, validation_split)
+    return ((train[:n_in], train[n_in:n_in + n_out], train[n_in + n_out:]),
+            (held[:n_in], held[n_in:n_in + n_out], held[n_in + n_out:]))
 
 
 def _due(epoch, freq):
     if isinstance(freq, int):
         return (epoch + 1) % freq == 0
     return (epoch + 1) in freq
-
-
-def _check_count(value, where, what, minimum):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) \
-            or value < minimum:
-        raise ValueError(f"{where}: {what} must be an integer >= {minimum}, "
-                         f"got {value!r}")
-
-
-def _epochs_alias(epochs, kwargs, where):
-    if "nb_epoch" in kwargs:
-        warnings.warn(f"{where}: `nb_epoch` is deprecated, use `epochs`",
-                      DeprecationWarning, stacklevel=3)
-        epochs = kwargs.pop("nb_epoch")
-    if kwargs:
-        raise TypeError(f"{where}() got unexpected argument(s) {sorted(kwargs)}")
-    return epochs
