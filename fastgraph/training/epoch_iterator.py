@@ -43,7 +43,9 @@ class EpochIterator:
     `max_queue_size`), whose batches `check` brings to the same form:
     `check(x, y, sample_weight)` of each (x, y[, sample_weight]) tuple, or
     `check(x)` of the inputs alone with `inputs_only` (a batch may then be
-    the inputs or a tuple whose first item they are).
+    the inputs or a tuple whose first item they are).  Sample weights come
+    with the arrays or as the third item of a batch; class weights are
+    folded into them by the checks (fit's `check` for a generator).
 
     An epoch is one pass over the arrays or the Sequence, or
     `steps_per_epoch` batches (required for a plain generator; `steps_arg`

@@ -392,7 +392,8 @@ class Trainer:
                        max_queue_size=max_queue_size))
 
     def _predict(self, where, x, *, batch_size, verbose, steps, callbacks, queue):
-        """predict's one path for every kind of data (its arguments checked)."""
+        """predict's one path for every kind of data (the caller checked
+        batch_size and steps)."""
         if is_generator_like(x):
             data = EpochIterator(x, self._predict_inputs, steps_per_epoch=steps,
                                  inputs_only=True, where=where, **queue)
