@@ -6,7 +6,8 @@ ReduceLROnPlateau, CSVLogger, LambdaCallback and TerminateOnNaN.  A model
 they act on provides `stop_training`, `optimizer.lr`, `get_weights()`,
 `set_weights()`, `save(path)` and `save_weights(path)`.
 """
-from .base import Callback, CallbackList, History
+from .base import Callback, History
+from .callback_list import CallbackList
 from .csv_logger import CSVLogger
 from .early_stopping import EarlyStopping
 from .lambda_callback import LambdaCallback

@@ -7,7 +7,7 @@ from typing import Any, Optional, Union
 
 from .. import registry, saving
 from ..engine.functional import Functional
-from ..engine.trainer import Trainer
+from ..training import Trainer
 
 
 class Model(Trainer, Functional):

@@ -1,4 +1,4 @@
-"""fit with every argument of API.md: data forms, batching, epochs (and
+"""fit with every argument of docs/contract.md: data forms, batching, epochs (and
 nb_epoch), verbose output, validation_split / validation_data, shuffle,
 initial_epoch, steps_per_epoch, History, and input validation up front."""
 import io
@@ -12,7 +12,7 @@ import pytest
 from fastgraph import callbacks as C
 from fastgraph import layers as L
 from fastgraph import optimizers
-from fastgraph.engine import data_adapter
+from fastgraph.training import data_adapter
 from fastgraph.models import Model, Sequential
 from fastgraph.ops.random import set_seed
 

@@ -1,0 +1,12 @@
+"""Training: compile, fit, evaluate and predict for models.
+
+`Trainer` is the mixin that gives Model Keras's training API; an
+`EpochIterator` serves it batches of arrays, Sequences and generators
+alike (the latter through the data queue); `data_adapter` checks what the
+user passed, `compile_utils` resolves compile's arguments per output, and
+`step` runs one batch.
+"""
+from .epoch_iterator import EpochIterator
+from .trainer import Trainer
+
+__all__ = ["EpochIterator", "Trainer"]
