@@ -1,6 +1,6 @@
-"""The convolutional seed programs (seed-examples.md 5, 6, 7, 8, 9) build
-symbolically, without computing anything, to Keras's shapes and parameter
-counts; small versions of them run."""
+"""The convolutional seed programs (fastgraph/examples; docs/contract.md section
+2) build symbolically, without computing anything, to Keras's shapes and
+parameter counts; small versions of them run."""
 import numpy as np
 import pytest
 

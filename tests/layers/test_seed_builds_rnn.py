@@ -1,10 +1,8 @@
-"""Seed programs 2, 3, 4, 5, 9 and 10 (../shared/seed-examples.md) build with
-Keras's output shapes and parameter counts.
-
-The expected counts were computed once with tf-keras 2.21 by running the
-same programs with `tf_keras` in place of `fastgraph` and printing
-`count_params()` / `output_shape` (in /work/refenv).
-"""
+"""Seed programs 2, 3, 4, 5, 9 and 10 (fastgraph/examples; docs/contract.md
+section 2) build with Keras's output shapes and parameter counts. The expected
+counts were computed once with tf-keras 2.21 by running the same programs with
+`tf_keras` in place of `fastgraph` and printing `count_params()` /
+`output_shape` (in /work/refenv)."""
 import functools
 
 import numpy as np

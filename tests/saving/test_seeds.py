@@ -1,7 +1,7 @@
-"""Every seed program of seed-examples.md survives save/load: predictions
-identical to the bit, and training resumed after reloading matches
-uninterrupted training.  Sizes are reduced where the seeds' shapes would
-make big weights; the structure is the seeds'."""
+"""Every seed program (fastgraph/examples, docs/contract.md section 2) survives
+save/load: predictions identical to the bit, and training resumed after
+reloading matches uninterrupted training. Sizes are reduced where the seeds'
+shapes would make big weights; the structure is the seeds'."""
 import json
 
 import numpy as np
