@@ -7,8 +7,11 @@ of fit, evaluate and predict, and every batch runs one `_step`: forward on
 the tape, weighted losses, `gradients`, one in-place optimizer update.  The
 trainer never touches a kernel.
 """
+from __future__ import annotations
+
 import contextlib
 import functools
+from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 
@@ -43,9 +46,10 @@ class Trainer:
     _masked_outputs = None  # whether some output carries a mask (found once)
 
     # ------------------------------------------------------------ compile
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None,
-                loss_weights=None, sample_weight_mode=None,
-                weighted_metrics=None, **kwargs):
+    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Any = None,
+                loss_weights: Union[Sequence[float], dict, None] = None,
+                sample_weight_mode: Optional[str] = None,
+                weighted_metrics: Any = None, **kwargs: Any) -> None:
         """Configure the model for training (tf-keras arguments)."""
         unknown = set(kwargs) - _IGNORED_COMPILE_ARGS
         if unknown:
@@ -143,22 +147,24 @@ class Trainer:
         return losses + mvals, [n] * len(losses) + mcounts
 
     # ---------------------------------------------------------- on_batch
-    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
-                       reset_metrics=True, return_dict=False):
+    def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
+                       class_weight: Optional[dict] = None, reset_metrics: bool = True,
+                       return_dict: bool = False) -> Union[float, list, dict]:
         """One gradient update on one batch; returns the loss (and metrics):
         a scalar, or a list in `metrics_names` order."""
         xs, ys, sws = self._standardize(x, y, sample_weight, class_weight)
         values, counts = self._step(xs, ys, sws, train=True)
         return self._batch_result(values, counts, reset_metrics, return_dict)
 
-    def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True,
-                      return_dict=False):
+    def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
+                      reset_metrics: bool = True,
+                      return_dict: bool = False) -> Union[float, list, dict]:
         """Loss (and metrics) of one batch, without updating weights."""
         xs, ys, sws = self._standardize(x, y, sample_weight)
         values, counts = self._step(xs, ys, sws, train=False)
         return self._batch_result(values, counts, reset_metrics, return_dict)
 
-    def predict_on_batch(self, x):
+    def predict_on_batch(self, x: Any) -> Union[np.ndarray, list]:
         """Predictions for one batch: an array, or a list per output."""
         sync_thread()
         xs = self._checked_inputs(x)        # None unless x needs no checks
@@ -183,12 +189,15 @@ class Trainer:
         return _scalar_or_list(means)
 
     # --------------------------------------------------------------- fit
-    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose=1,
-            callbacks=None, validation_split=0.0, validation_data=None,
-            shuffle=True, class_weight=None, sample_weight=None,
-            initial_epoch=0, steps_per_epoch=None, validation_steps=None,
-            validation_batch_size=None, validation_freq=1,
-            max_queue_size=10, workers=1, use_multiprocessing=False, **kwargs):
+    def fit(self, x: Any = None, y: Any = None, batch_size: Optional[int] = None,
+            epochs: int = 1, verbose: Union[int, str] = 1, callbacks: Optional[list] = None,
+            validation_split: float = 0.0, validation_data: Any = None,
+            shuffle: Union[bool, str] = True, class_weight: Optional[dict] = None,
+            sample_weight: Any = None, initial_epoch: int = 0,
+            steps_per_epoch: Optional[int] = None, validation_steps: Optional[int] = None,
+            validation_batch_size: Optional[int] = None,
+            validation_freq: Union[int, Sequence[int]] = 1, max_queue_size: int = 10,
+            workers: int = 1, use_multiprocessing: bool = False, **kwargs: Any) -> Any:
         """Train for `epochs` epochs on arrays, a Sequence or a generator;
         returns the History callback.
 
@@ -308,10 +317,12 @@ class Trainer:
         return self.history
 
     # ---------------------------------------------------------- evaluate
-    def evaluate(self, x=None, y=None, batch_size=None, verbose=1,
-                 sample_weight=None, steps=None, callbacks=None,
-                 max_queue_size=10, workers=1, use_multiprocessing=False,
-                 return_dict=False, **kwargs):
+    def evaluate(self, x: Any = None, y: Any = None, batch_size: Optional[int] = None,
+                 verbose: Union[int, str] = 1, sample_weight: Any = None,
+                 steps: Optional[int] = None, callbacks: Optional[list] = None,
+                 max_queue_size: int = 10, workers: int = 1,
+                 use_multiprocessing: bool = False, return_dict: bool = False,
+                 **kwargs: Any) -> Union[float, list, dict]:
         """Loss and metrics on arrays, a Sequence or a generator: a scalar,
         or a list in `metrics_names` order (a dict with return_dict=True)."""
         if kwargs:
@@ -371,9 +382,11 @@ class Trainer:
         return logs
 
     # ----------------------------------------------------------- predict
-    def predict(self, x, batch_size=None, verbose=0, steps=None,
-                callbacks=None, max_queue_size=10, workers=1,
-                use_multiprocessing=False):
+    def predict(self, x: Any, batch_size: Optional[int] = None,
+                verbose: Union[int, str] = 0, steps: Optional[int] = None,
+                callbacks: Optional[list] = None, max_queue_size: int = 10,
+                workers: int = 1, use_multiprocessing: bool = False
+                ) -> Union[np.ndarray, list]:
         """Predictions on arrays, a Sequence or a generator: an array, or a
         list of arrays per output."""
         check_counts("predict", batch_size=batch_size, steps=steps)
