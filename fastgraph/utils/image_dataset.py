@@ -14,15 +14,27 @@ ALLOWLIST_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 _MODES = {"rgb": ("RGB", 3), "rgba": ("RGBA", 4), "grayscale": ("L", 1)}
 
 
+def _to_gray(img):
+    """8-bit gray as TensorFlow's PNG decoder makes it from colour (libpng's
+    fixed-point 0.299 / 0.587 / 0.114, truncated); Pillow rounds."""
+    if img.mode in ("L", "LA"):
+        return np.asarray(img.convert("L"), dtype=np.uint8)
+    rgb = np.asarray(img.convert("RGB"), dtype=np.uint32)
+    gray = (rgb[..., 0] * 9797 + rgb[..., 1] * 19234 + rgb[..., 2] * 3737) >> 15
+    return gray.astype(np.uint8)
+
+
 def _load_image(path, image_size, color_mode, interpolation, crop_to_aspect_ratio):
     image = pil_image()
     mode, channels = _MODES[color_mode]
     with image.open(path) as img:
         img.seek(0)     # the first frame of an animation, as tf-keras
-        if img.mode != mode:
-            img = img.convert(mode)
-        x = np.asarray(img, dtype=np.uint8).reshape(img.size[1], img.size[0],
-                                                    channels)
+        if mode == "L":
+            x = _to_gray(img)
+        else:
+            x = np.asarray(img if img.mode == mode else img.convert(mode),
+                           dtype=np.uint8)
+    x = x.reshape(x.shape[0], x.shape[1], channels)
     if crop_to_aspect_ratio:
         return smart_resize(x, image_size, interpolation=interpolation)
     return resize(x, image_size, interpolation)
