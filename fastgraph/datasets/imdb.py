@@ -1,13 +1,13 @@
 """IMDB movie reviews: 25,000 + 25,000 reviews as word-index sequences,
 labelled positive (1) or negative (0)."""
 import json
-import logging
 
 import numpy as np
 
 from .cache import ORIGIN_FOLDER, fetch
 from .safe_pickle import load_npz
-from .sequences import clip_vocabulary, remove_long_sequences, shift_indices
+from .sequences import (clip_vocabulary, num_words_argument,
+                        remove_long_sequences, shift_indices)
 
 ORIGIN = ORIGIN_FOLDER + "imdb.npz"
 FILE_HASH = "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f"
@@ -25,12 +25,7 @@ def load_data(path="imdb.npz", num_words=None, skip_top=0, maxlen=None, seed=113
     if it is None); reviews of `maxlen` words or more are left out.  Both
     parts are shuffled with `np.random.RandomState(seed)`.  y are int64 0/1.
     """
-    if "nb_words" in kwargs:
-        logging.getLogger("fastgraph").warning(
-            "The `nb_words` argument in `load_data` has been renamed `num_words`.")
-        num_words = kwargs.pop("nb_words")
-    if kwargs:
-        raise TypeError(f"imdb.load_data: unrecognized keyword arguments: {kwargs}.")
+    num_words = num_words_argument(num_words, kwargs, "imdb.load_data")
     data = load_npz(fetch(path, ORIGIN, FILE_HASH, cache_dir))
     x_train, labels_train = data["x_train"], data["y_train"]
     x_test, labels_test = data["x_test"], data["y_test"]

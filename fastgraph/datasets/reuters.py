@@ -1,13 +1,13 @@
 """Reuters newswires: 11,228 newswires as word-index sequences, in 46
 topics."""
 import json
-import logging
 
 import numpy as np
 
 from .cache import ORIGIN_FOLDER, fetch
 from .safe_pickle import load_npz
-from .sequences import clip_vocabulary, remove_long_sequences, shift_indices
+from .sequences import (clip_vocabulary, num_words_argument,
+                        remove_long_sequences, shift_indices)
 
 ORIGIN = ORIGIN_FOLDER + "reuters.npz"
 FILE_HASH = "d6586e694ee56d7a4e65172e12b3e987c03096cb01eab99753921ef915959916"
@@ -30,12 +30,7 @@ def load_data(path="reuters.npz", num_words=None, skip_top=0, maxlen=None,
     newswires shuffled with `np.random.RandomState(seed)`, then the last
     `test_split` fraction as the test part; the word indices are treated as
     in `imdb.load_data`."""
-    if "nb_words" in kwargs:
-        logging.getLogger("fastgraph").warning(
-            "The `nb_words` argument in `load_data` has been renamed `num_words`.")
-        num_words = kwargs.pop("nb_words")
-    if kwargs:
-        raise TypeError(f"reuters.load_data: unrecognized keyword arguments: {kwargs}")
+    num_words = num_words_argument(num_words, kwargs, "reuters.load_data")
     data = load_npz(fetch(path, ORIGIN, FILE_HASH, cache_dir))
     xs, labels = data["x"], data["y"]
     rng = np.random.RandomState(seed)

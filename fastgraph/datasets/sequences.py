@@ -1,4 +1,5 @@
 """What the IMDB and Reuters loaders do to their word-index sequences."""
+import logging
 
 
 def remove_long_sequences(maxlen, seqs, labels):
@@ -27,3 +28,15 @@ def clip_vocabulary(xs, num_words, skip_top, oov_char):
                 for x in xs]
     return [[w for w in x if skip_top <= w < num_words] for x in xs]
 
+
+
+def num_words_argument(num_words, kwargs, who):
+    """`num_words`, or the Keras 1 `nb_words` in `kwargs` (with Keras's
+    warning); any other keyword is a TypeError."""
+    if "nb_words" in kwargs:
+        logging.getLogger("fastgraph").warning(
+            "The `nb_words` argument in `load_data` has been renamed `num_words`.")
+        num_words = kwargs.pop("nb_words")
+    if kwargs:
+        raise TypeError(f"{who}: unrecognized keyword arguments: {kwargs}")
+    return num_words

@@ -134,9 +134,21 @@ def check_label_mode(label_mode):
                          f'label_mode={label_mode}')
 
 
-def split_datasets(paths, labels, validation_split, subset, make, what, directory):
-    """One FileDataset (or [training, validation] for subset='both') from
-    the indexed files, as tf-keras splits them."""
+def file_datasets(paths, labels, class_names, label_mode, load, batch_size,
+                  shuffle, seed, validation_split, subset, what, directory):
+    """The FileDataset of the indexed files (or [training, validation] for
+    subset='both'), split as tf-keras splits them."""
+    if label_mode == "binary" and len(class_names) != 2:
+        raise ValueError(f'When passing `label_mode="binary"`, there must be '
+                         f'exactly 2 class_names. Received: class_names='
+                         f'{class_names}')
+
+    def make(part_paths, part_labels):
+        dataset = FileDataset(part_paths, part_labels, label_mode,
+                              len(class_names), load, batch_size, shuffle, seed)
+        dataset.class_names = class_names
+        return dataset
+
     if subset == "both":
         parts = [training_or_validation_split(paths, labels, validation_split, s)
                  for s in ("training", "validation")]

@@ -4,9 +4,9 @@ import functools
 
 import numpy as np
 
-from .directory_index import (FileDataset, check_label_mode, check_labels_arg,
-                              check_validation_split_arg, index_directory,
-                              split_datasets)
+from .directory_index import (check_label_mode, check_labels_arg,
+                              check_validation_split_arg, file_datasets,
+                              index_directory)
 from .image_resize import METHODS, resize
 from .image_utils import pil_image, smart_resize
 
@@ -78,19 +78,8 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     paths, labels, class_names = index_directory(
         directory, labels, formats=ALLOWLIST_FORMATS, class_names=class_names,
         shuffle=shuffle, seed=seed, follow_links=follow_links)
-    if label_mode == "binary" and len(class_names) != 2:
-        raise ValueError(f'When passing `label_mode="binary"`, there must be '
-                         f'exactly 2 class_names. Received: class_names='
-                         f'{class_names}')
     load = functools.partial(_load_image, image_size=tuple(image_size),
                              color_mode=color_mode, interpolation=interpolation,
                              crop_to_aspect_ratio=crop_to_aspect_ratio)
-
-    def make(part_paths, part_labels):
-        dataset = FileDataset(part_paths, part_labels, label_mode,
-                              len(class_names), load, batch_size, shuffle, seed)
-        dataset.class_names = class_names
-        return dataset
-
-    return split_datasets(paths, labels, validation_split, subset, make,
-                          "images", directory)
+    return file_datasets(paths, labels, class_names, label_mode, load, batch_size,
+                         shuffle, seed, validation_split, subset, "images", directory)
