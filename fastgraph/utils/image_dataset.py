@@ -50,8 +50,9 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     subfolders, with tf-keras's arguments and file order.
 
     Images are read with Pillow (`fastgraph[image]`), converted to
-    `color_mode` and resized to `image_size` with `interpolation`
-    ('bilinear', 'nearest', 'bicubic', 'area': TensorFlow's arithmetic)
+    `color_mode` (colour to gray as TensorFlow's PNG decoder does) and
+    resized to `image_size` with `interpolation` (any of
+    `fastgraph.utils.image_resize.METHODS`, with TensorFlow's arithmetic)
     — float32, uint8 for 'nearest' — after a centred crop to the target
     aspect ratio with `crop_to_aspect_ratio`.  `subset='both'` returns
     `[training, validation]`.  The result is a `fastgraph.utils.Sequence`

@@ -162,7 +162,8 @@ it = gen.flow(np.transpose(batch, (0, 3, 1, 2)), None, batch_size=6, shuffle=Fal
 arrays["idg/channels_first"] = it[0]
 
 small = inputs.image((7, 12, 3), 4)
-for method in ("bilinear", "nearest", "bicubic", "area"):
+for method in ("bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5",
+               "gaussian", "mitchellcubic"):
     arrays[f"smart_resize/{method}"] = image.smart_resize(small, (5, 5), method)
     arrays[f"smart_resize/{method}/batch"] = image.smart_resize(
         np.stack([small, small[::-1]]), (9, 4), method)
