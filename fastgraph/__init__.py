@@ -29,7 +29,8 @@ del _kind, _modules
 _SUBMODULES = frozenset({
     "activations", "autodiff", "backend", "callbacks", "constraints", "data",
     "datasets", "engine", "initializers", "layers", "losses", "metrics",
-    "models", "ops", "optimizers", "regularizers", "saving", "training", "utils",
+    "models", "ops", "optimizers", "preprocessing", "regularizers", "saving",
+    "training", "utils",
 })
 
 

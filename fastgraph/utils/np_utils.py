@@ -1,4 +1,4 @@
-"""NumPy helpers of the Keras utils: one-hot encoding and normalisation."""
+"""NumPy helpers of the Keras utils: one-hot and ordinal encoding, normalisation."""
 import numpy as np
 
 
@@ -41,6 +41,26 @@ def to_categorical(y, num_classes=None, dtype="float32"):
     categorical = np.zeros((y.size, num_classes), dtype=dtype)
     categorical[np.arange(y.size), y] = 1
     return categorical.reshape(shape + (num_classes,))
+
+
+def to_ordinal(y, num_classes=None, dtype="float32"):
+    """Ordinal encoding of integer labels: shape `y.shape + (num_classes - 1,)`.
+
+    Label k becomes k ones followed by zeros (for ordinal regression), as
+    tf-keras's `to_ordinal`; a trailing axis of size 1 is dropped first and
+    `num_classes` defaults to `max(y) + 1`.
+    """
+    y = np.array(y, dtype="int")
+    shape = y.shape
+    if len(shape) > 1 and shape[-1] == 1:
+        shape = shape[:-1]
+    y = y.reshape(-1)
+    if not num_classes:
+        if not y.size:
+            raise ValueError("to_ordinal: num_classes is required when y is empty")
+        num_classes = int(np.max(y)) + 1
+    ordinal = (np.arange(num_classes - 1)[None, :] < y[:, None]).astype(dtype)
+    return ordinal.reshape(shape + (num_classes - 1,))
 
 
 def normalize(x, axis=-1, order=2):

@@ -4,6 +4,8 @@ import time
 
 import numpy as np
 
+from .io_utils import is_interactive_logging_enabled, logger
+
 
 class Progbar:
     """Displays a progress bar, as tf-keras's `Progbar`.
@@ -15,7 +17,9 @@ class Progbar:
     notebook) verbose 1 redraws one line with '\\r' at most every `interval`
     seconds; on any other stream (a file, a pipe, a CI log) it writes a plain
     line only when the bar is finalized.  `stream` defaults to the current
-    `sys.stdout`.
+    `sys.stdout`.  With interactive logging disabled
+    (`fastgraph.utils.disable_interactive_logging()`), the lines a bar would
+    end go to the 'fastgraph' logger instead.
     """
 
     def __init__(self, target, width=30, verbose=1, interval=0.05,
@@ -84,9 +88,16 @@ class Progbar:
         """Advance the bar by `n` steps."""
         self.update(self._seen_so_far + n, values)
 
+    def _emit(self, out, text):
+        if is_interactive_logging_enabled():
+            out.write(text)
+            out.flush()
+        else:
+            logger.info(text.strip("\b\r\n"))
+
     def _write_bar(self, current, now, finalize):
         out = self._out()
-        dynamic = self._dynamic_display(out)
+        dynamic = self._dynamic_display(out) and is_interactive_logging_enabled()
         if not dynamic and not finalize:
             return
         prev_total_width = self._total_width
@@ -123,8 +134,7 @@ class Progbar:
             info += " " * (prev_total_width - self._total_width)
         if finalize:
             info += "\n"
-        out.write(message + info)
-        out.flush()
+        self._emit(out, message + info)
 
     def _write_summary(self, current, now):
         if self.target is not None:
@@ -140,9 +150,7 @@ class Progbar:
             info += " -" + _format_time(time_per_epoch, "epoch")
             if self.target:
                 info += " -" + _format_time(time_per_epoch / self.target, self.unit_name)
-        out = self._out()
-        out.write(info + "\n")
-        out.flush()
+        self._emit(self._out(), info + "\n")
 
     def _format_values(self):
         info = ""
