@@ -130,9 +130,9 @@ def load_model(filepath: Union[str, os.PathLike], custom_objects: Optional[dict]
         with hdf5.H5Reader(filepath) as reader:
             if reader.get("layers") is not None and not reader.has_attr(
                     reader.file, "layer_names"):
-                raise ValueError(f"{reader.name!r} is a Keras 3 weights file "
-                                 f"(.weights.h5): build the model in code and "
-                                 f"call model.load_weights({reader.name!r})")
+                raise ValueError(f"{reader.name!r} holds only weights (a Keras 3 "
+                                 f".weights.h5 file); build the model in code "
+                                 f"and call model.load_weights({reader.name!r})")
             return keras_h5.load_model(reader, objects, compile)
     if kind == "zip" and _zip_kind(filepath) == "keras":
         return keras_v3.load_model(filepath, objects, compile)

@@ -51,7 +51,7 @@ def dense_seq(optimizer, loss):
         L.Input((6,)),
         L.Dense(8, activation="relu", kernel_regularizer=keras.regularizers.l2(0.01),
                 name="hidden"),
-        L.Dropout(0.3),
+        L.Dropout(0.0),         # no randomness in the recorded training step
         L.Activation("tanh"),
         L.Dense(3, activation="softmax", name="probs")], name="dense_seq")
     model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
@@ -114,7 +114,7 @@ def misc():
     r = L.Reshape((12,))(p)
     v = L.RepeatVector(2)(r)
     n = L.LayerNormalization()(v)
-    f = L.Flatten()(n)
+    f = L.Flatten()(L.Dropout(0.25)(n))
     d = L.Dense(24)(f)
     merged = [L.Subtract()([f, d]), L.Multiply()([f, d]), L.Average()([f, d]),
               L.Maximum()([f, d]), L.Minimum()([f, d])]
