@@ -52,6 +52,13 @@ _KERAS3_SLOT_NAMES = {"SGD": {"momentum": "momentum"},
                                    "accum_var": "accumulated_delta_var"},
                       "Adamax": {"m": "momentum", "v": "norm"},
                       "Nadam": {"m": "momentum", "v": "velocity"}}
+_KERAS2_SLOT_NAMES = {"SGD": {"momentum": "m"}, "Adam": {"m": "m", "v": "v", "vhat": "vhat"},
+                      "RMSprop": {"rms": "velocity", "momentum": "momentum",
+                                  "mg": "average_gradient"},
+                      "Adagrad": {"accumulator": "accumulator"},
+                      "Adadelta": {"accum_grad": "accumulated_grad",
+                                   "accum_var": "accumulated_delta_var"},
+                      "Adamax": {"m": "m", "v": "u"}, "Nadam": {"m": "m", "v": "v"}}
 _KERAS3_NEUTRAL = {"weight_decay": None, "use_ema": False, "ema_momentum": 0.99,
                    "ema_overwrite_frequency": None, "loss_scale_factor": None,
                    "gradient_accumulation_steps": None}
@@ -248,31 +255,36 @@ def compile_settings(model):
     return members.get("compile.json")
 
 
-def keras2_optimizer(optimizer):
-    """tf-keras's config of `optimizer`: a legacy optimizer, whose update
-    rules are fastgraph's."""
-    return {"class_name": type(optimizer).__name__,
-            "config": dict(optimizer.get_config(), is_legacy_optimizer=True)}
-
-
-def keras2_optimizer_weights(model, optimizer):
-    """[(name, array)]: iterations, Nadam's momentum cache, then each slot
-    over the trainable weights, as tf-keras's legacy optimizers order them;
-    None when the optimizer has not been built for every trainable weight."""
+def keras2_optimizer(optimizer, where):
+    """tf-keras's config of `optimizer` (its optimizer of the same name), or
+    None with a warning when tf-keras cannot express it (a `decay`)."""
     family = _family(optimizer)
     if family is None:
         return None
-    prefix = optimizer.name
-    out = [(f"{prefix}/iter:0", np.asarray(optimizer.iterations, dtype=np.int64))]
-    if family == "Nadam" and optimizer._m_cache is not None:
-        out.append((f"{prefix}/momentum_cache:0", optimizer._m_cache))
-    try:
-        for slot in optimizer.get_slot_names():
-            for var in model.trainable_weights:
-                short = var.name[:-2] if var.name.endswith(":0") else var.name
-                out.append((f"{prefix}/{short}/{slot}:0", optimizer.get_slot(var, slot)))
-    except KeyError:
+    config = dict(optimizer.get_config())
+    if config.pop("decay", 0.0) and family != "Nadam":
+        warnings.warn(f"{where}: Keras's optimizers have no `decay`; the optimizer "
+                      f"is not saved", stacklevel=4)
         return None
+    return {"class_name": family, "config": dict(config, is_legacy_optimizer=False)}
+
+
+def keras2_optimizer_weights(model, optimizer):
+    """[(name, array)]: `iteration:0`, then the slots named and ordered as
+    tf-keras's optimizers create them (Keras 3's order); None when the
+    optimizer has not been built for every trainable weight."""
+    family = _family(optimizer)
+    slots = keras3_slots(model, optimizer)
+    if slots is None:
+        return None
+    names = _KERAS2_SLOT_NAMES[family]
+    out = [("iteration:0", np.asarray(optimizer.iterations, dtype=np.int64))]
+    by_id = {id(optimizer.get_slot(var, slot)): (var, slot)
+             for var in model.trainable_weights for slot in optimizer.get_slot_names()}
+    for array in slots:
+        var, slot = by_id[id(array)]
+        short = var.name[:-2] if var.name.endswith(":0") else var.name
+        out.append((f"{optimizer.name}/{names[slot]}/{short}:0", array))
     return out
 
 

@@ -322,6 +322,11 @@ def _keras3_layer(config, layer, model=None):
         inner["batch_shape"] = inner.pop("batch_input_shape")
     if cls != "InputLayer":
         inner.pop("batch_input_shape", None)
+    if cls == "BatchNormalization" and isinstance(inner.get("axis"), list):
+        if len(inner["axis"]) != 1:
+            raise ValueError(f"layer {name!r} ({cls}): Keras 3 normalizes over one "
+                             f"axis, not {inner['axis']}")
+        inner["axis"] = inner["axis"][0]
     for key in _KERAS2_ONLY.get(cls, ()):
         if inner.pop(key, None) and key == "time_major":
             raise ValueError(f"layer {name!r} ({cls}): Keras 3 has no time_major=True")
@@ -342,6 +347,8 @@ def _keras3_layer(config, layer, model=None):
             for key in ("input_layers", "output_layers"):
                 inner[key] = [[e[0], e[1] - (1 if _skips_first(model_layer(layer, e[0]))
                                              else 0), e[2]] for e in inner[key]]
+                if len(inner[key]) == 1:        # one tensor, not a list of one
+                    inner[key] = inner[key][0]
     for key, attr in (("layer", "layer"), ("backward_layer", "backward_layer")):
         if isinstance(inner.get(key), dict):
             inner[key] = _keras3_layer(inner[key], getattr(layer, attr))

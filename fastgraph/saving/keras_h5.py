@@ -219,19 +219,19 @@ def _write_weights(group, model):
 
 def save_model(model, path, overwrite, include_optimizer, serialize):
     """Write `model` as tf-keras's `model.save('m.h5')` does; `serialize`
-    gives its config.  The optimizer is written as a tf-keras legacy
-    optimizer (fastgraph's update rules), with its state unless
-    include_optimizer=False."""
+    gives its config.  The optimizer's state (unless include_optimizer=
+    False) is written as tf-keras's optimizers name and order it."""
     config = archive.dumps(dict(serialize(model), keras_version=KERAS_VERSION,
                                 backend="tensorflow"))
     settings = keras_compile.compile_settings(model)
-    optimizer = model.optimizer if settings is not None else None
-    training = None
+    training, state = None, None
     if settings is not None:
-        training = dict(settings, optimizer_config=keras_compile.keras2_optimizer(
-            optimizer)) if optimizer is not None else dict(settings)
-    state = (keras_compile.keras2_optimizer_weights(model, optimizer)
-             if include_optimizer and optimizer is not None else None)
+        where = f"save({path!r})"
+        optimizer = (keras_compile.keras2_optimizer(model.optimizer, where)
+                     if model.optimizer is not None else None)
+        training = dict(settings, optimizer_config=optimizer) if optimizer else settings
+        if include_optimizer and optimizer is not None:
+            state = keras_compile.keras2_optimizer_weights(model, model.optimizer)
 
     def fill(f):
         f.attrs["backend"] = "tensorflow"
