@@ -127,10 +127,10 @@ def markdown(report):
         a, b = by.get("fastgraph", {}), by.get("tf-keras", {})
         if "error" not in a and "error" not in b and a and b:
             rows.append(f"| {model} | fastgraph/tf-keras | "
-                        f"{a['process_wall_s'] / b['process_wall_s']:.2f} | "
-                        f"{a['peak_rss_mb'] / b['peak_rss_mb']:.2f} | "
-                        f"{a['batch1_ms'] / b['batch1_ms']:.2f} | "
-                        f"{a['batch256_ms'] / b['batch256_ms']:.2f} |")
+                        f"{a['process_wall_s'] / b['process_wall_s']:.3f} | "
+                        f"{a['peak_rss_mb'] / b['peak_rss_mb']:.3f} | "
+                        f"{a['batch1_ms'] / b['batch1_ms']:.3f} | "
+                        f"{a['batch256_ms'] / b['batch256_ms']:.3f} |")
     return "\n".join(rows)
 
 

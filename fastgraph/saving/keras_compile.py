@@ -22,6 +22,7 @@ import numpy as np
 from .. import optimizers as optimizers_mod
 from .. import registry
 from .allowlist import check_config
+from .archive import FileFormatError
 from .keras_config import snake_case
 from .model_io import _compile_members, _resolve
 
@@ -124,9 +125,20 @@ def _per_output(value, model):
     return value
 
 
-def compile_from_keras(model, config, objects, where):
-    """Compile `model` as a Keras `training_config`/`compile_config` says;
-    returns the optimizer (None when the config names none)."""
+def compile_from_keras(model, config, objects, where, fail):
+    """Compile `model` as a Keras `training_config`/`compile_config` says
+    and return its optimizer; a setting that cannot be restored is
+    `fail(problem)`, which suggests compile=False."""
+    try:
+        return _compile(model, config, objects, where)
+    except FileFormatError:
+        raise
+    except (ValueError, TypeError, KeyError) as err:
+        raise fail(f"cannot restore the compile settings ({err}); pass "
+                   f"compile=False to load the model without them") from err
+
+
+def _compile(model, config, objects, where):
     if not isinstance(config, dict):
         raise ValueError(f"{where} must be an object")
     optimizer_config = config.get("optimizer_config", config.get("optimizer"))

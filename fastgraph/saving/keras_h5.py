@@ -159,14 +159,8 @@ def load_model(reader, objects, compile):
 
 
 def _restore_training(model, reader, training, names, objects, fail):
-    try:
-        optimizer = keras_compile.compile_from_keras(model, training, objects,
-                                                     "training_config")
-    except archive.FileFormatError:
-        raise
-    except (ValueError, TypeError, KeyError) as err:
-        raise fail(f"cannot restore the compile settings ({err}); pass "
-                   f"compile=False to load the model without them") from err
+    optimizer = keras_compile.compile_from_keras(model, training, objects,
+                                                 "training_config", fail)
     group = reader.get("optimizer_weights")
     if group is None:
         return

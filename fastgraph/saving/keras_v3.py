@@ -178,14 +178,8 @@ def load_model(filepath, objects, compile):
 
 
 def _restore_training(model, reader, settings, objects, fail):
-    try:
-        optimizer = keras_compile.compile_from_keras(model, settings, objects,
-                                                     "compile_config")
-    except archive.FileFormatError:
-        raise
-    except (ValueError, TypeError, KeyError) as err:
-        raise fail(f"cannot restore the compile settings ({err}); pass "
-                   f"compile=False to load the model without them") from err
+    optimizer = keras_compile.compile_from_keras(model, settings, objects,
+                                                 "compile_config", fail)
     count = _dataset_count(reader, "optimizer/vars")
     if not count:
         return
