@@ -24,18 +24,21 @@ class Model(Trainer, Functional):
              include_optimizer: bool = True, save_format: Optional[str] = None,
              **kwargs: Any) -> None:
         """Save architecture, weights, compile settings and optimizer state
-        to one fastgraph file, whatever its name (see fastgraph.saving)."""
+        to one file: Keras 2 HDF5 for `.h5`/`.hdf5`, a Keras 3 archive for
+        `.keras`, fastgraph's own format otherwise (see fastgraph.saving)."""
         saving.save_model(self, filepath, overwrite, include_optimizer, save_format,
                           **kwargs)
 
     def save_weights(self, filepath: Union[str, os.PathLike], overwrite: bool = True,
                      save_format: Optional[str] = None, options: Any = None) -> None:
-        """Save the weights only, to a fastgraph file."""
+        """Save the weights only (`.weights.h5`: Keras 3's layout; `.h5`:
+        Keras 2's; otherwise fastgraph's format)."""
         saving.save_weights(self, filepath, overwrite, save_format, options)
 
     def load_weights(self, filepath: Union[str, os.PathLike], by_name: bool = False,
                      skip_mismatch: bool = False, options: Any = None) -> None:
-        """Set the weights from a fastgraph file, by layer order or name."""
+        """Set the weights from a fastgraph or Keras file, by layer order or
+        name."""
         saving.load_weights(self, filepath, by_name, skip_mismatch, options)
 
     def to_json(self, **kwargs: Any) -> str:

@@ -271,13 +271,16 @@ def _central_directory(f, size, fail):
     return entries, cd_size
 
 
-class ArchiveReader:
-    """An open fastgraph file, checked as a whole on opening.
+class ZipReader:
+    """A zip archive, its directory checked as a whole on opening (sizes,
+    ratios, overlaps, encryption), its members read within the limits.
 
     `path` is a path or a readable, seekable binary file object.  Use as a
-    context manager.  Attributes: `name` (for messages), `kind`
-    ('model'/'weights'), `header` (the parsed format member).
+    context manager.  `label` names the format in messages ('fastgraph
+    file', 'Keras .keras archive'); `name` is the file's name for messages.
     """
+
+    label = "zip archive"
 
     def __init__(self, path):
         self._own = not hasattr(path, "read")
@@ -295,7 +298,7 @@ class ArchiveReader:
 
     def fail(self, problem):
         """A FileFormatError (a ValueError) naming the file and `problem`."""
-        return FileFormatError(f"{self.name!r} is not a valid fastgraph file: {problem}")
+        return FileFormatError(f"{self.name!r} is not a valid {self.label}: {problem}")
 
     def _open(self):
         f = self._file
@@ -304,7 +307,7 @@ class ArchiveReader:
         f.seek(0)
         head = f.read(8)
         if not (head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06")):
-            raise FileFormatError(f"{self.name!r} is not a fastgraph file: "
+            raise FileFormatError(f"{self.name!r} is not a {self.label}: "
                                   f"{describe_content(head)}")
         entries, cd_size = _central_directory(f, size, self.fail)
         if entries > MAX_MEMBERS:
@@ -321,25 +324,6 @@ class ArchiveReader:
             raise self.fail(f"it is a truncated or corrupted zip archive "
                             f"({err})") from None
         self._check_directory(size)
-        names = set(self._members)
-        if FORMAT_MEMBER not in names:
-            raise FileFormatError(f"{self.name!r} is not a fastgraph file: "
-                                  f"{_describe_zip(names)}")
-        header = self.read_json(FORMAT_MEMBER)
-        if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
-            raise self.fail(f"{FORMAT_MEMBER} does not say "
-                            f"format={FORMAT_NAME!r}")
-        version = header.get("version")
-        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-            raise self.fail(f"{FORMAT_MEMBER} has an invalid version {version!r}")
-        if version > FORMAT_VERSION:
-            raise self.fail(f"it uses format version {version}, written by a "
-                            f"newer fastgraph; this one reads versions up to "
-                            f"{FORMAT_VERSION}")
-        if header.get("kind") not in ("model", "weights"):
-            raise self.fail(f"{FORMAT_MEMBER} has an invalid kind "
-                            f"{header.get('kind')!r}")
-        self.header, self.kind = header, header["kind"]
 
     def _check_directory(self, size):
         infos = self._zip.infolist()
@@ -428,6 +412,56 @@ class ArchiveReader:
         except ValueError as err:
             raise self.fail(str(err)) from None
 
+    def read_bytes(self, member, limit):
+        """The member's content, at most `limit` bytes (more is an error)."""
+        return self._read(member, limit)
+
+    def close(self):
+        """Close the file (a file object given by the caller stays open)."""
+        zf = getattr(self, "_zip", None)
+        if zf is not None:
+            zf.close()
+        if self._own:
+            self._file.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class ArchiveReader(ZipReader):
+    """An open fastgraph file, checked as a whole on opening.
+
+    Attributes: `name` (for messages), `kind` ('model'/'weights'), `header`
+    (the parsed format member).
+    """
+
+    label = "fastgraph file"
+
+    def _open(self):
+        super()._open()
+        names = set(self._members)
+        if FORMAT_MEMBER not in names:
+            raise FileFormatError(f"{self.name!r} is not a fastgraph file: "
+                                  f"{_describe_zip(names)}")
+        header = self.read_json(FORMAT_MEMBER)
+        if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
+            raise self.fail(f"{FORMAT_MEMBER} does not say "
+                            f"format={FORMAT_NAME!r}")
+        version = header.get("version")
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise self.fail(f"{FORMAT_MEMBER} has an invalid version {version!r}")
+        if version > FORMAT_VERSION:
+            raise self.fail(f"it uses format version {version}, written by a "
+                            f"newer fastgraph; this one reads versions up to "
+                            f"{FORMAT_VERSION}")
+        if header.get("kind") not in ("model", "weights"):
+            raise self.fail(f"{FORMAT_MEMBER} has an invalid kind "
+                            f"{header.get('kind')!r}")
+        self.header, self.kind = header, header["kind"]
+
     def read_array(self, member, shape, dtype, what):
         """The .npy member, after checking that its header says exactly
         `shape` and `dtype` (byte order aside), that the dtype is plain
@@ -487,17 +521,3 @@ class ArchiveReader:
         if tuple(header_shape) != shape:
             raise self.fail(f"{what} ({member!r}) has shape "
                             f"{tuple(header_shape)}, expected {shape}")
-
-    def close(self):
-        """Close the file (a file object given by the caller stays open)."""
-        zf = getattr(self, "_zip", None)
-        if zf is not None:
-            zf.close()
-        if self._own:
-            self._file.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()

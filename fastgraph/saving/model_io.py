@@ -22,18 +22,10 @@ from . import archive
 from .. import registry
 from .allowlist import builtin_objects, check_config
 
-_IGNORED_SAVE_ARGS = {"signatures", "options", "save_traces"}
-_IGNORED_LOAD_ARGS = {"options"}
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 # Weight bytes a model may create beyond what its file holds, so that a
 # small difference is reported as a shape mismatch, layer by layer.
 _BUDGET_SLACK = 1 << 20
-
-
-def _check_kwargs(kwargs, allowed, who):
-    unknown = set(kwargs) - allowed
-    if unknown:
-        raise TypeError(f"{who}() got unexpected argument(s) {sorted(unknown)}")
 
 
 def _check_model(model, who):
@@ -227,29 +219,16 @@ def _load_by_name(model, reader, skip_mismatch):
     _assign(pairs)
 
 
-def save_weights(model, filepath, overwrite=True, save_format=None, options=None):
+def save_fastgraph_weights(model, filepath, overwrite=True):
     """Write the model's weights (no architecture) to a fastgraph file,
-    whatever the file name; atomically."""
-    _check_model(model, "save_weights")
+    atomically."""
     manifest, arrays = _weights_members(model)
     archive.write_archive(filepath, "weights", {"weights.json": manifest}, arrays,
                           overwrite, __version__)
 
 
-def load_weights(model, filepath, by_name=False, skip_mismatch=False, options=None):
-    """Set the model's weights from a fastgraph file (from save_weights or
-    save): by layer order, or with `by_name=True` by layer name (layers
-    absent from the file keep their weights).  Every shape is checked before
-    any weight changes; a mismatch names the layer and both shapes.
-    `skip_mismatch=True` (with by_name) skips mismatched layers with a
-    warning."""
-    _check_model(model, "load_weights")
-    if skip_mismatch and not by_name:
-        raise ValueError("load_weights: skip_mismatch=True needs by_name=True")
-    if not model.built:
-        raise ValueError(f"load_weights: model {model.name!r} is not built yet, so "
-                         f"it has no weights to set; call model.build(input_shape) "
-                         f"or run it on data first")
+def load_fastgraph_weights(model, filepath, by_name=False, skip_mismatch=False):
+    """Set the model's weights from a fastgraph file (see load_weights)."""
     with archive.ArchiveReader(filepath) as reader:
         if by_name:
             _load_by_name(model, reader, skip_mismatch)
@@ -486,17 +465,9 @@ def _restore_optimizer(model, optimizer, state, reader):
 
 
 # -------------------------------------------------------- whole models
-def save_model(model: Functional, filepath: Union[str, os.PathLike],
-               overwrite: bool = True, include_optimizer: bool = True,
-               save_format: Optional[str] = None, **kwargs: Any) -> None:
-    """Write the model to one fastgraph file, whatever its name (`.h5`,
-    `.keras` or anything): architecture, weights, compile settings and
-    optimizer state (unless include_optimizer=False).  The file is written
-    to a temporary name and renamed, so `filepath` never holds a partial
-    model.  `save_format` and tf-keras's `signatures`, `options`,
-    `save_traces` are accepted and change nothing."""
-    _check_kwargs(kwargs, _IGNORED_SAVE_ARGS, "save_model")
-    _check_model(model, "save_model")
+def save_fastgraph(model, filepath, overwrite=True, include_optimizer=True):
+    """Write the model to one fastgraph file: architecture, weights, compile
+    settings and optimizer state (unless include_optimizer=False)."""
     members = {"config.json": serialize_layer(model)}
     manifest, arrays = _weights_members(model)
     members["weights.json"] = manifest
@@ -506,22 +477,31 @@ def save_model(model: Functional, filepath: Union[str, os.PathLike],
                           overwrite, __version__)
 
 
-def load_model(filepath: Union[str, os.PathLike], custom_objects: Optional[dict] = None,
-               compile: bool = True, safe_mode: bool = True,
-               **kwargs: Any) -> Functional:
-    """A model from a fastgraph file, recognised by its content (never by
-    its name): the architecture rebuilt through the allowlist, weights
-    checked and set, and (with `compile=True`, when the file has them) the
-    compile settings and optimizer state restored, so that training resumes
-    exactly.  `custom_objects` maps names in the file to user classes and
-    functions (registered ones are found without it).  The model is built
-    without running initializers, and a config that would create more
-    weight bytes than the file holds (or run shape inference on huge dummy
-    inputs) is refused before it allocates.  Files never hold code, so
-    `safe_mode` (tf-keras's switch for loading Lambda code) changes nothing.  A file that is not a valid fastgraph model raises ValueError
-    naming the file and the problem; an unreadable path raises OSError."""
-    _check_kwargs(kwargs, _IGNORED_LOAD_ARGS, "load_model")
-    objects = registry.custom_objects(custom_objects)
+def rebuild_within(config, objects, where, budget, fail):
+    """(model, scope): the model of `config` built in a WeightCreationScope
+    of `budget` bytes, so that a config asking for more weights than its
+    file holds fails before it allocates; `fail(problem)` makes the error."""
+    scope = WeightCreationScope(budget)
+    try:
+        with scope:
+            model = _rebuild(config, objects, where)
+    except archive.FileFormatError:
+        raise
+    except WeightBudgetError as err:
+        raise fail(f"{where} does not describe a valid model: it needs "
+                   f"more weight bytes than the file holds, so the file is "
+                   f"corrupted or hostile ({err})") from None
+    except DummyInputError as err:
+        raise fail(f"{where} does not describe a valid model: its input "
+                   f"shapes are too large to infer the layers' output shapes "
+                   f"safely, so the file is corrupted or hostile ({err})") from None
+    except ValueError as err:
+        raise fail(err) from err
+    return model, scope
+
+
+def load_fastgraph(filepath, objects, compile=True):
+    """A model from a fastgraph file (see load_model)."""
     with archive.ArchiveReader(filepath) as reader:
         if reader.kind != "model":
             raise ValueError(f"{reader.name!r} holds only weights (written by "
@@ -531,23 +511,9 @@ def load_model(filepath: Union[str, os.PathLike], custom_objects: Optional[dict]
         def fail(problem):
             return ValueError(f"Cannot load a model from {reader.name!r}: {problem}")
         manifest = _manifest(reader)
-        scope = WeightCreationScope(_weight_budget(reader, manifest))
-        try:
-            with scope:
-                model = _rebuild(reader.read_json("config.json"), objects,
-                                 "config.json")
-        except archive.FileFormatError:
-            raise
-        except WeightBudgetError as err:
-            raise fail(f"config.json does not describe a valid model: it needs "
-                       f"more weight bytes than the file holds, so the file is "
-                       f"corrupted or hostile ({err})") from None
-        except DummyInputError as err:
-            raise fail(f"config.json does not describe a valid model: its input "
-                       f"shapes are too large to infer the layers' output shapes "
-                       f"safely, so the file is corrupted or hostile ({err})") from None
-        except ValueError as err:
-            raise fail(err) from err
+        model, scope = rebuild_within(reader.read_json("config.json"), objects,
+                                      "config.json",
+                                      _weight_budget(reader, manifest), fail)
         filled = _load_by_order(model, reader, strict=True, manifest=manifest)
         unfilled = scope.unfilled([var.data for var in filled])
         if unfilled:

@@ -55,7 +55,7 @@ def saved(tmp_path):
     a = L.Input(shape=(5,), name="a")
     x = L.Dense(4, activation="relu", name="d1")(a)
     model = Model(a, L.Dense(2, name="d2")(x), name="m")
-    path = tmp_path / "model.h5"
+    path = tmp_path / "model.fastgraph"
     save_model(model, path)
     return path
 
@@ -102,7 +102,7 @@ def _first_weight(path):
 @pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
 def test_pickle_payload_renamed_to_model_extension(tmp_path, protocol):
     marker = tmp_path / "marker"
-    path = tmp_path / "model.h5"
+    path = tmp_path / "model.fastgraph"
     path.write_bytes(pickle.dumps(Payload(marker), protocol=protocol))
     for loader in (load_model, lambda p: load_weights(_tiny_model(), p)):
         with pytest.raises(ValueError, match="not a fastgraph file") as info:

@@ -74,8 +74,8 @@ def test_functional_round_trip_is_exact(tmp_path):
     assert len(loaded.losses) == 1    # the kernel regularizer came back
 
 
-@pytest.mark.parametrize("name", ["m.h5", "m.keras", "m", "m.pkl", "m.tf"])
-def test_any_file_name_gets_fastgraph_format(tmp_path, name):
+@pytest.mark.parametrize("name", ["m.fastgraph", "m", "m.pkl", "m.tf"])
+def test_other_file_names_get_fastgraph_format(tmp_path, name):
     model = Sequential([L.Dense(3, input_shape=(2,)), L.Dense(1)])
     save_model(model, tmp_path / name)
     assert zipfile.is_zipfile(tmp_path / name)
@@ -116,7 +116,7 @@ def test_shared_weights_are_stored_once(tmp_path):
 
 def test_interrupted_save_keeps_previous_model(tmp_path, monkeypatch):
     model = _core_model()
-    path = tmp_path / "model.h5"
+    path = tmp_path / "model.fastgraph"
     save_model(model, path)
     before = path.read_bytes()
     real, calls = archive.write_npy, []
@@ -131,7 +131,7 @@ def test_interrupted_save_keeps_previous_model(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="simulated crash"):
         save_model(model, path)
     assert path.read_bytes() == before
-    assert os.listdir(tmp_path) == ["model.h5"]
+    assert os.listdir(tmp_path) == ["model.fastgraph"]
     monkeypatch.undo()
     load_model(path)
 

@@ -44,7 +44,7 @@ def _assert_same_state(a, b):
 def _resume_matches(model, tmp_path, train):
     """Train, save, train more; reload and train the same: identical."""
     train(model, 0)
-    path = tmp_path / "ckpt.h5"
+    path = tmp_path / "ckpt.fastgraph"
     save_model(model, path)
     set_seed(7)
     train(model, 1)
@@ -101,7 +101,7 @@ def test_multi_output_compile_settings(tmp_path):
             s = slice(8 * i, 8 * i + 8)
             m.train_on_batch({"a": X[s], "b": X2[s]}, {"main": Y[s], "aux": YB[s]})
     loaded = _resume_matches(model, tmp_path, train)
-    data = json.loads(zipfile.ZipFile(tmp_path / "ckpt.h5").read("compile.json"))
+    data = json.loads(zipfile.ZipFile(tmp_path / "ckpt.fastgraph").read("compile.json"))
     assert data["loss_weights"] == {"main": 1.0, "aux": 0.2}
     assert data["loss"]["aux"]["class_name"] == "BinaryCrossentropy"
     xs, ys = [X, X2], [Y, YB]
