@@ -28,8 +28,9 @@ del _kind, _modules
 
 _SUBMODULES = frozenset({
     "activations", "autodiff", "backend", "callbacks", "constraints", "data",
-    "datasets", "engine", "initializers", "layers", "losses", "metrics",
-    "models", "ops", "optimizers", "regularizers", "saving", "training", "utils",
+    "datasets", "distributed", "engine", "initializers", "layers", "losses",
+    "metrics", "models", "ops", "optimizers", "regularizers", "saving",
+    "training", "utils",
 })
 
 
