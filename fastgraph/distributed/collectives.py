@@ -2,6 +2,7 @@
 same order.  In a single process they return their input."""
 import numpy as np
 
+from ..autodiff import Tensor
 from . import runtime
 from .strategy import allgather as _allgather
 
@@ -13,7 +14,7 @@ def broadcast_variables(variables, root_rank=0):
     comm = runtime.communicator()
     if comm is None or comm.Get_size() == 1:
         return
-    arrays = [getattr(v, "data", v) for v in variables]
+    arrays = [v.data if isinstance(v, Tensor) else v for v in variables]
     for i, a in enumerate(arrays):
         if not isinstance(a, np.ndarray):
             raise TypeError(f"broadcast_variables: variables[{i}] must be a "

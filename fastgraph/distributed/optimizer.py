@@ -1,6 +1,7 @@
 """DistributedOptimizer: an optimizer whose updates use the gradients
 averaged over every rank, so that all ranks keep the same weights."""
 from .. import optimizers
+from ..autodiff import as_array
 from . import runtime
 from .exchange import GradientExchange
 
@@ -21,7 +22,7 @@ class _Distributed:
         """Average the gradients over the ranks, then apply them."""
         pairs = [(g, v) for g, v in grads_and_vars if g is not None]
         if self._exchange is not None and pairs:
-            grads = self._exchange.average([getattr(g, "data", g) for g, _ in pairs],
+            grads = self._exchange.average([as_array(g) for g, _ in pairs],
                                            [v for _, v in pairs])
             pairs = list(zip(grads, [v for _, v in pairs]))
         super().apply_gradients(pairs)

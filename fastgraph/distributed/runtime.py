@@ -23,7 +23,7 @@ _state = {"comm": None, "local": None, "initialized": False, "excepthook": None}
 
 def launched_by_mpi():
     """True when an MPI launcher started this process."""
-    if any(name in os.environ for name in _LAUNCHER_VARIABLES):
+    if any(os.environ.get(name) for name in _LAUNCHER_VARIABLES):
         return True
     return int(os.environ.get("SLURM_STEP_NUM_TASKS", "1") or 1) > 1
 
