@@ -87,30 +87,30 @@ def communicator():
 
 def size():
     """The number of ranks (processes) in the job."""
-    _require_init("size")
-    comm = _state["comm"]
-    return 1 if comm is None else comm.Get_size()
+    return _ask("size", "comm", "Get_size", 1)
 
 
 def rank():
     """This process's rank, 0 .. size() - 1; rank 0 is the chief."""
-    _require_init("rank")
-    comm = _state["comm"]
-    return 0 if comm is None else comm.Get_rank()
+    return _ask("rank", "comm", "Get_rank", 0)
 
 
 def local_size():
     """The number of ranks on this machine."""
-    _require_init("local_size")
-    local = _state["local"]
-    return 1 if local is None else local.Get_size()
+    return _ask("local_size", "local", "Get_size", 1)
 
 
 def local_rank():
     """This process's rank among those on this machine."""
-    _require_init("local_rank")
-    local = _state["local"]
-    return 0 if local is None else local.Get_rank()
+    return _ask("local_rank", "local", "Get_rank", 0)
+
+
+def _ask(name, which, method, alone):
+    """`method` of the world ('comm') or machine ('local') communicator, or
+    `alone` in a single process."""
+    _require_init(name)
+    comm = _state[which]
+    return alone if comm is None else getattr(comm, method)()
 
 
 def _require_init(name):
