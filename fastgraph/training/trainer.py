@@ -469,10 +469,10 @@ class Trainer:
             if bar is not None:
                 bar.update(step + 1)
         cbks.on_predict_end()
-        if n is None:
-            if chunks is None:
-                raise ValueError(f"{where}: the data produced no batches")
+        if chunks is not None:
             return _scalar_or_list([np.concatenate(c) for c in chunks])
+        if n is None and not data.sharded:      # a shard may hold no batch
+            raise ValueError(f"{where}: the data produced no batches")
         if results is None:     # zero samples
             results = [np.empty((0,) + tuple(d or 0 for d in t.shape[1:]),
                                 np.dtype(floatx())) for t in self.outputs]
