@@ -28,8 +28,8 @@ del _kind, _modules
 
 _SUBMODULES = frozenset({
     "activations", "autodiff", "backend", "callbacks", "constraints", "data",
-    "datasets", "engine", "initializers", "layers", "losses", "metrics",
-    "models", "ops", "optimizers", "preprocessing", "regularizers", "saving",
+    "datasets", "distributed", "engine", "initializers", "layers", "losses",
+    "metrics", "models", "ops", "optimizers", "preprocessing", "regularizers", "saving",
     "training", "utils",
 })
 

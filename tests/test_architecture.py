@@ -29,7 +29,7 @@ RANKS = [
     ("fastgraph.saving",),
     ("fastgraph.models",),
     ("fastgraph.datasets", "fastgraph.examples", "fastgraph.demo",
-     "fastgraph.cli", "fastgraph.__main__", "fastgraph"),
+     "fastgraph.cli", "fastgraph.__main__", "fastgraph", "fastgraph.distributed"),
 ]
 
 

@@ -89,13 +89,19 @@ def unbroadcast(grad, shape):
     return grad.reshape(shape)
 
 
-def gradients(loss, variables, grad_loss=None, retain=False):
+def gradients(loss, variables, grad_loss=None, retain=False, on_ready=None):
     """Gradients of `loss` with respect to each of `variables`.
 
     Returns one array per variable (zeros where the loss does not depend on
     it).  `grad_loss` seeds the backward pass (ones by default, so a
     non-scalar loss is summed).  Records are released as they are replayed
     unless `retain` is True.
+
+    `on_ready(i, grad)`, when given, is called once per variable with the
+    array returned for `variables[i]`, as soon as the records that use it
+    have all been replayed: a caller can start sending a gradient while
+    backward goes on (fastgraph.distributed does).  Only then does the tape
+    count the records that use each variable (one walk over the records).
     """
     if not isinstance(loss, Tensor):
         raise TypeError(f"gradients: loss must be a Tensor, got {type(loss).__name__}")
@@ -114,6 +120,7 @@ def gradients(loss, variables, grad_loss=None, retain=False):
     if loss._rec is not None:
         heap.append((-loss._rec.seq, id(loss), loss))
     queued = {id(loss)}
+    uses = None if on_ready is None else _count_uses(heap, keep)
     while heap:
         _, key, out = heapq.heappop(heap)
         rec = out._rec
@@ -122,19 +129,55 @@ def gradients(loss, variables, grad_loss=None, retain=False):
         if not retain:
             out._rec = None
         for t, gi in zip(rec.inputs, in_grads):
-            if gi is None or not t.requires_grad:
-                continue
-            if gi.shape != t.shape:
-                gi = unbroadcast(gi, t.shape)
             k = id(t)
-            prev = grads.get(k)
-            grads[k] = gi if prev is None else prev + gi
-            if t._rec is not None and k not in queued:
-                queued.add(k)
-                heapq.heappush(heap, (-t._rec.seq, k, t))
-    result = []
-    for v in variables:
-        g = grads.get(id(v))
-        result.append(np.zeros(v.shape, dtype=v.dtype) if g is None
-                      else np.asarray(g, dtype=v.dtype))
-    return result
+            if gi is not None and t.requires_grad:
+                if gi.shape != t.shape:
+                    gi = unbroadcast(gi, t.shape)
+                prev = grads.get(k)
+                grads[k] = gi if prev is None else prev + gi
+                if t._rec is not None and k not in queued:
+                    queued.add(k)
+                    heapq.heappush(heap, (-t._rec.seq, k, t))
+            if uses is not None and k in uses:
+                _used_once(uses, k, grads, variables, on_ready)
+    if uses is not None:     # variables whose uses were not all replayed
+        for k in [k for k, n in uses.items() if n >= 0]:
+            uses[k] = 1
+            _used_once(uses, k, grads, variables, on_ready)
+    return [_final(grads, v) for v in variables]
+
+
+def _final(grads, v):
+    g = grads.get(id(v))
+    return (np.zeros(v.shape, dtype=v.dtype) if g is None
+            else np.asarray(g, dtype=v.dtype))
+
+
+def _count_uses(heap, keep):
+    """id(variable) -> how many inputs of the records behind the loss (the
+    one tensor on `heap`, if any) it is."""
+    uses = dict.fromkeys(keep, 0)
+    stack = [out for _, _, out in heap]
+    seen = {id(out) for out in stack}
+    while stack:
+        rec = stack.pop()._rec
+        for t in rec.inputs:
+            k = id(t)
+            if k in uses:
+                uses[k] += 1
+            if t.requires_grad and t._rec is not None and k not in seen:
+                seen.add(k)
+                stack.append(t)
+    return uses
+
+
+def _used_once(uses, key, grads, variables, on_ready):
+    """One use of a variable replayed: at the last, its gradient is final
+    (stored as the array `gradients` returns) and `on_ready` hears of it."""
+    uses[key] -= 1
+    if uses[key]:
+        return
+    uses[key] = -1
+    i = next(i for i, v in enumerate(variables) if id(v) == key)
+    grads[key] = g = _final(grads, variables[i])
+    on_ready(i, g)

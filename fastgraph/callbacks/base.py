@@ -51,7 +51,14 @@ class Callback:
     `self.params` the training parameters (`epochs`, `steps`, `verbose`,
     `metrics`).  `on_batch_begin`/`on_batch_end` are the Keras 2.0 names of
     the training batch hooks: `on_train_batch_*` calls them.
+
+    `chief_only`: in a run over several processes (fastgraph.distributed),
+    a callback with `chief_only` True runs on the chief process (rank 0)
+    alone; the progress bar, ModelCheckpoint and CSVLogger set it (set it to
+    False on an instance to run that one everywhere).
     """
+
+    chief_only = False
 
     def __init__(self):
         self.model = None

@@ -13,11 +13,13 @@ class CallbackList:
     records what the other callbacks added to the logs); with
     `add_progbar`, a `ProgbarLogger(count_mode='steps')` likewise.  Batch
     hooks go only to callbacks that implement them, so a fit with no
-    per-batch callback pays nothing per batch.
+    per-batch callback pays nothing per batch.  With `chief=False` (a
+    process other than the chief of a run over several), the callbacks
+    whose `chief_only` is True (ProgbarLogger among them) are left out.
     """
 
     def __init__(self, callbacks=None, add_history=False, add_progbar=False,
-                 model=None, **params):
+                 model=None, chief=True, **params):
         if callbacks is None:
             callbacks = []
         elif isinstance(callbacks, Callback) or not isinstance(callbacks, (list, tuple)):
@@ -26,7 +28,8 @@ class CallbackList:
             if not hasattr(cb, "on_epoch_end"):
                 raise TypeError(f"CallbackList: callbacks[{i}] must be a "
                                 f"Callback, got {type(cb).__name__}")
-        self.callbacks = list(callbacks)
+        self.callbacks = [cb for cb in callbacks
+                          if chief or not getattr(cb, "chief_only", False)]
         self.model = None
         self.params = {}
         self._history = next((cb for cb in self.callbacks if isinstance(cb, History)), None)

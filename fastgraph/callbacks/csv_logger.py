@@ -17,6 +17,8 @@ class CSVLogger(Callback):
     and filled with 'NA' until they appear.
     """
 
+    chief_only = True
+
     def __init__(self, filename, separator=",", append=False):
         super().__init__()
         self.filename = os.fspath(filename)

@@ -18,6 +18,8 @@ class ModelCheckpoint(Callback):
     `save(path)` and `save_weights(path)`.
     """
 
+    chief_only = True
+
     def __init__(self, filepath, monitor="val_loss", verbose=0,
                  save_best_only=False, save_weights_only=False, mode="auto",
                  save_freq="epoch", period=1, initial_value_threshold=None):

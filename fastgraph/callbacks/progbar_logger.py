@@ -16,6 +16,8 @@ class ProgbarLogger(Callback):
     2 one line per epoch.
     """
 
+    chief_only = True
+
     def __init__(self, count_mode="steps", stateful_metrics=None):
         super().__init__()
         if count_mode not in ("steps", "samples"):

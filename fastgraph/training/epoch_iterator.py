@@ -61,14 +61,26 @@ class EpochIterator:
     `num_samples` (the samples an epoch yields, when known in advance) are
     None for Sequences and generators.  Use as a context manager: leaving
     the block stops the queue's workers.
+
+    `shard` (a sharding.Shard, from the current Strategy) makes this
+    process read only its part of arrays or a Sequence (`sharded` then says
+    so; a plain generator is read whole): for training, its piece of every
+    global batch of `batch_size` times the number of processes.
     """
 
     def __init__(self, data, check=None, *, batch_size=None,
                  steps_per_epoch=None, shuffle=False, resume=False,
                  inputs_only=False, workers=1, use_multiprocessing=False,
-                 max_queue_size=10, where="fit", steps_arg="steps"):
+                 max_queue_size=10, where="fit", steps_arg="steps", shard=None):
         self._where = where
         self._queue = None
+        self.sharded = shard is not None and (
+            isinstance(data, Sequence) or not is_generator_like(data))
+        self._shard = shard if self.sharded and shard.training else None
+        if self.sharded and isinstance(data, Sequence):
+            data, shuffle = shard.sequence(data, shuffle), False
+        elif self.sharded and not self._shard:
+            data = shard.block(data)
         if is_generator_like(data):
             self.steps_per_epoch = _generator_steps(data, steps_per_epoch,
                                                     where, steps_arg)
@@ -82,14 +94,17 @@ class EpochIterator:
         self._arrays = data
         self._n = n = data[0][0].shape[0]
         if batch_size is None:
-            batch_size = -(-n // steps_per_epoch) if steps_per_epoch and n \
+            parts = self._shard.count if self._shard else 1
+            batch_size = -(-n // (steps_per_epoch * parts)) if steps_per_epoch and n \
                 else DEFAULT_BATCH_SIZE
         self.batch_size = int(batch_size)
-        self.num_samples = n if steps_per_epoch is None else None
-        self.steps_per_epoch = steps_per_epoch or _batches_per_pass(n, self.batch_size)
+        self._global_size = self.batch_size * (self._shard.count if self._shard else 1)
+        self.num_samples = n if steps_per_epoch is None and not self._shard else None
+        self.steps_per_epoch = steps_per_epoch or _batches_per_pass(n, self._global_size)
         self._limited = steps_per_epoch is not None
         self._order = shuffle if shuffle == "batch" else bool(shuffle)
-        self._rng = get_rng() if self._order else None
+        self._rng = None if not self._order else (
+            self._shard.rng() if self._shard else get_rng())
         self._resume = resume
         self._stream = None
 
@@ -112,12 +127,15 @@ class EpochIterator:
         return self._sliced()
 
     def _sliced(self):
-        for index in self._indices():
+        indices = self._indices()
+        if self._shard is not None:
+            indices = map(self._shard.piece, indices)
+        for index in indices:
             yield tuple([None if a is None else a[index] for a in group]
                         for group in self._arrays)
 
     def _indices(self):
-        n, size, order, rng = self._n, self.batch_size, self._order, self._rng
+        n, size, order, rng = self._n, self._global_size, self._order, self._rng
         if not self._limited:
             return _batches(n, size, order, rng)
         if not self._resume:

@@ -1,12 +1,13 @@
 """The parts of one step on a batch of checked arrays: the forward pass,
-the weighted losses, the metrics, and their running means over an epoch.
+the weighted losses, the update, the metrics, and their running means over
+an epoch.
 
 The trainer's `_step` puts them together (with the optimizer update in
 training); they read the model's compiled output specs (`model._specs`).
 """
 import numpy as np
 
-from ..autodiff import Tensor, as_array
+from ..autodiff import Tensor, as_array, gradients
 from ..ops import elementwise as E
 from ..ops import reduce as R
 
@@ -70,6 +71,21 @@ def weighted_losses(model, ys, outs, sws, masks):
     for reg in model.losses:
         total = E.add(total, reg)
     return total, per_output
+
+
+def apply_gradients(optimizer, loss, variables, batch_size):
+    """One update of `variables` by `optimizer` from the gradients of `loss`.
+
+    An optimizer that exchanges gradients with other processes
+    (fastgraph.distributed.DistributedOptimizer) has a method
+    `gradient_listener(variables, batch_size)`: the callable it returns is
+    `gradients`' `on_ready`, which hears each gradient as soon as backward
+    has made it, so the exchange overlaps the rest of backward; the
+    optimizer weighs this process's gradients by its `batch_size`.
+    """
+    listen = getattr(optimizer, "gradient_listener", None)
+    on_ready = None if listen is None else listen(variables, batch_size)
+    optimizer.apply(gradients(loss, variables, on_ready=on_ready), variables)
 
 
 def metric_values(specs, ys, outs, sws, masks):

@@ -5,7 +5,9 @@ Arrays are checked once per call (data_adapter); an EpochIterator then
 serves every kind of data (arrays, Sequences, generators) to the one loop
 of fit, evaluate and predict, and every batch runs one `_step`: forward on
 the tape, weighted losses, `gradients`, one in-place optimizer update.  The
-trainer never touches a kernel.
+trainer never touches a kernel.  The current Strategy (strategy.py) says
+which part of the data this process reads and how results of several
+processes combine; the default is all of it, here.
 """
 from __future__ import annotations
 
@@ -18,13 +20,14 @@ import numpy as np
 from .. import callbacks as callbacks_mod
 from .. import optimizers as optimizers_mod
 from .._threads import sync_thread
-from ..autodiff import floatx, gradients, no_grad
+from ..autodiff import floatx, no_grad
 from ..utils.progbar import Progbar
 from . import compile_utils, data_adapter as da
 from .arguments import check_counts, epochs_alias, queue_options
 from .epoch_iterator import (DEFAULT_BATCH_SIZE, EpochIterator, is_generator_like,
                              require_generator)
-from .step import RunningMeans, forward, metric_values, weighted_losses
+from .step import RunningMeans, apply_gradients, forward, metric_values, weighted_losses
+from .strategy import get_strategy
 
 _IGNORED_COMPILE_ARGS = {"run_eagerly", "steps_per_execution", "jit_compile",
                          "target_tensors", "pss_evaluation_shards"}
@@ -135,7 +138,7 @@ class Trainer:
             total, per_output = weighted_losses(self, ys, outs, sws, masks)
             variables = self.trainable_weights
             if variables:       # a frozen model still runs in training mode
-                self.optimizer.apply(gradients(total, variables), variables)
+                apply_gradients(self.optimizer, total, variables, n)
         else:
             with no_grad():
                 outs, masks = forward(self, xs, training=False)
@@ -229,13 +232,15 @@ class Trainer:
                      initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch,
                      validation_steps=validation_steps,
                      validation_batch_size=validation_batch_size)
+        strategy = get_strategy()
+        verbose = verbose if strategy.is_chief else 0
         with contextlib.ExitStack() as stack:
             if is_generator_like(x):
                 _no_array_arguments(where, y, sample_weight, validation_split)
                 train = EpochIterator(
                     x, functools.partial(self._standardize, class_weight=class_weight),
                     steps_per_epoch=steps_per_epoch, shuffle=shuffle, where=where,
-                    steps_arg="steps_per_epoch", **queue)
+                    steps_arg="steps_per_epoch", shard=strategy.shard(True), **queue)
                 held = None
                 self._require_compiled(where)
             else:
@@ -248,7 +253,8 @@ class Trainer:
                 sws = da.apply_class_weight(class_weight, ys, sws, self._specs)
                 train = EpochIterator((xs, ys, sws), batch_size=batch_size,
                                       steps_per_epoch=steps_per_epoch,
-                                      shuffle=shuffle, resume=True)
+                                      shuffle=shuffle, resume=True,
+                                      shard=strategy.shard(True))
             stack.enter_context(train)
             val = None
             if validation_data is not None or held is not None:
@@ -264,21 +270,24 @@ class Trainer:
         a Sequence or generator (read through its own queue for the whole
         fit), or a tuple (x, y[, sample_weight]) checked here."""
         batch_size = batch_size or DEFAULT_BATCH_SIZE
+        shard = get_strategy().shard(False)
         if held is not None:
-            return EpochIterator(held, batch_size=batch_size, steps_per_epoch=steps)
+            return EpochIterator(held, batch_size=batch_size, steps_per_epoch=steps,
+                                 shard=shard)
         if is_generator_like(data):
             return EpochIterator(data, self._standardize, steps_per_epoch=steps,
                                  where=f"{where} validation_data",
-                                 steps_arg="validation_steps", **queue)
+                                 steps_arg="validation_steps", shard=shard, **queue)
         if not isinstance(data, (list, tuple)) or len(data) not in (2, 3):
             raise ValueError("validation_data must be a tuple (x, y) or "
                              "(x, y, sample_weight), a generator or a Sequence")
         return EpochIterator(self._standardize(*data), batch_size=batch_size,
-                             steps_per_epoch=steps)
+                             steps_per_epoch=steps, shard=shard)
 
     def _callbacks(self, callbacks, verbose, epochs, steps):
         cbks = callbacks_mod.CallbackList(
             callbacks, add_history=True, add_progbar=verbose > 0, model=self,
+            chief=get_strategy().is_chief,
             epochs=epochs, steps=steps, verbose=verbose,
             metrics=list(self.metrics_names))
         self.history = cbks.history
@@ -338,19 +347,23 @@ class Trainer:
                   steps, callbacks, return_dict, queue):
         """evaluate's one path for every kind of data."""
         check_counts(where, batch_size=batch_size, steps=steps)
+        strategy = get_strategy()
+        verbose = verbose if strategy.is_chief else 0
+        shard = strategy.shard(False)
         if is_generator_like(x):
             self._require_compiled(where)
             _no_array_arguments(where, y, sample_weight)
             data = EpochIterator(x, self._standardize, steps_per_epoch=steps,
-                                 where=where, **queue)
+                                 where=where, shard=shard, **queue)
         else:
             arrays = self._standardize(x, y, sample_weight)
             if not arrays[0][0].shape[0]:
                 raise ValueError(f"{where}: the data holds no samples")
             data = EpochIterator(arrays, batch_size=batch_size,
-                                 steps_per_epoch=steps)
+                                 steps_per_epoch=steps, shard=shard)
         with data:
             cbks = callbacks_mod.CallbackList(callbacks, model=self,
+                                              chief=strategy.is_chief,
                                               verbose=verbose, epochs=1,
                                               steps=data.steps_per_epoch)
             logs = self._test_loop(data, cbks, verbose)
@@ -377,6 +390,8 @@ class Trainer:
                     cbks.on_test_batch_end(step, logs)
                 if bar is not None:
                     bar.update(step + 1, list(logs.items()))
+        if data.sharded:
+            get_strategy().reduce_sums(means.sums, means.counts)
         logs = means.result()
         cbks.on_test_end(logs)
         return logs
@@ -406,22 +421,31 @@ class Trainer:
 
     def _predict(self, where, x, *, batch_size, verbose, steps, callbacks, queue):
         """predict's one path for every kind of data (the caller checked
-        batch_size and steps)."""
+        batch_size and steps); with the data shared among processes, each
+        predicts its part and gets everyone's outputs in order."""
+        strategy = get_strategy()
+        verbose = verbose if strategy.is_chief else 0
+        shard = strategy.shard(False)
         if is_generator_like(x):
             data = EpochIterator(x, self._predict_inputs, steps_per_epoch=steps,
-                                 inputs_only=True, where=where, **queue)
+                                 inputs_only=True, where=where, shard=shard, **queue)
         else:
             xs = self._input_arrays(x)
             da.check_counts([("input", self.input_names, xs)])
-            data = EpochIterator((xs,), batch_size=batch_size, steps_per_epoch=steps)
+            data = EpochIterator((xs,), batch_size=batch_size, steps_per_epoch=steps,
+                                 shard=shard)
         with data:
-            return self._predict_loop(data, verbose, callbacks, where)
+            outs = self._predict_loop(data, verbose, callbacks, where)
+        if not data.sharded:
+            return outs
+        return _scalar_or_list(strategy.gather(outs if isinstance(outs, list) else [outs]))
 
     def _predict_loop(self, data, verbose, callbacks, where):
         """Every output of one epoch of `data`, in order: filled into arrays
         made once when the number of samples is known, else concatenated."""
         sync_thread()
-        cbks = callbacks_mod.CallbackList(callbacks, model=self)
+        cbks = callbacks_mod.CallbackList(callbacks, model=self,
+                                          chief=get_strategy().is_chief)
         cbks.on_predict_begin()
         bar = Progbar(data.steps_per_epoch, verbose=verbose) if verbose else None
         n = data.num_samples
@@ -445,10 +469,10 @@ class Trainer:
             if bar is not None:
                 bar.update(step + 1)
         cbks.on_predict_end()
-        if n is None:
-            if chunks is None:
-                raise ValueError(f"{where}: the data produced no batches")
+        if chunks is not None:
             return _scalar_or_list([np.concatenate(c) for c in chunks])
+        if n is None and not data.sharded:      # a shard may hold no batch
+            raise ValueError(f"{where}: the data produced no batches")
         if results is None:     # zero samples
             results = [np.empty((0,) + tuple(d or 0 for d in t.shape[1:]),
                                 np.dtype(floatx())) for t in self.outputs]
