@@ -6,9 +6,12 @@ pre-activation gradient in C, then needs only two GEMMs and a column sum.
 """
 import numpy as np
 
+from .._kernels import load
 from ..autodiff import as_tensor, output
-from .activation import (LINEAR_SPEC, _contig, _float_input, _k, resolve,
-                         sigmoid, softmax)
+from ._common import contiguous, float_input
+from .activation import LINEAR_SPEC, resolve, sigmoid, softmax
+
+_k = load("activation")
 
 
 def _check(x, kernel, bias):
@@ -42,7 +45,7 @@ def dense(x, kernel, bias=None, activation="linear"):
     applied to the recorded pre-activation, which softmax / sigmoid keep as
     `_logits` so a following crossentropy backpropagates through it directly.
     """
-    x = _float_input(x, "dense")
+    x = float_input(x, "dense")
     kernel = as_tensor(kernel)
     bias = None if bias is None else as_tensor(bias)
     _check(x, kernel, bias)
@@ -86,11 +89,11 @@ def forward_array(x2d, w, b, code, alpha, then_softmax=False):
 def _dense(x, kernel, bias, spec):
     code, alpha = spec
     w = kernel.data
-    xd = _contig(x.data)
+    xd = contiguous(x.data)
     units = w.shape[1]
     x_shape = xd.shape
     x2d = xd.reshape(-1, x_shape[-1])
-    y = forward_array(x2d, w, None if bias is None else _contig(bias.data), code,
+    y = forward_array(x2d, w, None if bias is None else contiguous(bias.data), code,
                       alpha)
     # Keep only what the needed gradients read.
     dtype, shape2d = y.dtype, y.shape
@@ -105,7 +108,7 @@ def _dense(x, kernel, bias, spec):
             return _k.act_backward(code, y, g, np.empty_like(y), alpha)
 
     def backward(g):
-        dz = grad_pre(_contig(g, dtype).reshape(shape2d))
+        dz = grad_pre(contiguous(g, dtype).reshape(shape2d))
         dx = None if w_keep is None else np.matmul(dz, w_keep.T).reshape(x_shape)
         dw = None if x_keep is None else np.matmul(x_keep.T, dz)
         if bias is None:
