@@ -15,6 +15,7 @@ import threading
 
 import numpy as np
 
+from .row_sparse import RowSparseGradient, add_gradients
 from .tensor import Tensor
 
 _local = threading.local()
@@ -65,7 +66,7 @@ def output(data, inputs, backward):
 
     `inputs` is the tuple of Tensors the op read; `backward(g)` must return a
     tuple with one gradient (array or None) per input, each of the input's
-    shape or broadcastable to it.
+    shape or broadcastable to it, or a RowSparseGradient of its shape.
     """
     if _local.__dict__.get("enabled", True):
         for t in inputs:
@@ -89,13 +90,15 @@ def unbroadcast(grad, shape):
     return grad.reshape(shape)
 
 
-def gradients(loss, variables, grad_loss=None, retain=False):
+def gradients(loss, variables, grad_loss=None, retain=False, row_sparse=False):
     """Gradients of `loss` with respect to each of `variables`.
 
     Returns one array per variable (zeros where the loss does not depend on
     it).  `grad_loss` seeds the backward pass (ones by default, so a
     non-scalar loss is summed).  Records are released as they are replayed
-    unless `retain` is True.
+    unless `retain` is True.  With `row_sparse=True` a gradient the ops left
+    row-sparse (an embedding table's) comes as its RowSparseGradient, for an
+    optimizer that updates only those rows; otherwise as its dense array.
     """
     if not isinstance(loss, Tensor):
         raise TypeError(f"gradients: loss must be a Tensor, got {type(loss).__name__}")
@@ -118,6 +121,8 @@ def gradients(loss, variables, grad_loss=None, retain=False):
         _, key, out = heapq.heappop(heap)
         rec = out._rec
         g = grads[key] if key in keep else grads.pop(key)
+        if type(g) is RowSparseGradient:    # backward closures take arrays
+            g = g.dense
         in_grads = rec.backward(g)
         if not retain:
             out._rec = None
@@ -128,13 +133,17 @@ def gradients(loss, variables, grad_loss=None, retain=False):
                 gi = unbroadcast(gi, t.shape)
             k = id(t)
             prev = grads.get(k)
-            grads[k] = gi if prev is None else prev + gi
+            grads[k] = gi if prev is None else add_gradients(prev, gi)
             if t._rec is not None and k not in queued:
                 queued.add(k)
                 heapq.heappush(heap, (-t._rec.seq, k, t))
     result = []
     for v in variables:
         g = grads.get(id(v))
-        result.append(np.zeros(v.shape, dtype=v.dtype) if g is None
-                      else np.asarray(g, dtype=v.dtype))
+        if g is None:
+            result.append(np.zeros(v.shape, dtype=v.dtype))
+        elif type(g) is RowSparseGradient:
+            result.append(g if row_sparse else g.dense)
+        else:
+            result.append(np.asarray(g, dtype=v.dtype))
     return result
