@@ -61,8 +61,9 @@ def enable_grad():
     return _GradMode(True)
 
 
-def output(data, inputs, backward):
-    """Wrap an op's result `data`, recording `backward` when it is needed.
+def output(data, inputs, backward, cls=Tensor):
+    """Wrap an op's result `data` in a `cls` (Tensor or a subclass of it
+    taking the same arguments), recording `backward` when it is needed.
 
     `inputs` is the tuple of Tensors the op read; `backward(g)` must return a
     tuple with one gradient (array or None) per input, each of the input's
@@ -71,10 +72,10 @@ def output(data, inputs, backward):
     if _local.__dict__.get("enabled", True):
         for t in inputs:
             if t.requires_grad:
-                out = Tensor(data, True)
+                out = cls(data, True)
                 out._rec = Record(inputs, backward)
                 return out
-    return Tensor(data)
+    return cls(data)
 
 
 def unbroadcast(grad, shape):

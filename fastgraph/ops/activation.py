@@ -2,19 +2,44 @@
 
 Backward passes work from the saved output wherever the derivative can be
 written in terms of it, so the input need not stay alive.  sigmoid and
-softmax keep their input in `out._logits`, which the crossentropies use for
-the stable fused form (tf-keras does the same with `_keras_logits`).
+softmax return an ActivationOutput, which holds their input as `logits` for
+the crossentropies' stable fused form (tf-keras keeps `_keras_logits`).
 """
 import math
 
 import numpy as np
 
-from ..autodiff import as_tensor, output
+from ..autodiff import Tensor, as_tensor, output
 from .._kernels import load
 from ._common import contiguous, float_input
 
 _k = load("activation")
 _INF = math.inf
+
+
+class ActivationOutput(Tensor):
+    """The output of softmax or sigmoid (named by `activation`), holding the
+    `logits` Tensor it was computed from, so that a following crossentropy
+    can use the stable fused form; see `logits_of`."""
+
+    __slots__ = ("logits", "activation")
+
+    def __init__(self, data, requires_grad=False):
+        super().__init__(data, requires_grad)
+        self.logits = None
+        self.activation = None
+
+
+def logits_of(t):
+    """The logits `t` was computed from, when softmax or sigmoid made it;
+    None otherwise."""
+    return t.logits if isinstance(t, ActivationOutput) else None
+
+
+def _with_logits(y, x, backward, activation):
+    out = output(y, (x,), backward, ActivationOutput)
+    out.logits, out.activation = x, activation
+    return out
 
 
 def _scalar(v, op, name):
@@ -25,9 +50,10 @@ def _scalar(v, op, name):
 
 
 def _elementwise(x, code, op, alpha=0.0, max_value=_INF, threshold=0.0,
-                 grad_from_x=None):
-    """y = act(x) in C.  Backward from y, or `grad_from_x(x)` * g where the
-    derivative cannot be recovered from y."""
+                 grad_from_x=None, keep_logits=False):
+    """y = act(x) in C (an ActivationOutput named `op` with `keep_logits`).
+    Backward from y, or `grad_from_x(x)` * g where the derivative cannot be
+    recovered from y."""
     x = float_input(x, op)
     xd = contiguous(x.data)
     y = _k.act_forward(code, xd, None, np.empty_like(xd), alpha, max_value,
@@ -39,6 +65,8 @@ def _elementwise(x, code, op, alpha=0.0, max_value=_INF, threshold=0.0,
     else:
         def backward(g):
             return (grad_from_x(xd) * g,)
+    if keep_logits:
+        return _with_logits(y, x, backward, op)
     return output(y, (x,), backward)
 
 
@@ -101,11 +129,8 @@ def softsign(x):
 
 
 def sigmoid(x):
-    """1 / (1 + exp(-x)); the output remembers `x` as its `_logits`."""
-    x = float_input(x, "sigmoid")
-    out = _elementwise(x, _k.SIGMOID, "sigmoid")
-    out._logits = x
-    return out
+    """1 / (1 + exp(-x)), as an ActivationOutput whose logits are `x`."""
+    return _elementwise(x, _k.SIGMOID, "sigmoid", keep_logits=True)
 
 
 def hard_sigmoid(x):
@@ -137,7 +162,7 @@ def swish(x):
 
 def softmax(x, axis=-1):
     """exp(x) / sum(exp(x)) along `axis`, shifted by the max so it cannot
-    overflow; the output remembers `x` as its `_logits`."""
+    overflow, as an ActivationOutput whose logits are `x`."""
     x = float_input(x, "softmax")
     if x.ndim <= 1:
         raise ValueError(f"softmax: x must have at least 2 dimensions "
@@ -154,9 +179,7 @@ def softmax(x, axis=-1):
     def backward(g):
         return (_k.softmax_backward(y, contiguous(g, y.dtype), np.empty_like(y),
                                     axis),)
-    out = output(y, (x,), backward)
-    out._logits = x
-    return out
+    return _with_logits(y, x, backward, "softmax")
 
 
 ACTIVATIONS = {
@@ -203,7 +226,7 @@ def bias_activation(x, bias, activation="linear", inplace=False):
     With `inplace=True` the result is written into x's buffer (the caller
     must own it).  Activations without a fused kernel (softmax, sigmoid,
     swish, callables) run after a fused bias add, so softmax and sigmoid
-    still record the pre-activation as `_logits`.
+    still hold the pre-activation as their logits.
     """
     op = "bias_activation"
     x = float_input(x, op)

@@ -43,7 +43,7 @@ def dense(x, kernel, bias=None, activation="linear"):
     the activation is a name of ACTIVATIONS or a callable.  Names with a C
     kernel are fused into the op; softmax and sigmoid (and callables) are
     applied to the recorded pre-activation, which softmax / sigmoid keep as
-    `_logits` so a following crossentropy backpropagates through it directly.
+    their logits so a following crossentropy backpropagates through it directly.
     """
     x = float_input(x, "dense")
     kernel = as_tensor(kernel)

@@ -1,8 +1,9 @@
 """Crossentropies in Keras backend argument order (target, output).
 
 From logits (`from_logits=True`, or an `output` made by softmax / sigmoid,
-whose `_logits` is set) the stable fused forms run in C and the gradient is
-recorded against the logits, so backward skips the activation: it is
+an ActivationOutput holding its logits) the stable fused forms run in C and
+the gradient is recorded against the logits, so backward skips the
+activation: it is
 softmax(z) - target (sigmoid(z) - target) instead of a division by a
 probability that may have underflowed.  From probabilities, tf-keras's
 clipped formulas with epsilon 1e-7 are used.
@@ -15,6 +16,7 @@ from ..autodiff import as_tensor, as_array, is_recording
 from ..autodiff import output as _record
 from .._kernels import load
 from ._common import contiguous, float_input
+from .activation import logits_of
 
 _k = load("activation")
 
@@ -38,15 +40,18 @@ def _axis(axis, ndim, op):
 
 
 def _logits(out, from_logits, op):
-    """The logits Tensor to use, or None for the probability formula."""
-    if out._logits is None:
+    """The logits Tensor to use, or None for the probability formula.  As
+    tf-keras's `_keras_logits`, the logits of softmax or sigmoid serve
+    whichever crossentropy follows."""
+    logits = logits_of(out)
+    if logits is None:
         return out if from_logits else None
     if from_logits:
         warnings.warn(f"{op} received from_logits=True, but the output was "
                       f"produced by a softmax or sigmoid activation and thus "
                       f"does not represent logits; using its logits.",
                       stacklevel=3)
-    return float_input(out._logits, op, "output")
+    return float_input(logits, op, "output")
 
 
 def _target(target, out, op):
