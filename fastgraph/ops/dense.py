@@ -93,23 +93,20 @@ _ARRAY_SPECS[None] = _ARRAY_SPECS["linear"]
 
 
 def dense_array(x, kernel, bias=None, activation="linear"):
-    """`dense` on the array `x` without the tape, for inference plans:
-    kernel and bias are Tensors (a layer's weights); returns a fresh array.
-    An `x` of another dtype than the kernel's, or an activation without a
-    C kernel, goes through `dense` under no_grad.  A shape mismatch is
-    np.matmul's ValueError."""
+    """`dense` on the array `x` without the tape, for inference plans: kernel
+    and bias are a layer's weights (float Tensors of one dtype); returns a
+    fresh array.  An `x` of another dtype than the kernel's, or an activation
+    without a C kernel, goes through `dense` under no_grad; a shape mismatch
+    is np.matmul's ValueError."""
     w = kernel.data
-    dt = w.dtype
-    b = None if bias is None else bias.data
     try:
         spec = _ARRAY_SPECS.get(activation)
     except TypeError:       # an unhashable callable
         spec = None
-    if (spec is None or type(x) is not np.ndarray or x.dtype is not dt
-            or (dt is not _F32 and dt is not _F64)
-            or (b is not None and b.dtype is not dt)):
+    if spec is None or type(x) is not np.ndarray or x.dtype is not w.dtype:
         with no_grad():
             return dense(x, kernel, bias, activation).data
+    b = None if bias is None else bias.data
     code, alpha, then_softmax = spec
     if x.ndim == 2:
         return _forward(x, w, b, code, alpha, then_softmax)
