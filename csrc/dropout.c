@@ -42,30 +42,5 @@ void fg_dropout_mask(fg_idx n, uint64_t key, uint64_t threshold, uint8_t *mask)
     }
 }
 
-#define FG_DROPOUT(T, SUFFIX)                                                 \
-void fg_dropout_##SUFFIX(const T *FG_RESTRICT x, fg_idx n, uint64_t key,      \
-                         uint64_t threshold, T scale, T *FG_RESTRICT y,       \
-                         uint8_t *FG_RESTRICT mask)                           \
-{                                                                             \
-    const fg_idx nblocks = (n + FG_DROP_BLOCK - 1) / FG_DROP_BLOCK;           \
-    _Pragma("omp parallel for schedule(static) if(n >= FG_DROP_PAR_MIN)")     \
-    for (fg_idx b = 0; b < nblocks; b++) {                                    \
-        const fg_idx b0 = b * FG_DROP_BLOCK;                                  \
-        const fg_idx b1 = b0 + FG_DROP_BLOCK < n ? b0 + FG_DROP_BLOCK : n;    \
-        fg_draw_block(b0, b1, key, (uint32_t)threshold, mask);                \
-        for (fg_idx i = b0; i < b1; i++)                                      \
-            y[i] = x[i] * ((T)mask[i] * scale);                               \
-    }                                                                         \
-}                                                                             \
-                                                                              \
-void fg_dropout_backward_##SUFFIX(const T *FG_RESTRICT g,                     \
-                                  const uint8_t *FG_RESTRICT mask, fg_idx n,  \
-                                  T scale, T *FG_RESTRICT dx)                 \
-{                                                                             \
-    _Pragma("omp parallel for schedule(static) if(n >= FG_DROP_PAR_MIN)")     \
-    for (fg_idx i = 0; i < n; i++)                                            \
-        dx[i] = g[i] * ((T)mask[i] * scale);                                  \
-}
-
-FG_DROPOUT(float, f32)
-FG_DROPOUT(double, f64)
+#define FG_TWINS_BODY "dropout_t.h"
+#include "fg_twins.h"

@@ -74,127 +74,6 @@ static fg_idx fg_thread_num(void) { return 0; }
 static fg_idx fg_num_threads(void) { return 1; }
 #endif
 
-/* Race-free in parallel: for a fixed kernel row a, distinct output rows
- * (n, i) write distinct input rows (n, i*sh - pt + a*dh), so the kernel rows
- * are processed one after another, each split across threads by output row. */
-#define FG_COL2IM(SUF, T)                                                     \
-void fg_col2im_##SUF(const T *cols, T *dx, const fg_conv_geom *g,             \
-                     fg_idx r0, fg_idx r1)                                    \
-{                                                                             \
-    const fg_idx C = g->c, W = g->w;                                          \
-    const fg_idx K = g->kh * g->kw * C;                                       \
-    const int par = (r1 - r0) * g->ow * K > FG_PAR_MIN;                       \
-    FG_OMP_PARALLEL                                                           \
-    {                                                                         \
-        for (fg_idx a = 0; a < g->kh; a++) {                                  \
-            FG_OMP_FOR                                                        \
-            for (fg_idx r = r0; r < r1; r++) {                                \
-                const fg_idx n = r / g->oh, i = r % g->oh;                    \
-                const fg_idx y = i * g->sh - g->pt + a * g->dh;               \
-                if (y < 0 || y >= g->h)                                       \
-                    continue;                                                 \
-                T *FG_RESTRICT line = dx + (n * g->h + y) * W * C;            \
-                const T *src = cols + (r - r0) * g->ow * K + a * g->kw * C;   \
-                for (fg_idx j = 0; j < g->ow; j++, src += K) {                \
-                    const fg_idx x0 = j * g->sw - g->pl;                      \
-                    for (fg_idx b = 0; b < g->kw; b++) {                      \
-                        const fg_idx xx = x0 + b * g->dw;                     \
-                        if (xx < 0 || xx >= W)                                \
-                            continue;                                         \
-                        T *FG_RESTRICT d = line + xx * C;                     \
-                        const T *FG_RESTRICT s = src + b * C;                 \
-                        for (fg_idx ch = 0; ch < C; ch++)                     \
-                            d[ch] += s[ch];                                   \
-                    }                                                         \
-                }                                                             \
-            }                                                                 \
-        }                                                                     \
-    }                                                                         \
-}
-
-FG_COL2IM(f32, float)
-FG_COL2IM(f64, double)
-
-#define FG_CONV_BIAS_ACT(SUF, T)                                              \
-void fg_conv_bias_act_##SUF(T *y, const T *b, fg_idx rows, fg_idx cols,       \
-                            int relu)                                         \
-{                                                                             \
-    const int par = rows * cols > FG_PAR_MIN;                                 \
-    (void)par;                                                                \
-    FG_OMP_PARALLEL_FOR                                                       \
-    for (fg_idx r = 0; r < rows; r++) {                                       \
-        T *FG_RESTRICT row = y + r * cols;                                    \
-        if (b != NULL) {                                                      \
-            const T *FG_RESTRICT bb = b;                                      \
-            for (fg_idx c = 0; c < cols; c++)                                 \
-                row[c] += bb[c];                                              \
-        }                                                                     \
-        if (relu)                                                             \
-            for (fg_idx c = 0; c < cols; c++)                                 \
-                row[c] = row[c] > 0 ? row[c] : 0;                             \
-    }                                                                         \
-}
-
-/* Rows [r0, r1) of the epilogue's backward; acc (may be NULL) accumulates. */
-#define FG_CONV_ACT_GRAD_ROWS(SUF, T)                                         \
-static void act_grad_rows_##SUF(const T *y, const T *g, T *dz, double *acc,   \
-                                fg_idx r0, fg_idx r1, fg_idx cols, int relu)  \
-{                                                                             \
-    for (fg_idx r = r0; r < r1; r++) {                                        \
-        const T *FG_RESTRICT gr = g + r * cols;                               \
-        double *FG_RESTRICT a = acc;                                          \
-        if (relu) {                                                           \
-            const T *FG_RESTRICT yr = y + r * cols;                           \
-            T *FG_RESTRICT d = dz + r * cols;                                 \
-            for (fg_idx c = 0; c < cols; c++)                                 \
-                d[c] = yr[c] > 0 ? gr[c] : 0;                                 \
-            gr = d;                                                           \
-        }                                                                     \
-        if (a != NULL)                                                        \
-            for (fg_idx c = 0; c < cols; c++)                                 \
-                a[c] += (double)gr[c];                                        \
-    }                                                                         \
-}
-
-#define FG_CONV_ACT_GRAD(SUF, T)                                              \
-void fg_conv_act_grad_##SUF(const T *y, const T *g, T *dz, double *db,        \
-                            fg_idx rows, fg_idx cols, int relu)               \
-{                                                                             \
-    int nt = 1;                                                               \
-    double *part = NULL;                                                      \
-    if (FG_HAVE_OPENMP && rows * cols > FG_PAR_MIN)                           \
-        nt = fg_max_threads();                                                \
-    if (nt > 1 && db != NULL) {                                               \
-        part = calloc((size_t)nt * (size_t)cols, sizeof(double));             \
-        if (part == NULL)                                                     \
-            nt = 1;                                                           \
-    }                                                                         \
-    if (nt == 1) {                                                            \
-        act_grad_rows_##SUF(y, g, dz, db, 0, rows, cols, relu);               \
-        return;                                                               \
-    }                                                                         \
-    FG_OMP_PARALLEL_NT(nt)                                                    \
-    {                                                                         \
-        const fg_idx id = fg_thread_num(), n = fg_num_threads();              \
-        act_grad_rows_##SUF(y, g, dz, part ? part + id * cols : NULL,         \
-                            rows * id / n, rows * (id + 1) / n, cols, relu);  \
-    }                                                                         \
-    if (part != NULL) {                                                       \
-        for (int t = 0; t < nt; t++)                                          \
-            for (fg_idx c = 0; c < cols; c++)                                 \
-                db[c] += part[(fg_idx)t * cols + c];                          \
-        free(part);                                                           \
-    }                                                                         \
-}
-
-FG_CONV_BIAS_ACT(f32, float)
-FG_CONV_BIAS_ACT(f64, double)
-FG_CONV_ACT_GRAD_ROWS(f32, float)
-FG_CONV_ACT_GRAD_ROWS(f64, double)
-FG_CONV_ACT_GRAD(f32, float)
-FG_CONV_ACT_GRAD(f64, double)
-
-
 /* Winograd transforms, Toom-Cook with points 0, 1, -1 (, 2, -1/2: less
  * rounding error than 2, -2) and infinity; the kernel transform G g G^T is
  * the caller's.  Written out so that zeros and ones cost nothing; the same
@@ -296,18 +175,19 @@ typedef double fg_vf64;
     const fg_idx tw_ = ((g)->ow + 1) / 2, per_ = ((g)->oh + 1) / 2 * tw_;     \
     const fg_idx n = (t) / per_, ty = (t) % per_ / tw_, tx = (t) % tw_
 
-#define FG_WINO_INPUT_A(SUF, T, VT, A, BT)                                    \
-static void wino_input_##SUF##_##A(const T *x, T *V, fg_idx PC,               \
-                                   const fg_wino_geom *g, fg_idx t0, fg_idx t1) \
+#define FG_WINO_INPUT_A(A, BT)                                                \
+static void FG_FN(FG_CAT(wino_input_, A))(                                    \
+    const FG_T *x, FG_T *V, fg_idx PC, const fg_wino_geom *g, fg_idx t0,      \
+    fg_idx t1)                                                                \
 {                                                                             \
-    const fg_idx C = g->c, L = FG_WINO_LANES(T, VT);                          \
+    const fg_idx C = g->c, L = FG_WINO_LANES(FG_T, FG_VT);                    \
     const int par = (t1 - t0) * (A) * (A) * C > FG_PAR_MIN;                   \
     (void)par;                                                                \
     FG_OMP_PARALLEL_FOR                                                       \
     for (fg_idx t = t0; t < t1; t++) {                                        \
         FG_WINO_TILE(g, t, n, ty, tx);                                        \
-        const T *px[(A) * (A)];                                               \
-        T *v = V + (t - t0) * C;                                              \
+        const FG_T *px[(A) * (A)];                                            \
+        FG_T *v = V + (t - t0) * C;                                           \
         for (int k = 0; k < (A); k++)                                         \
             for (int j = 0; j < (A); j++) {                                   \
                 const fg_idx yy = 2 * ty - g->pt + k, xx = 2 * tx - g->pl + j; \
@@ -316,26 +196,26 @@ static void wino_input_##SUF##_##A(const T *x, T *V, fg_idx PC,               \
             }                                                                 \
         fg_idx c0 = 0;                                                        \
         for (; c0 + L <= C; c0 += L)                                          \
-            FG_WINO_IN_BODY(T, VT, A, BT, px, v, PC, c0);                     \
+            FG_WINO_IN_BODY(FG_T, FG_VT, A, BT, px, v, PC, c0);               \
         for (; c0 < C; c0++)                                                  \
-            FG_WINO_IN_BODY(T, T, A, BT, px, v, PC, c0);                      \
+            FG_WINO_IN_BODY(FG_T, FG_T, A, BT, px, v, PC, c0);                \
     }                                                                         \
 }
 
-#define FG_WINO_OUTPUT_A(SUF, T, VT, A, AT)                                   \
-static void wino_output_##SUF##_##A(const T *M, fg_idx PC, T *y,              \
-                                    const T *bias, int relu,                  \
-                                    const fg_wino_geom *g, fg_idx O,          \
-                                    fg_idx t0, fg_idx t1)                     \
+#define FG_WINO_OUTPUT_A(A, AT)                                               \
+static void FG_FN(FG_CAT(wino_output_, A))(const FG_T *M, fg_idx PC, FG_T *y, \
+                                           const FG_T *bias, int relu,        \
+                                           const fg_wino_geom *g, fg_idx O,   \
+                                           fg_idx t0, fg_idx t1)              \
 {                                                                             \
-    const fg_idx L = FG_WINO_LANES(T, VT);                                    \
+    const fg_idx L = FG_WINO_LANES(FG_T, FG_VT);                              \
     const int par = (t1 - t0) * (A) * (A) * O > FG_PAR_MIN;                   \
     (void)par;                                                                \
     FG_OMP_PARALLEL_FOR                                                       \
     for (fg_idx t = t0; t < t1; t++) {                                        \
         FG_WINO_TILE(g, t, n, ty, tx);                                        \
-        T *out[4];                                                            \
-        const T *m = M + (t - t0) * O;                                        \
+        FG_T *out[4];                                                         \
+        const FG_T *m = M + (t - t0) * O;                                     \
         for (int p = 0; p < 2; p++)                                           \
             for (int q = 0; q < 2; q++) {                                     \
                 const fg_idx yy = 2 * ty + p, xx = 2 * tx + q;                \
@@ -344,13 +224,13 @@ static void wino_output_##SUF##_##A(const T *M, fg_idx PC, T *y,              \
             }                                                                 \
         fg_idx c0 = 0;                                                        \
         for (; c0 + L <= O; c0 += L)                                          \
-            FG_WINO_OUT_BODY(T, VT, A, AT, m, PC, c0, out);                   \
+            FG_WINO_OUT_BODY(FG_T, FG_VT, A, AT, m, PC, c0, out);             \
         for (; c0 < O; c0++)                                                  \
-            FG_WINO_OUT_BODY(T, T, A, AT, m, PC, c0, out);                    \
+            FG_WINO_OUT_BODY(FG_T, FG_T, A, AT, m, PC, c0, out);              \
         if (bias == NULL && !relu)                                            \
             continue;                                                         \
         for (int k = 0; k < 4; k++) {                                         \
-            T *FG_RESTRICT o = out[k];                                        \
+            FG_T *FG_RESTRICT o = out[k];                                     \
             if (o == NULL)                                                    \
                 continue;                                                     \
             if (bias != NULL)                                                 \
@@ -394,19 +274,19 @@ static const double fg_wino_gg6[12] = {
             }                                                                 \
     } while (0)
 
-#define FG_WINO_GRAD_A(SUF, T, VT, A, GG)                                     \
-static void wino_grad_##SUF##_##A(const T *dy, T *W, fg_idx PC,               \
-                                  const fg_wino_geom *g, fg_idx O,            \
-                                  fg_idx t0, fg_idx t1)                       \
+#define FG_WINO_GRAD_A(A, GG)                                                 \
+static void FG_FN(FG_CAT(wino_grad_, A))(const FG_T *dy, FG_T *W, fg_idx PC,  \
+                                         const fg_wino_geom *g, fg_idx O,     \
+                                         fg_idx t0, fg_idx t1)                \
 {                                                                             \
-    const fg_idx L = FG_WINO_LANES(T, VT);                                    \
+    const fg_idx L = FG_WINO_LANES(FG_T, FG_VT);                              \
     const int par = (t1 - t0) * (A) * (A) * O > FG_PAR_MIN;                   \
     (void)par;                                                                \
     FG_OMP_PARALLEL_FOR                                                       \
     for (fg_idx t = t0; t < t1; t++) {                                        \
         FG_WINO_TILE(g, t, n, ty, tx);                                        \
-        const T *dz[4];                                                       \
-        T *w = W + (t - t0) * O;                                              \
+        const FG_T *dz[4];                                                    \
+        FG_T *w = W + (t - t0) * O;                                           \
         for (int p = 0; p < 2; p++)                                           \
             for (int q = 0; q < 2; q++) {                                     \
                 const fg_idx yy = 2 * ty + p, xx = 2 * tx + q;                \
@@ -415,48 +295,11 @@ static void wino_grad_##SUF##_##A(const T *dy, T *W, fg_idx PC,               \
             }                                                                 \
         fg_idx c0 = 0;                                                        \
         for (; c0 + L <= O; c0 += L)                                          \
-            FG_WINO_GRAD_BODY(T, VT, A, GG, dz, w, PC, c0);                   \
+            FG_WINO_GRAD_BODY(FG_T, FG_VT, A, GG, dz, w, PC, c0);             \
         for (; c0 < O; c0++)                                                  \
-            FG_WINO_GRAD_BODY(T, T, A, GG, dz, w, PC, c0);                    \
+            FG_WINO_GRAD_BODY(FG_T, FG_T, A, GG, dz, w, PC, c0);              \
     }                                                                         \
 }
-
-#define FG_WINO(SUF, T, VT)                                                   \
-FG_WINO_GRAD_A(SUF, T, VT, 4, fg_wino_gg4)                                    \
-FG_WINO_GRAD_A(SUF, T, VT, 6, fg_wino_gg6)                                    \
-void fg_wino_grad_##SUF(const T *dy, T *W, fg_idx ps, const fg_wino_geom *g,  \
-                        fg_idx O, fg_idx t0, fg_idx t1)                       \
-{                                                                             \
-    if (g->r == 3)                                                            \
-        wino_grad_##SUF##_4(dy, W, ps, g, O, t0, t1);                         \
-    else                                                                      \
-        wino_grad_##SUF##_6(dy, W, ps, g, O, t0, t1);                         \
-}                                                                             \
-FG_WINO_INPUT_A(SUF, T, VT, 4, FG_BT4)                                        \
-FG_WINO_INPUT_A(SUF, T, VT, 6, FG_BT6)                                        \
-FG_WINO_OUTPUT_A(SUF, T, VT, 4, FG_AT4)                                       \
-FG_WINO_OUTPUT_A(SUF, T, VT, 6, FG_AT6)                                       \
-void fg_wino_input_##SUF(const T *x, T *V, fg_idx ps, const fg_wino_geom *g, \
-                         fg_idx t0, fg_idx t1)                                \
-{                                                                             \
-    if (g->r == 3)                                                            \
-        wino_input_##SUF##_4(x, V, ps, g, t0, t1);                            \
-    else                                                                      \
-        wino_input_##SUF##_6(x, V, ps, g, t0, t1);                            \
-}                                                                             \
-void fg_wino_output_##SUF(const T *M, fg_idx ps, T *y, const T *bias,         \
-                          int relu, const fg_wino_geom *g, fg_idx O,          \
-                          fg_idx t0, fg_idx t1)                               \
-{                                                                             \
-    if (g->r == 3)                                                            \
-        wino_output_##SUF##_4(M, ps, y, bias, relu, g, O, t0, t1);            \
-    else                                                                      \
-        wino_output_##SUF##_6(M, ps, y, bias, relu, g, O, t0, t1);            \
-}
-
-FG_WINO(f32, float, fg_vf32)
-FG_WINO(f64, double, fg_vf64)
-
 
 /* Batched small GEMMs for the Winograd planes, in registers: blocks of up to
  * 6 rows by JB = two vectors of columns (12 accumulators), every element
@@ -464,84 +307,36 @@ FG_WINO(f64, double, fg_vf64)
  * column-major (A[k*lda + i]); B is row-major. */
 #define FG_GEMM_KB 64
 
-#define FG_GEMM_TILE(SUF, T, VT, RB)                                          \
-static void gemm_tile_##SUF##_##RB(fg_idx K, const T *FG_RESTRICT A,         \
-                                   fg_idx si, fg_idx sk,                      \
-                                   const T *FG_RESTRICT B, fg_idx ldb,        \
-                                   T *FG_RESTRICT C, fg_idx ldc, int acc)     \
+#define FG_GEMM_TILE(RB)                                                      \
+static void FG_FN(FG_CAT(gemm_tile_, RB))(                                     \
+    fg_idx K, const FG_T *FG_RESTRICT A, fg_idx si, fg_idx sk,                \
+    const FG_T *FG_RESTRICT B, fg_idx ldb, FG_T *FG_RESTRICT C, fg_idx ldc,   \
+    int acc)                                                                  \
 {                                                                             \
-    const fg_idx h = FG_WINO_LANES(T, VT);                                    \
-    const VT zero = {0};                                                      \
-    VT c0[RB], c1[RB];                                                        \
+    const fg_idx h = FG_WINO_LANES(FG_T, FG_VT);                              \
+    const FG_VT zero = {0};                                                   \
+    FG_VT c0[RB], c1[RB];                                                     \
     for (int i = 0; i < (RB); i++) {                                          \
-        c0[i] = acc ? *(const VT *)(C + i * ldc) : zero;                      \
-        c1[i] = acc ? *(const VT *)(C + i * ldc + h) : zero;                  \
+        c0[i] = acc ? *(const FG_VT *)(C + i * ldc) : zero;                   \
+        c1[i] = acc ? *(const FG_VT *)(C + i * ldc + h) : zero;               \
     }                                                                         \
     for (fg_idx k = 0; k < K; k++) {                                          \
-        const VT b0 = *(const VT *)(B + k * ldb);                             \
-        const VT b1 = *(const VT *)(B + k * ldb + h);                         \
+        const FG_VT b0 = *(const FG_VT *)(B + k * ldb);                       \
+        const FG_VT b1 = *(const FG_VT *)(B + k * ldb + h);                   \
         for (int i = 0; i < (RB); i++) {                                      \
-            const T x = A[i * si + k * sk];                                   \
+            const FG_T x = A[i * si + k * sk];                                \
             c0[i] += x * b0;                                                  \
             c1[i] += x * b1;                                                  \
         }                                                                     \
     }                                                                         \
     for (int i = 0; i < (RB); i++) {                                          \
-        *(VT *)(C + i * ldc) = c0[i];                                         \
-        *(VT *)(C + i * ldc + h) = c1[i];                                     \
+        *(FG_VT *)(C + i * ldc) = c0[i];                                      \
+        *(FG_VT *)(C + i * ldc + h) = c1[i];                                  \
     }                                                                         \
 }
 
-#define FG_BATCHED_GEMM(SUF, T, VT)                                           \
-FG_GEMM_TILE(SUF, T, VT, 1)                                                   \
-FG_GEMM_TILE(SUF, T, VT, 2)                                                   \
-FG_GEMM_TILE(SUF, T, VT, 3)                                                   \
-FG_GEMM_TILE(SUF, T, VT, 4)                                                   \
-FG_GEMM_TILE(SUF, T, VT, 5)                                                   \
-FG_GEMM_TILE(SUF, T, VT, 6)                                                   \
-void fg_batched_gemm_##SUF(fg_idx batch, fg_idx R, fg_idx K, fg_idx M,        \
-                           const T *A, fg_idx sa, fg_idx lda, int trans_a,    \
-                           const T *B, fg_idx sb, fg_idx ldb,                 \
-                           T *C, fg_idx sc, fg_idx ldc, int acc)              \
-{                                                                             \
-    const fg_idx JB = 2 * FG_WINO_LANES(T, VT), Mf = M / JB * JB;             \
-    const fg_idx nrb = (R + 5) / 6;                                           \
-    const fg_idx si = trans_a ? 1 : lda, sk = trans_a ? lda : 1;              \
-    const int par = (double)batch * R * K * M > 4.0 * FG_PAR_MIN * 64;        \
-    (void)par;                                                                \
-    FG_OMP_PARALLEL_FOR                                                       \
-    for (fg_idx wi = 0; wi < batch * nrb; wi++) {                             \
-        const fg_idx b = wi / nrb, r0 = wi % nrb * 6;                         \
-        const fg_idx rows = R - r0 < 6 ? R - r0 : 6;                          \
-        const T *a = A + b * sa + r0 * si;                                    \
-        const T *bb = B + b * sb;                                             \
-        T *c = C + b * sc + r0 * ldc;                                         \
-        /* k in blocks of FG_GEMM_KB, so that a long K's slices of A and B   \
-         * stay in L1 across the column tiles */                              \
-        for (fg_idx k0 = 0; k0 < K; k0 += FG_GEMM_KB) {                       \
-            const fg_idx kn = K - k0 < FG_GEMM_KB ? K - k0 : FG_GEMM_KB;      \
-            const T *ak = a + k0 * sk, *bk = bb + k0 * ldb;                   \
-            const int ac = acc || k0 > 0;                                     \
-            for (fg_idx j0 = 0; j0 < Mf; j0 += JB) {                          \
-                switch (rows) {                                               \
-                case 6: gemm_tile_##SUF##_6(kn, ak, si, sk, bk + j0, ldb, c + j0, ldc, ac); break; \
-                case 5: gemm_tile_##SUF##_5(kn, ak, si, sk, bk + j0, ldb, c + j0, ldc, ac); break; \
-                case 4: gemm_tile_##SUF##_4(kn, ak, si, sk, bk + j0, ldb, c + j0, ldc, ac); break; \
-                case 3: gemm_tile_##SUF##_3(kn, ak, si, sk, bk + j0, ldb, c + j0, ldc, ac); break; \
-                case 2: gemm_tile_##SUF##_2(kn, ak, si, sk, bk + j0, ldb, c + j0, ldc, ac); break; \
-                default: gemm_tile_##SUF##_1(kn, ak, si, sk, bk + j0, ldb, c + j0, ldc, ac); break; \
-                }                                                             \
-            }                                                                 \
-        }                                                                     \
-        for (fg_idx i = 0; i < rows; i++)                                     \
-            for (fg_idx j = Mf; j < M; j++) {                                 \
-                T sum = acc ? c[i * ldc + j] : 0;                             \
-                for (fg_idx k = 0; k < K; k++)                                \
-                    sum += a[i * si + k * sk] * bb[k * ldb + j];              \
-                c[i * ldc + j] = sum;                                         \
-            }                                                                 \
-    }                                                                         \
-}
+/* The vector of FG_T in the bodies. */
+#define FG_VT FG_TYPED(fg_v)
 
-FG_BATCHED_GEMM(f32, float, fg_vf32)
-FG_BATCHED_GEMM(f64, double, fg_vf64)
+#define FG_TWINS_BODY "im2col_t.h"
+#include "fg_twins.h"

@@ -13,9 +13,9 @@ import numpy as np
 
 from . import registry
 from ._kernels import load
+from .autodiff.row_sparse import RowSparseGradient
 from .autodiff.tape import no_grad
 from .autodiff.tensor import Tensor, as_array
-from .ops.embedding import touched_rows
 
 _k = load("optim")
 
@@ -42,6 +42,8 @@ class Optimizer:
     order) and implements `_updater(lr_t)`, which returns the step's
     `update(param, grad, slots, clip, scale)`: `slots` maps slot names to
     arrays, `clip` bounds gradient elements, `scale` is the norm factor.
+    A gradient may come as a RowSparseGradient; its dense array serves
+    unless `_rows_updater` gives a rule for the rows it flags.
     """
 
     _slot_names = ()
@@ -166,9 +168,12 @@ class Optimizer:
         new = [v for _, v in pairs if id(v) not in state]
         if new:
             self.build(new)
-        grads = []
+        grads, rows = [], []
         for g, var in pairs:
             data = var.data
+            r = None
+            if isinstance(g, RowSparseGradient):
+                g, r = g.dense, g.rows
             g = g.data if isinstance(g, Tensor) else g
             if (not isinstance(g, np.ndarray) or g.dtype != data.dtype
                     or not g.flags.c_contiguous):
@@ -179,15 +184,29 @@ class Optimizer:
                     f"{getattr(var, 'name', None)!r} has shape {g.shape}, "
                     f"expected {data.shape}")
             grads.append(g)
+            rows.append(r)
         clip, scales = self._clip(grads)
-        update = self._updater(self._decayed_lr())
-        for g, (_, var), scale in zip(grads, pairs, scales):
-            update(var.data, g, state[id(var)][1], clip, scale)
+        lr_t = self._decayed_lr()
+        update = self._updater(lr_t)
+        update_rows = None
+        if any(r is not None for r in rows):
+            update_rows = self._rows_updater(lr_t)
+        for g, r, (_, var), scale in zip(grads, rows, pairs, scales):
+            if r is None or update_rows is None:
+                update(var.data, g, state[id(var)][1], clip, scale)
+            else:
+                update_rows(var.data, g, r, state[id(var)][1], clip, scale)
             if getattr(var, "constraint", None) is not None:
                 with no_grad():
                     np.copyto(var.data, as_array(var.constraint(var)),
                               casting="same_kind")
         self._iterations += 1
+
+    def _rows_updater(self, lr_t):
+        """The step's `update(param, grad, rows, slots, clip, scale)` for a
+        gradient that is zero outside the rows flagged in the uint8 `rows`
+        (a RowSparseGradient's), or None to use the dense rule (the default)."""
+        return None
 
     def apply(self, grads, variables=None):
         """Keras 3 form of `apply_gradients`: gradients and variables as two
@@ -293,11 +312,11 @@ class RMSprop(Optimizer):
     """RMSprop: divide the gradient by a running root mean square (centered:
     by the running variance), optionally with momentum.
 
-    An Embedding table's gradient is zero outside the rows the batch looked
-    up; plain RMSprop (no momentum, not centered, no norm clipping) then
-    updates those rows and only decays `rms` elsewhere, which is what the
-    dense rule gives there bit for bit, and what tf-keras's sparse rule
-    (IndexedSlices) computes too.
+    Handed a RowSparseGradient (an Embedding table's: zero outside the rows
+    the batch looked up), plain RMSprop (no momentum, not centered, no norm
+    clipping) updates those rows and only decays `rms` elsewhere, which is
+    what the dense rule gives there bit for bit, and what tf-keras's sparse
+    rule (IndexedSlices) computes too.
     """
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0,
@@ -320,14 +339,20 @@ class RMSprop(Optimizer):
                                     lr_t, rho, mu, eps, clip, scale)
         else:
             def update(p, g, s, clip, scale):
-                touched = None
-                if scale == 1.0 and lr_t >= 0.0 and "mg" not in s:
-                    touched = touched_rows(g)
-                if touched is not None:
-                    _k.rmsprop_rows(p, g, s["rms"], touched, lr_t, rho, eps, clip)
-                else:
-                    _k.rmsprop(p, g, s["rms"], s.get("mg"), lr_t, rho, eps,
-                               clip, scale)
+                _k.rmsprop(p, g, s["rms"], s.get("mg"), lr_t, rho, eps, clip,
+                           scale)
+        return update
+
+    def _rows_updater(self, lr_t):
+        if self._slot_names != ("rms",) or lr_t < 0.0:
+            return None
+        rho, eps, dense = self.rho, self.epsilon, self._updater(lr_t)
+
+        def update(p, g, rows, s, clip, scale):
+            if scale != 1.0:    # norm clipping scales every row
+                dense(p, g, s, clip, scale)
+            else:
+                _k.rmsprop_rows(p, g, s["rms"], rows, lr_t, rho, eps, clip)
         return update
 
     def get_config(self):

@@ -1,7 +1,8 @@
 """Cython shims over the C kernels in csrc/.
 
-Each module checks dtype, shape and contiguity of its arguments, then calls
-the C function without the GIL.  `load` turns a missing build into an
+Each module checks dtype, shape and contiguity of its arguments with the
+shared checks of checks.pxd (errors: checks.KernelArgumentError), then
+calls the C function without the GIL.  `load` turns a missing build into an
 ImportError that says how to build it.
 """
 import importlib

@@ -9,6 +9,9 @@ import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport int64_t
 
+from .checks cimport (ANY_FLOAT, array, data, data_or_null, has_shape, like,
+                      writeable)
+
 cnp.import_array()
 
 cdef extern from "activation.h":
@@ -80,72 +83,6 @@ EXPONENTIAL = FG_ACT_EXPONENTIAL
 cdef int _NUM_ACTS = FG_ACT_EXPONENTIAL + 1
 
 
-# The checks read dtype, flags and shape through the C API: they run on every
-# call, and Python attribute access would cost more than small kernels do.
-cdef bint _float(fn, a, str name) except -1:
-    """Check a float array; True for float64, False for float32."""
-    if not cnp.PyArray_Check(a):
-        raise TypeError(f"{fn}: {name} must be a numpy array, got {type(a).__name__}")
-    cdef cnp.ndarray arr = <cnp.ndarray>a
-    cdef int t = cnp.PyArray_TYPE(arr)
-    if (t != cnp.NPY_FLOAT and t != cnp.NPY_DOUBLE) or not cnp.PyArray_ISNOTSWAPPED(arr):
-        raise TypeError(f"{fn}: {name} must be float32 or float64, got {a.dtype}")
-    if not cnp.PyArray_IS_C_CONTIGUOUS(arr):
-        raise ValueError(f"{fn}: {name} must be C-contiguous")
-    return t == cnp.NPY_DOUBLE
-
-
-cdef bint _dtype_of(fn, a, str name, ref, str ref_name, bint writable) except -1:
-    """Check `a` is a float array of ref's dtype (and writeable if asked)."""
-    _float(fn, a, name)
-    if cnp.PyArray_TYPE(<cnp.ndarray>a) != cnp.PyArray_TYPE(<cnp.ndarray>ref):
-        raise TypeError(f"{fn}: {name} must have the dtype of {ref_name} ({ref.dtype}), "
-                        f"got {a.dtype}")
-    if writable and not cnp.PyArray_ISWRITEABLE(<cnp.ndarray>a):
-        raise ValueError(f"{fn}: {name} must be writeable")
-    return True
-
-
-cdef bint _like(fn, a, str name, ref, str ref_name, tuple shape, bint writable) except -1:
-    """Check `a` is a float array of ref's dtype and of `shape`."""
-    _dtype_of(fn, a, name, ref, ref_name, False)
-    if a.shape != shape:
-        raise ValueError(f"{fn}: {name} must have shape {shape}, got {a.shape}")
-    if writable and not cnp.PyArray_ISWRITEABLE(<cnp.ndarray>a):
-        raise ValueError(f"{fn}: {name} must be writeable")
-    return True
-
-
-cdef bint _same(fn, a, str name, ref, str ref_name, bint writable) except -1:
-    """`_like` for the shape of ref itself."""
-    _dtype_of(fn, a, name, ref, ref_name, False)
-    cdef cnp.ndarray arr = <cnp.ndarray>a, r = <cnp.ndarray>ref
-    cdef int nd = cnp.PyArray_NDIM(r)
-    cdef bint ok = cnp.PyArray_NDIM(arr) == nd
-    cdef int i
-    if ok:
-        for i in range(nd):
-            if cnp.PyArray_DIMS(arr)[i] != cnp.PyArray_DIMS(r)[i]:
-                ok = False
-                break
-    if not ok:
-        raise ValueError(f"{fn}: {name} must have shape {ref.shape}, got {a.shape}")
-    if writable and not cnp.PyArray_ISWRITEABLE(arr):
-        raise ValueError(f"{fn}: {name} must be writeable")
-    return True
-
-
-cdef _labels(fn, a, tuple shape):
-    if not isinstance(a, np.ndarray):
-        raise TypeError(f"{fn}: labels must be a numpy array, got {type(a).__name__}")
-    if a.dtype != np.int64:
-        raise TypeError(f"{fn}: labels must be int64, got {a.dtype}")
-    if not a.flags.c_contiguous:
-        raise ValueError(f"{fn}: labels must be C-contiguous")
-    if a.shape != shape:
-        raise ValueError(f"{fn}: labels must have shape {shape}, got {a.shape}")
-
-
 # The shims index shapes from the front only: the build turns wraparound off.
 cdef inline _last(a):
     return a.shape[a.ndim - 1]
@@ -155,12 +92,16 @@ cdef inline tuple _lead(a):
     return a.shape[:a.ndim - 1]
 
 
-cdef inline void *_ptr(a):
-    return cnp.PyArray_DATA(<cnp.ndarray>a)
+cdef bint _f64(str fn, str name, object a) except -1:
+    """Check the first float array of a call; True for float64."""
+    return array(fn, name, a, ANY_FLOAT) == cnp.NPY_DOUBLE
 
 
-cdef void *_opt_ptr(a):
-    return NULL if a is None else cnp.PyArray_DATA(<cnp.ndarray>a)
+cdef int _out(str fn, str name, object a, object ref, str ref_name,
+              object shape=None) except -1:
+    """Check an output: like `ref` and writeable."""
+    like(fn, name, a, ref, ref_name, shape)
+    return writeable(fn, name, a)
 
 
 def act_forward(int act, x, bias, out, double alpha=0.0,
@@ -169,23 +110,22 @@ def act_forward(int act, x, bias, out, double alpha=0.0,
     fn = "act_forward"
     if act < 0 or act >= _NUM_ACTS:
         raise ValueError(f"{fn}: unknown activation code {act}")
-    cdef bint f64 = _float(fn, x, "x")
-    _same(fn, out, "out", x, "x", True)
+    cdef bint f64 = _f64(fn, "x", x)
+    _out(fn, "out", out, x, "x")
     cdef cnp.ndarray xa = <cnp.ndarray>x
     cdef int nd = cnp.PyArray_NDIM(xa)
     cdef fg_idx rows = 1, cols = cnp.PyArray_SIZE(xa)
     if bias is not None:
         if nd == 0:
             raise ValueError(f"{fn}: x must have at least 1 dimension with a bias")
-        _dtype_of(fn, bias, "bias", x, "x", False)
         cols = cnp.PyArray_DIMS(xa)[nd - 1]
-        if cnp.PyArray_NDIM(<cnp.ndarray>bias) != 1 \
-                or cnp.PyArray_DIMS(<cnp.ndarray>bias)[0] != cols:
-            raise ValueError(f"{fn}: bias must have shape {(cols,)}, got {bias.shape}")
+        like(fn, "bias", bias, x, "x", 1)
+        if cnp.PyArray_DIMS(<cnp.ndarray>bias)[0] != cols:
+            has_shape(fn, "bias", bias, (cols,))
         rows = cnp.PyArray_SIZE(xa) // cols if cols else 0
-    cdef void *px = _ptr(x)
-    cdef void *pb = _opt_ptr(bias)
-    cdef void *py = _ptr(out)
+    cdef void *px = data(x)
+    cdef void *pb = data_or_null(bias)
+    cdef void *py = data(out)
     with nogil:
         if f64:
             fg_act_forward_f64(act, alpha, max_value, threshold, <const double *>px,
@@ -201,13 +141,13 @@ def act_backward(int act, y, g, out, double alpha=0.0, double max_value=float("i
     fn = "act_backward"
     if act < 0 or act >= _NUM_ACTS:
         raise ValueError(f"{fn}: unknown activation code {act}")
-    cdef bint f64 = _float(fn, y, "y")
-    _same(fn, g, "g", y, "y", False)
-    _same(fn, out, "out", y, "y", True)
+    cdef bint f64 = _f64(fn, "y", y)
+    like(fn, "g", g, y, "y")
+    _out(fn, "out", out, y, "y")
     cdef fg_idx n = y.size
-    cdef void *py = _ptr(y)
-    cdef void *pg = _ptr(g)
-    cdef void *po = _ptr(out)
+    cdef void *py = data(y)
+    cdef void *pg = data(g)
+    cdef void *po = data(out)
     with nogil:
         if f64:
             fg_act_backward_f64(act, alpha, max_value, <const double *>py,
@@ -239,12 +179,12 @@ cdef tuple _split(fn, a, int axis):
 def softmax_forward(x, out, int axis=-1):
     """out = softmax(x) along `axis`; returns out."""
     fn = "softmax_forward"
-    cdef bint f64 = _float(fn, x, "x")
-    _same(fn, out, "out", x, "x", True)
+    cdef bint f64 = _f64(fn, "x", x)
+    _out(fn, "out", out, x, "x")
     cdef fg_idx outer, n, inner
     outer, n, inner = _split(fn, x, axis)
-    cdef void *px = _ptr(x)
-    cdef void *py = _ptr(out)
+    cdef void *px = data(x)
+    cdef void *py = data(out)
     with nogil:
         if f64:
             fg_softmax_forward_f64(<const double *>px, <double *>py, outer, n, inner)
@@ -256,14 +196,14 @@ def softmax_forward(x, out, int axis=-1):
 def softmax_backward(y, g, out, int axis=-1):
     """out = y * (g - sum(g * y, axis)); returns out."""
     fn = "softmax_backward"
-    cdef bint f64 = _float(fn, y, "y")
-    _same(fn, g, "g", y, "y", False)
-    _same(fn, out, "out", y, "y", True)
+    cdef bint f64 = _f64(fn, "y", y)
+    like(fn, "g", g, y, "y")
+    _out(fn, "out", out, y, "y")
     cdef fg_idx outer, n, inner
     outer, n, inner = _split(fn, y, axis)
-    cdef void *py = _ptr(y)
-    cdef void *pg = _ptr(g)
-    cdef void *po = _ptr(out)
+    cdef void *py = data(y)
+    cdef void *pg = data(g)
+    cdef void *po = data(out)
     with nogil:
         if f64:
             fg_softmax_backward_f64(<const double *>py, <const double *>pg,
@@ -287,17 +227,17 @@ def softmax_xent_forward(z, t, loss, p):
     """loss[...] = -sum(t * log_softmax(z)) over the last axis; p (or None)
     receives softmax(z).  Returns loss."""
     fn = "softmax_xent_forward"
-    cdef bint f64 = _float(fn, z, "z")
+    cdef bint f64 = _f64(fn, "z", z)
     cdef fg_idx rows, n
     rows, n = _rows(fn, z, "z")
-    _same(fn, t, "t", z, "z", False)
-    _like(fn, loss, "loss", z, "z", _lead(z), True)
+    like(fn, "t", t, z, "z")
+    _out(fn, "loss", loss, z, "z", _lead(z))
     if p is not None:
-        _same(fn, p, "p", z, "z", True)
-    cdef void *pz = _ptr(z)
-    cdef void *pt = _ptr(t)
-    cdef void *pl = _ptr(loss)
-    cdef void *pp = _opt_ptr(p)
+        _out(fn, "p", p, z, "z")
+    cdef void *pz = data(z)
+    cdef void *pt = data(t)
+    cdef void *pl = data(loss)
+    cdef void *pp = data_or_null(p)
     with nogil:
         if f64:
             fg_softmax_xent_forward_f64(<const double *>pz, <const double *>pt,
@@ -311,16 +251,16 @@ def softmax_xent_forward(z, t, loss, p):
 def softmax_xent_backward(p, t, g, out):
     """out = (p * sum(t) - t) * g[..., None]; returns out."""
     fn = "softmax_xent_backward"
-    cdef bint f64 = _float(fn, p, "p")
+    cdef bint f64 = _f64(fn, "p", p)
     cdef fg_idx rows, n
     rows, n = _rows(fn, p, "p")
-    _same(fn, t, "t", p, "p", False)
-    _like(fn, g, "g", p, "p", _lead(p), False)
-    _same(fn, out, "out", p, "p", True)
-    cdef void *pp = _ptr(p)
-    cdef void *pt = _ptr(t)
-    cdef void *pg = _ptr(g)
-    cdef void *po = _ptr(out)
+    like(fn, "t", t, p, "p")
+    like(fn, "g", g, p, "p", _lead(p))
+    _out(fn, "out", out, p, "p")
+    cdef void *pp = data(p)
+    cdef void *pt = data(t)
+    cdef void *pg = data(g)
+    cdef void *po = data(out)
     with nogil:
         if f64:
             fg_softmax_xent_backward_f64(<const double *>pp, <const double *>pt,
@@ -335,18 +275,19 @@ def sparse_xent_forward(z, labels, loss, p):
     """loss[...] = logsumexp(z) - z[label] over the last axis; p (or None)
     receives softmax(z).  IndexError for a label outside [0, classes)."""
     fn = "sparse_xent_forward"
-    cdef bint f64 = _float(fn, z, "z")
+    cdef bint f64 = _f64(fn, "z", z)
     _rows(fn, z, "z")
-    _labels(fn, labels, _lead(z))
-    _like(fn, loss, "loss", z, "z", _lead(z), True)
+    array(fn, "labels", labels, cnp.NPY_INT64)
+    has_shape(fn, "labels", labels, _lead(z))
+    _out(fn, "loss", loss, z, "z", _lead(z))
     if p is not None:
-        _same(fn, p, "p", z, "z", True)
+        _out(fn, "p", p, z, "z")
     cdef fg_idx rows, n, bad
     rows, n = labels.size, _last(z)
-    cdef void *pz = _ptr(z)
-    cdef void *pl = _ptr(labels)
-    cdef void *plo = _ptr(loss)
-    cdef void *pp = _opt_ptr(p)
+    cdef void *pz = data(z)
+    cdef void *pl = data(labels)
+    cdef void *plo = data(loss)
+    cdef void *pp = data_or_null(p)
     with nogil:
         if f64:
             bad = fg_sparse_xent_forward_f64(<const double *>pz, <const int64_t *>pl,
@@ -367,18 +308,19 @@ def sparse_xent_backward(p, labels, g, out):
     """out = (p - onehot(labels)) * g[..., None]; returns out.  The labels
     must have passed sparse_xent_forward with the same class count."""
     fn = "sparse_xent_backward"
-    cdef bint f64 = _float(fn, p, "p")
+    cdef bint f64 = _f64(fn, "p", p)
     _rows(fn, p, "p")
-    _labels(fn, labels, _lead(p))
-    _like(fn, g, "g", p, "p", _lead(p), False)
-    _same(fn, out, "out", p, "p", True)
+    array(fn, "labels", labels, cnp.NPY_INT64)
+    has_shape(fn, "labels", labels, _lead(p))
+    like(fn, "g", g, p, "p", _lead(p))
+    _out(fn, "out", out, p, "p")
     cdef fg_idx rows = labels.size, n = _last(p)
     if rows and (labels.min() < 0 or labels.max() >= n):
         raise IndexError(f"{fn}: labels must lie in [0, {n})")
-    cdef void *pp = _ptr(p)
-    cdef void *pl = _ptr(labels)
-    cdef void *pg = _ptr(g)
-    cdef void *po = _ptr(out)
+    cdef void *pp = data(p)
+    cdef void *pl = data(labels)
+    cdef void *pg = data(g)
+    cdef void *po = data(out)
     with nogil:
         if f64:
             fg_sparse_xent_backward_f64(<const double *>pp, <const int64_t *>pl,
@@ -393,16 +335,16 @@ def sigmoid_xent_forward(z, t, loss, s):
     """loss = max(z, 0) - z t + log1p(exp(-|z|)) elementwise; s (or None)
     receives sigmoid(z).  Returns loss."""
     fn = "sigmoid_xent_forward"
-    cdef bint f64 = _float(fn, z, "z")
-    _same(fn, t, "t", z, "z", False)
-    _same(fn, loss, "loss", z, "z", True)
+    cdef bint f64 = _f64(fn, "z", z)
+    like(fn, "t", t, z, "z")
+    _out(fn, "loss", loss, z, "z")
     if s is not None:
-        _same(fn, s, "s", z, "z", True)
+        _out(fn, "s", s, z, "z")
     cdef fg_idx n = z.size
-    cdef void *pz = _ptr(z)
-    cdef void *pt = _ptr(t)
-    cdef void *pl = _ptr(loss)
-    cdef void *ps = _opt_ptr(s)
+    cdef void *pz = data(z)
+    cdef void *pt = data(t)
+    cdef void *pl = data(loss)
+    cdef void *ps = data_or_null(s)
     with nogil:
         if f64:
             fg_sigmoid_xent_forward_f64(<const double *>pz, <const double *>pt,
@@ -416,15 +358,15 @@ def sigmoid_xent_forward(z, t, loss, s):
 def sigmoid_xent_backward(s, t, g, out):
     """out = (s - t) * g; returns out."""
     fn = "sigmoid_xent_backward"
-    cdef bint f64 = _float(fn, s, "s")
-    _same(fn, t, "t", s, "s", False)
-    _same(fn, g, "g", s, "s", False)
-    _same(fn, out, "out", s, "s", True)
+    cdef bint f64 = _f64(fn, "s", s)
+    like(fn, "t", t, s, "s")
+    like(fn, "g", g, s, "s")
+    _out(fn, "out", out, s, "s")
     cdef fg_idx n = s.size
-    cdef void *ps = _ptr(s)
-    cdef void *pt = _ptr(t)
-    cdef void *pg = _ptr(g)
-    cdef void *po = _ptr(out)
+    cdef void *ps = data(s)
+    cdef void *pt = data(t)
+    cdef void *pg = data(g)
+    cdef void *po = data(out)
     with nogil:
         if f64:
             fg_sigmoid_xent_backward_f64(<const double *>ps, <const double *>pt,

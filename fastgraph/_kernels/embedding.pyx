@@ -3,6 +3,8 @@ import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport int32_t, int64_t
 
+from .checks cimport ANY_FLOAT, ANY_INDEX, array, data, writeable
+
 cnp.import_array()
 
 cdef extern from "embedding.h":
@@ -19,40 +21,14 @@ cdef extern from "embedding.h":
     void fg_embedding_scatter_add_f64_i64(const double *g, fg_idx D, const int64_t *idx, fg_idx n, double *grad) nogil
 
 
-cdef _require(a, str fn, str name, int ndim):
-    if not isinstance(a, np.ndarray):
-        raise TypeError(f"{fn}: {name} must be a numpy array, got {type(a).__name__}")
-    if not a.flags.c_contiguous:
-        raise ValueError(f"{fn}: {name} must be C-contiguous")
-    if a.ndim != ndim:
-        raise ValueError(f"{fn}: {name} must have {ndim} dimension(s), got shape {a.shape}")
-
-
-cdef int _index_kind(idx, str fn) except -1:
-    if idx.dtype == np.int32:
-        return 32
-    if idx.dtype == np.int64:
-        return 64
-    raise TypeError(f"{fn}: indices must be int32 or int64, got {idx.dtype}")
-
-
-cdef int _float_kind(a, str fn, str name) except -1:
-    if a.dtype == np.float32:
-        return 32
-    if a.dtype == np.float64:
-        return 64
-    raise TypeError(f"{fn}: {name} must be float32 or float64, got {a.dtype}")
-
-
 def check(idx, Py_ssize_t V):
     """Flat position of the first index of the 1-D `idx` outside [0, V), or -1."""
-    _require(idx, "embedding.check", "idx", 1)
-    cdef int ik = _index_kind(idx, "embedding.check")
+    cdef int it = array("embedding.check", "idx", idx, ANY_INDEX, 1)
     cdef Py_ssize_t n = idx.shape[0]
-    cdef void *p = cnp.PyArray_DATA(<cnp.ndarray>idx)
+    cdef void *p = data(idx)
     cdef fg_idx pos
     with nogil:
-        if ik == 32:
+        if it == cnp.NPY_INT32:
             pos = fg_embedding_check_i32(<const int32_t *>p, n, V)
         else:
             pos = fg_embedding_check_i64(<const int64_t *>p, n, V)
@@ -61,27 +37,25 @@ def check(idx, Py_ssize_t V):
 
 def gather(table, idx, out=None):
     """Rows `table[idx]` as an (n, D) array; indices must already be checked."""
-    _require(table, "embedding.gather", "table", 2)
-    _require(idx, "embedding.gather", "idx", 1)
-    cdef int fk = _float_kind(table, "embedding.gather", "table")
-    cdef int ik = _index_kind(idx, "embedding.gather")
+    fn = "embedding.gather"
+    cdef int ft = array(fn, "table", table, ANY_FLOAT, 2)
+    cdef int it = array(fn, "idx", idx, ANY_INDEX, 1)
     cdef Py_ssize_t n = idx.shape[0], D = table.shape[1]
     if out is None:
         out = np.empty((n, D), dtype=table.dtype)
     else:
-        _require(out, "embedding.gather", "out", 2)
-        if out.dtype != table.dtype or out.shape[0] != n or out.shape[1] != D:
-            raise ValueError(f"embedding.gather: out must be {table.dtype} of shape "
-                             f"{(n, D)}, got {out.dtype} {out.shape}")
-    cdef void *t = cnp.PyArray_DATA(<cnp.ndarray>table)
-    cdef void *i = cnp.PyArray_DATA(<cnp.ndarray>idx)
-    cdef void *o = cnp.PyArray_DATA(<cnp.ndarray>out)
+        array(fn, "out", out, ft, (n, D))
+        writeable(fn, "out", out)
+    cdef void *t = data(table)
+    cdef void *i = data(idx)
+    cdef void *o = data(out)
+    cdef bint f32 = ft == cnp.NPY_FLOAT, i32 = it == cnp.NPY_INT32
     with nogil:
-        if fk == 32 and ik == 32:
+        if f32 and i32:
             fg_embedding_gather_f32_i32(<const float *>t, D, <const int32_t *>i, n, <float *>o)
-        elif fk == 32:
+        elif f32:
             fg_embedding_gather_f32_i64(<const float *>t, D, <const int64_t *>i, n, <float *>o)
-        elif ik == 32:
+        elif i32:
             fg_embedding_gather_f64_i32(<const double *>t, D, <const int32_t *>i, n, <double *>o)
         else:
             fg_embedding_gather_f64_i64(<const double *>t, D, <const int64_t *>i, n, <double *>o)
@@ -90,24 +64,22 @@ def gather(table, idx, out=None):
 
 def scatter_add(g, idx, grad):
     """grad[idx[i]] += g[i] for every i, in order; indices must already be checked."""
-    _require(g, "embedding.scatter_add", "g", 2)
-    _require(idx, "embedding.scatter_add", "idx", 1)
-    _require(grad, "embedding.scatter_add", "grad", 2)
-    cdef int fk = _float_kind(grad, "embedding.scatter_add", "grad")
-    cdef int ik = _index_kind(idx, "embedding.scatter_add")
+    fn = "embedding.scatter_add"
+    cdef int ft = array(fn, "grad", grad, ANY_FLOAT, 2)
+    writeable(fn, "grad", grad)
+    cdef int it = array(fn, "idx", idx, ANY_INDEX, 1)
     cdef Py_ssize_t n = idx.shape[0], D = grad.shape[1]
-    if g.dtype != grad.dtype or g.shape[0] != n or g.shape[1] != D:
-        raise ValueError(f"embedding.scatter_add: g must be {grad.dtype} of shape "
-                         f"{(n, D)}, got {g.dtype} {g.shape}")
-    cdef void *gp = cnp.PyArray_DATA(<cnp.ndarray>g)
-    cdef void *i = cnp.PyArray_DATA(<cnp.ndarray>idx)
-    cdef void *o = cnp.PyArray_DATA(<cnp.ndarray>grad)
+    array(fn, "g", g, ft, (n, D))
+    cdef void *gp = data(g)
+    cdef void *i = data(idx)
+    cdef void *o = data(grad)
+    cdef bint f32 = ft == cnp.NPY_FLOAT, i32 = it == cnp.NPY_INT32
     with nogil:
-        if fk == 32 and ik == 32:
+        if f32 and i32:
             fg_embedding_scatter_add_f32_i32(<const float *>gp, D, <const int32_t *>i, n, <float *>o)
-        elif fk == 32:
+        elif f32:
             fg_embedding_scatter_add_f32_i64(<const float *>gp, D, <const int64_t *>i, n, <float *>o)
-        elif ik == 32:
+        elif i32:
             fg_embedding_scatter_add_f64_i32(<const double *>gp, D, <const int32_t *>i, n, <double *>o)
         else:
             fg_embedding_scatter_add_f64_i64(<const double *>gp, D, <const int64_t *>i, n, <double *>o)

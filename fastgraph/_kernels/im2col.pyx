@@ -1,6 +1,8 @@
 """im2col / col2im for channels-last convolution (csrc/im2col.c)."""
-import numpy as np
 cimport numpy as cnp
+
+from .checks cimport (ANY_FLOAT, array, data, data_or_null, fail, has_shape, like,
+                      writeable)
 
 cnp.import_array()
 
@@ -60,17 +62,6 @@ cdef extern from "im2col.h":
                               int relu) nogil
 
 
-cdef _check_array(fn, name, a, ndim):
-    if not isinstance(a, np.ndarray):
-        raise TypeError(f"{fn}: {name} must be a numpy array, got {type(a).__name__}")
-    if a.dtype != np.float32 and a.dtype != np.float64:
-        raise TypeError(f"{fn}: {name} must be float32 or float64, got {a.dtype}")
-    if a.ndim != ndim:
-        raise ValueError(f"{fn}: {name} must have {ndim} dimensions, got shape {a.shape}")
-    if not a.flags.c_contiguous:
-        raise ValueError(f"{fn}: {name} must be C-contiguous")
-
-
 cdef _geometry(fn, fg_conv_geom *g, shape, kernel_size, strides, dilation,
                pads, out_size, rows, cols):
     """Fill `g`; return the output row range, checked against `cols`."""
@@ -89,9 +80,7 @@ cdef _geometry(fn, fg_conv_geom *g, shape, kernel_size, strides, dilation,
     if not 0 <= r0 <= r1 <= g.n * g.oh:
         raise ValueError(f"{fn}: rows must satisfy 0 <= start <= end <= "
                          f"{g.n * g.oh} (batch * out height), got {(r0, r1)}")
-    expect = ((r1 - r0) * g.ow, g.kh * g.kw * g.c)
-    if cols.shape != expect:
-        raise ValueError(f"{fn}: cols must have shape {expect}, got {cols.shape}")
+    has_shape(fn, "cols", cols, ((r1 - r0) * g.ow, g.kh * g.kw * g.c))
     return r0, r1
 
 
@@ -104,14 +93,13 @@ def im2col(x, cols, kernel_size, strides, dilation, pads, out_size, rows=None):
     """
     cdef fg_conv_geom g
     cdef Py_ssize_t r0, r1
-    _check_array("im2col", "x", x, 4)
-    _check_array("im2col", "cols", cols, 2)
-    if cols.dtype != x.dtype:
-        raise TypeError(f"im2col: cols dtype {cols.dtype} differs from x dtype {x.dtype}")
+    array("im2col", "x", x, ANY_FLOAT, 4)
+    like("im2col", "cols", cols, x, "x", 2)
+    writeable("im2col", "cols", cols)
     r0, r1 = _geometry("im2col", &g, x.shape, kernel_size, strides, dilation,
                        pads, out_size, rows, cols)
-    cdef void *xp = cnp.PyArray_DATA(x)
-    cdef void *cp = cnp.PyArray_DATA(cols)
+    cdef void *xp = data(x)
+    cdef void *cp = data(cols)
     cdef size_t esz = x.itemsize
     with nogil:
         fg_im2col(xp, cp, esz, &g, r0, r1)
@@ -124,15 +112,14 @@ def col2im(cols, dx, kernel_size, strides, dilation, pads, out_size, rows=None):
     """
     cdef fg_conv_geom g
     cdef Py_ssize_t r0, r1
-    _check_array("col2im", "cols", cols, 2)
-    _check_array("col2im", "dx", dx, 4)
-    if cols.dtype != dx.dtype:
-        raise TypeError(f"col2im: cols dtype {cols.dtype} differs from dx dtype {dx.dtype}")
+    cdef int t = array("col2im", "dx", dx, ANY_FLOAT, 4)
+    writeable("col2im", "dx", dx)
+    like("col2im", "cols", cols, dx, "dx", 2)
     r0, r1 = _geometry("col2im", &g, dx.shape, kernel_size, strides, dilation,
                        pads, out_size, rows, cols)
-    cdef void *cp = cnp.PyArray_DATA(cols)
-    cdef void *dp = cnp.PyArray_DATA(dx)
-    if dx.dtype == np.float32:
+    cdef void *cp = data(cols)
+    cdef void *dp = data(dx)
+    if t == cnp.NPY_FLOAT:
         with nogil:
             fg_col2im_f32(<const float *>cp, <float *>dp, &g, r0, r1)
     else:
@@ -140,22 +127,16 @@ def col2im(cols, dx, kernel_size, strides, dilation, pads, out_size, rows=None):
             fg_col2im_f64(<const double *>cp, <double *>dp, &g, r0, r1)
 
 
-cdef void *_data_or_null(a):
-    return NULL if a is None else cnp.PyArray_DATA(a)
-
-
 def bias_act(y, b, bint relu):
     """In place on the 2-D `y`: y += b (b None: no bias), then max(y, 0) if relu."""
-    _check_array("bias_act", "y", y, 2)
+    cdef int t = array("bias_act", "y", y, ANY_FLOAT, 2)
+    writeable("bias_act", "y", y)
     if b is not None:
-        _check_array("bias_act", "b", b, 1)
-        if b.dtype != y.dtype or b.shape[0] != y.shape[1]:
-            raise ValueError(f"bias_act: b must be {y.dtype} of shape ({y.shape[1]},), "
-                             f"got {b.dtype} {b.shape}")
+        array("bias_act", "b", b, t, (y.shape[1],))
     cdef Py_ssize_t rows = y.shape[0], cols = y.shape[1]
-    cdef void *yp = cnp.PyArray_DATA(y)
-    cdef void *bp = _data_or_null(b)
-    if y.dtype == np.float32:
+    cdef void *yp = data(y)
+    cdef void *bp = data_or_null(b)
+    if t == cnp.NPY_FLOAT:
         with nogil:
             fg_conv_bias_act_f32(<float *>yp, <const float *>bp, rows, cols, relu)
     else:
@@ -167,26 +148,22 @@ def act_grad(y, g, dz, db, bint relu):
     """Backward of `bias_act` on 2-D arrays: with relu, dz = g where y > 0
     else 0 (y is bias_act's output); db (float64, or None) += column sums of
     dz (of g without relu).  y and dz are only read / written with relu."""
-    _check_array("act_grad", "g", g, 2)
+    cdef int t = array("act_grad", "g", g, ANY_FLOAT, 2)
     if relu:
-        for name, a in (("y", y), ("dz", dz)):
-            _check_array("act_grad", name, a, 2)
-            if a.dtype != g.dtype or a.shape != g.shape:
-                raise ValueError(f"act_grad: {name} must be {g.dtype} of shape "
-                                 f"{g.shape}, got {a.dtype} {a.shape}")
+        array("act_grad", "y", y, t, g.shape)
+        array("act_grad", "dz", dz, t, g.shape)
+        writeable("act_grad", "dz", dz)
     else:
         y = dz = None
     if db is not None:
-        if (not isinstance(db, np.ndarray) or db.dtype != np.float64 or db.ndim != 1
-                or db.shape[0] != g.shape[1] or not db.flags.c_contiguous):
-            raise ValueError(f"act_grad: db must be a contiguous float64 array of "
-                             f"shape ({g.shape[1]},)")
+        array("act_grad", "db", db, cnp.NPY_DOUBLE, (g.shape[1],))
+        writeable("act_grad", "db", db)
     cdef Py_ssize_t rows = g.shape[0], cols = g.shape[1]
-    cdef void *yp = _data_or_null(y)
-    cdef void *gp = cnp.PyArray_DATA(g)
-    cdef void *dp = _data_or_null(dz)
-    cdef double *bp = <double *>_data_or_null(db)
-    if g.dtype == np.float32:
+    cdef void *yp = data_or_null(y)
+    cdef void *gp = data(g)
+    cdef void *dp = data_or_null(dz)
+    cdef double *bp = <double *>data_or_null(db)
+    if t == cnp.NPY_FLOAT:
         with nogil:
             fg_conv_act_grad_f32(<const float *>yp, <const float *>gp, <float *>dp,
                                  bp, rows, cols, relu)
@@ -215,13 +192,12 @@ cdef _wino_geometry(fn, fg_wino_geom *g, x_shape, int r, pads, out_size, tiles):
     return t0, t1
 
 
-cdef _check_planes(fn, name, buf, dtype, Py_ssize_t planes, Py_ssize_t ps,
-                   Py_ssize_t row):
-    """`buf` must be a 1-D contiguous `dtype` array holding `planes` planes
-    `ps` apart, each of `row` used elements (ps >= row)."""
-    _check_array(fn, name, buf, 1)
-    if buf.dtype != dtype:
-        raise TypeError(f"{fn}: {name} dtype {buf.dtype} differs from {np.dtype(dtype)}")
+cdef _check_planes(str fn, str name, buf, ref, str ref_name, Py_ssize_t planes,
+                   Py_ssize_t ps, Py_ssize_t row):
+    """`buf` must be a writeable 1-D contiguous array of ref's dtype holding
+    `planes` planes `ps` apart, each of `row` used elements (ps >= row)."""
+    like(fn, name, buf, ref, ref_name, 1)
+    writeable(fn, name, buf)
     if ps < row:
         raise ValueError(f"{fn}: plane stride {ps} is smaller than a plane ({row})")
     if buf.shape[0] < (planes - 1) * ps + row:
@@ -235,13 +211,13 @@ def wino_input(x, V, Py_ssize_t ps, int r, pads, out_size, tiles):
     before = pads, into the flat `V`: alpha^2 planes ps apart (alpha = r + 1),
     each (end - start, channels)."""
     cdef fg_wino_geom g
-    _check_array("wino_input", "x", x, 4)
+    cdef int t = array("wino_input", "x", x, ANY_FLOAT, 4)
     t0, t1 = _wino_geometry("wino_input", &g, x.shape, r, pads, out_size, tiles)
-    _check_planes("wino_input", "V", V, x.dtype, (r + 1) ** 2, ps, (t1 - t0) * g.c)
-    cdef void *xp = cnp.PyArray_DATA(x)
-    cdef void *vp = cnp.PyArray_DATA(V)
+    _check_planes("wino_input", "V", V, x, "x", (r + 1) ** 2, ps, (t1 - t0) * g.c)
+    cdef void *xp = data(x)
+    cdef void *vp = data(V)
     cdef Py_ssize_t a0 = t0, a1 = t1
-    if x.dtype == np.float32:
+    if t == cnp.NPY_FLOAT:
         with nogil:
             fg_wino_input_f32(<const float *>xp, <float *>vp, ps, &g, a0, a1)
     else:
@@ -254,21 +230,19 @@ def wino_output(M, Py_ssize_t ps, y, b, bint relu, int r, tiles):
     tiles [start, end) = A^T M A (+ b, then relu); the flat `M` holds alpha^2
     planes ps apart, each (end - start, out channels)."""
     cdef fg_wino_geom g
-    _check_array("wino_output", "y", y, 4)
+    cdef int t = array("wino_output", "y", y, ANY_FLOAT, 4)
+    writeable("wino_output", "y", y)
     if b is not None:
-        _check_array("wino_output", "b", b, 1)
-        if b.dtype != y.dtype or b.shape[0] != y.shape[3]:
-            raise ValueError(f"wino_output: b must be {y.dtype} of shape ({y.shape[3]},), "
-                             f"got {b.dtype} {b.shape}")
+        array("wino_output", "b", b, t, (y.shape[3],))
     n, oh, ow, o = y.shape
     t0, t1 = _wino_geometry("wino_output", &g, (n, oh, ow, o), r, (0, 0), (oh, ow),
                             tiles)
-    _check_planes("wino_output", "M", M, y.dtype, (r + 1) ** 2, ps, (t1 - t0) * o)
-    cdef void *mp = cnp.PyArray_DATA(M)
-    cdef void *yp = cnp.PyArray_DATA(y)
-    cdef void *bp = _data_or_null(b)
+    _check_planes("wino_output", "M", M, y, "y", (r + 1) ** 2, ps, (t1 - t0) * o)
+    cdef void *mp = data(M)
+    cdef void *yp = data(y)
+    cdef void *bp = data_or_null(b)
     cdef Py_ssize_t a0 = t0, a1 = t1, oc = o
-    if y.dtype == np.float32:
+    if t == cnp.NPY_FLOAT:
         with nogil:
             fg_wino_output_f32(<const float *>mp, ps, <float *>yp, <const float *>bp,
                                relu, &g, oc, a0, a1)
@@ -284,14 +258,14 @@ def wino_grad(dy, W, Py_ssize_t ps, int r, tiles):
     block e into the flat `W`: alpha^2 planes ps apart, each (end - start,
     channels)."""
     cdef fg_wino_geom g
-    _check_array("wino_grad", "dy", dy, 4)
+    cdef int t = array("wino_grad", "dy", dy, ANY_FLOAT, 4)
     n, oh, ow, o = dy.shape
     t0, t1 = _wino_geometry("wino_grad", &g, (n, oh, ow, o), r, (0, 0), (oh, ow), tiles)
-    _check_planes("wino_grad", "W", W, dy.dtype, (r + 1) ** 2, ps, (t1 - t0) * o)
-    cdef void *dp = cnp.PyArray_DATA(dy)
-    cdef void *wp = cnp.PyArray_DATA(W)
+    _check_planes("wino_grad", "W", W, dy, "dy", (r + 1) ** 2, ps, (t1 - t0) * o)
+    cdef void *dp = data(dy)
+    cdef void *wp = data(W)
     cdef Py_ssize_t a0 = t0, a1 = t1, oc = o
-    if dy.dtype == np.float32:
+    if t == cnp.NPY_FLOAT:
         with nogil:
             fg_wino_grad_f32(<const float *>dp, <float *>wp, ps, &g, oc, a0, a1)
     else:
@@ -299,18 +273,24 @@ def wino_grad(dy, W, Py_ssize_t ps, int r, tiles):
             fg_wino_grad_f64(<const double *>dp, <double *>wp, ps, &g, oc, a0, a1)
 
 
-cdef _element_strides(fn, name, a, dtype):
-    """Strides of the 3-D `a` in elements, checked to be non-negative whole elements."""
-    if not isinstance(a, np.ndarray):
-        raise TypeError(f"{fn}: {name} must be a numpy array, got {type(a).__name__}")
-    if a.dtype != dtype:
-        raise TypeError(f"{fn}: {name} dtype {a.dtype} differs from {np.dtype(dtype)}")
+cdef tuple _element_strides(str fn, str name, a, object ref):
+    """Strides in elements of `a`: a 3-D float array (of the dtype of A, the
+    `ref`, for B and C) that may be a strided view, with non-negative
+    strides of whole elements.  The checks of checks.pxd, but for views."""
+    if not cnp.PyArray_Check(a):
+        fail(f"{fn}: {name} must be a numpy array, got {type(a).__name__}")
+    cdef int t = cnp.PyArray_TYPE(<cnp.ndarray>a)
+    if ref is None and t != cnp.NPY_FLOAT and t != cnp.NPY_DOUBLE \
+            or not cnp.PyArray_ISNOTSWAPPED(<cnp.ndarray>a):
+        fail(f"{fn}: {name} must be float32 or float64, got {a.dtype}")
+    if ref is not None and t != cnp.PyArray_TYPE(<cnp.ndarray>ref):
+        fail(f"{fn}: {name} must have the dtype of A ({ref.dtype}), got {a.dtype}")
     if a.ndim != 3:
-        raise ValueError(f"{fn}: {name} must have 3 dimensions, got shape {a.shape}")
+        fail(f"{fn}: {name} must have 3 dimensions, got shape {a.shape}")
     item = a.itemsize
     if any(st < 0 or st % item for st in a.strides):
-        raise ValueError(f"{fn}: {name} strides {a.strides} must be non-negative "
-                         f"multiples of the element size")
+        fail(f"{fn}: {name} strides {a.strides} must be non-negative multiples "
+             f"of the element size")
     return tuple(st // item for st in a.strides)
 
 
@@ -319,17 +299,15 @@ def batched_gemm(A, B, C, bint acc):
     (batch, K, M), (batch, R, M), which may be strided views: B and C need
     unit column stride, A unit stride along K or along R (a transpose)."""
     fn = "batched_gemm"
-    if not isinstance(A, np.ndarray) or A.dtype not in (np.float32, np.float64):
-        raise TypeError(f"{fn}: A must be a float32 or float64 array")
-    sa3 = _element_strides(fn, "A", A, A.dtype)
-    sb3 = _element_strides(fn, "B", B, A.dtype)
-    sc3 = _element_strides(fn, "C", C, A.dtype)
+    sa3 = _element_strides(fn, "A", A, None)
+    sb3 = _element_strides(fn, "B", B, A)
+    sc3 = _element_strides(fn, "C", C, A)
+    cdef int t = cnp.PyArray_TYPE(<cnp.ndarray>A)
+    writeable(fn, "C", C)
     batch, R, K = A.shape
     if B.shape[:2] != (batch, K) or C.shape != (batch, R, B.shape[2]):
         raise ValueError(f"{fn}: shapes A {A.shape}, B {B.shape}, C {C.shape} do not "
                          f"chain as (b, R, K) @ (b, K, M) -> (b, R, M)")
-    if not C.flags.writeable:
-        raise ValueError(f"{fn}: C must be writeable")
     if sb3[2] != 1 or sc3[2] != 1:
         raise ValueError(f"{fn}: B and C must have unit column stride")
     cdef bint trans = sa3[2] != 1
@@ -338,10 +316,10 @@ def batched_gemm(A, B, C, bint acc):
     cdef Py_ssize_t nb = batch, nr = R, nk = K, nm = B.shape[2]
     cdef Py_ssize_t sa = sa3[0], lda = sa3[2] if trans else sa3[1]
     cdef Py_ssize_t sb = sb3[0], ldb = sb3[1], sc = sc3[0], ldc = sc3[1]
-    cdef void *ap = cnp.PyArray_DATA(A)
-    cdef void *bp = cnp.PyArray_DATA(B)
-    cdef void *cp = cnp.PyArray_DATA(C)
-    if A.dtype == np.float32:
+    cdef void *ap = data(A)
+    cdef void *bp = data(B)
+    cdef void *cp = data(C)
+    if t == cnp.NPY_FLOAT:
         with nogil:
             fg_batched_gemm_f32(nb, nr, nk, nm, <const float *>ap, sa, lda, trans,
                                 <const float *>bp, sb, ldb, <float *>cp, sc, ldc, acc)

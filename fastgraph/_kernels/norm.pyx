@@ -2,6 +2,8 @@
 import numpy as np
 cimport numpy as cnp
 
+from .checks cimport ANY_FLOAT, array, data, data_or_null, writeable
+
 cnp.import_array()
 
 cdef extern from "norm.h":
@@ -38,71 +40,46 @@ cdef extern from "norm.h":
                            double *dx, double *dgamma, double *dbeta) nogil
 
 
-cdef int _matrix(x, str fn) except -1:
-    """Check the 2-D data array `x`; return 32 or 64 for its float width."""
-    if not isinstance(x, np.ndarray):
-        raise TypeError(f"{fn}: x must be a numpy array, got {type(x).__name__}")
-    if x.dtype != np.float32 and x.dtype != np.float64:
-        raise TypeError(f"{fn}: x must be float32 or float64, got {x.dtype}")
-    if x.ndim != 2:
-        raise ValueError(f"{fn}: x must be 2-D (rows, features), got shape {x.shape}")
-    if not x.flags.c_contiguous:
-        raise ValueError(f"{fn}: x must be C-contiguous")
-    return 32 if x.dtype == np.float32 else 64
-
-
-cdef _like(a, str fn, str name, dtype, shape):
-    """Check that `a` is a C-contiguous array of `dtype` and `shape`."""
-    if not isinstance(a, np.ndarray):
-        raise TypeError(f"{fn}: {name} must be a numpy array, got {type(a).__name__}")
-    if a.dtype != dtype or a.shape != shape:
-        raise ValueError(f"{fn}: {name} must be {dtype} of shape {shape}, "
-                         f"got {a.dtype} {a.shape}")
-    if not a.flags.c_contiguous:
-        raise ValueError(f"{fn}: {name} must be C-contiguous")
-
-
-cdef inline void *_p(a):
-    return cnp.PyArray_DATA(<cnp.ndarray>a) if a is not None else NULL
-
-
 def bn_stats(x):
     """(mean, var) per column of the 2-D `x`; var is the population variance."""
-    cdef int fk = _matrix(x, "norm.bn_stats")
+    fn = "norm.bn_stats"
+    cdef int t = array(fn, "x", x, ANY_FLOAT, 2)
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1]
     mean = np.empty(C, dtype=x.dtype)
     var = np.empty(C, dtype=x.dtype)
-    cdef void *xp = _p(x)
-    cdef void *mp = _p(mean)
-    cdef void *vp = _p(var)
+    cdef void *xp = data(x)
+    cdef void *mp = data(mean)
+    cdef void *vp = data(var)
     cdef int rc
     with nogil:
-        if fk == 32:
+        if t == cnp.NPY_FLOAT:
             rc = fg_bn_stats_f32(<const float *>xp, N, C, <float *>mp, <float *>vp)
         else:
             rc = fg_bn_stats_f64(<const double *>xp, N, C, <double *>mp, <double *>vp)
     if rc:
-        raise MemoryError("norm.bn_stats: out of memory")
+        raise MemoryError(f"{fn}: out of memory")
     return mean, var
 
 
 def bn_apply(x, mean, scale, shift, out=None):
     """(x - mean) * scale + shift per column of the 2-D `x`."""
-    cdef int fk = _matrix(x, "norm.bn_apply")
+    fn = "norm.bn_apply"
+    cdef int t = array(fn, "x", x, ANY_FLOAT, 2)
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1]
     for name, v in (("mean", mean), ("scale", scale), ("shift", shift)):
-        _like(v, "norm.bn_apply", name, x.dtype, (C,))
+        array(fn, name, v, t, (C,))
     if out is None:
         out = np.empty((N, C), dtype=x.dtype)
     else:
-        _like(out, "norm.bn_apply", "out", x.dtype, (N, C))
-    cdef void *xp = _p(x)
-    cdef void *mp = _p(mean)
-    cdef void *sp = _p(scale)
-    cdef void *hp = _p(shift)
-    cdef void *yp = _p(out)
+        array(fn, "out", out, t, (N, C))
+        writeable(fn, "out", out)
+    cdef void *xp = data(x)
+    cdef void *mp = data(mean)
+    cdef void *sp = data(scale)
+    cdef void *hp = data(shift)
+    cdef void *yp = data(out)
     with nogil:
-        if fk == 32:
+        if t == cnp.NPY_FLOAT:
             fg_bn_apply_f32(<const float *>xp, N, C, <const float *>mp,
                             <const float *>sp, <const float *>hp, <float *>yp)
         else:
@@ -113,22 +90,23 @@ def bn_apply(x, mean, scale, shift, out=None):
 
 def bn_reduce(x, g, mean, invstd):
     """(sum of g, sum of g * (x - mean) * invstd) per column."""
-    cdef int fk = _matrix(x, "norm.bn_reduce")
+    fn = "norm.bn_reduce"
+    cdef int t = array(fn, "x", x, ANY_FLOAT, 2)
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1]
-    _like(g, "norm.bn_reduce", "g", x.dtype, (N, C))
-    _like(mean, "norm.bn_reduce", "mean", x.dtype, (C,))
-    _like(invstd, "norm.bn_reduce", "invstd", x.dtype, (C,))
+    array(fn, "g", g, t, (N, C))
+    array(fn, "mean", mean, t, (C,))
+    array(fn, "invstd", invstd, t, (C,))
     sum_g = np.empty(C, dtype=x.dtype)
     sum_gx = np.empty(C, dtype=x.dtype)
-    cdef void *xp = _p(x)
-    cdef void *gp = _p(g)
-    cdef void *mp = _p(mean)
-    cdef void *ip = _p(invstd)
-    cdef void *s1 = _p(sum_g)
-    cdef void *s2 = _p(sum_gx)
+    cdef void *xp = data(x)
+    cdef void *gp = data(g)
+    cdef void *mp = data(mean)
+    cdef void *ip = data(invstd)
+    cdef void *s1 = data(sum_g)
+    cdef void *s2 = data(sum_gx)
     cdef int rc
     with nogil:
-        if fk == 32:
+        if t == cnp.NPY_FLOAT:
             rc = fg_bn_reduce_f32(<const float *>xp, <const float *>gp, N, C,
                                   <const float *>mp, <const float *>ip,
                                   <float *>s1, <float *>s2)
@@ -137,27 +115,28 @@ def bn_reduce(x, g, mean, invstd):
                                   <const double *>mp, <const double *>ip,
                                   <double *>s1, <double *>s2)
     if rc:
-        raise MemoryError("norm.bn_reduce: out of memory")
+        raise MemoryError(f"{fn}: out of memory")
     return sum_g, sum_gx
 
 
 def bn_dx(x, g, mean, a, b, k):
     """g * a + (x - mean) * b + k per column: the batch-norm input gradient."""
-    cdef int fk = _matrix(x, "norm.bn_dx")
+    fn = "norm.bn_dx"
+    cdef int t = array(fn, "x", x, ANY_FLOAT, 2)
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1]
-    _like(g, "norm.bn_dx", "g", x.dtype, (N, C))
+    array(fn, "g", g, t, (N, C))
     for name, v in (("mean", mean), ("a", a), ("b", b), ("k", k)):
-        _like(v, "norm.bn_dx", name, x.dtype, (C,))
+        array(fn, name, v, t, (C,))
     dx = np.empty((N, C), dtype=x.dtype)
-    cdef void *xp = _p(x)
-    cdef void *gp = _p(g)
-    cdef void *mp = _p(mean)
-    cdef void *ap = _p(a)
-    cdef void *bp = _p(b)
-    cdef void *kp = _p(k)
-    cdef void *dp = _p(dx)
+    cdef void *xp = data(x)
+    cdef void *gp = data(g)
+    cdef void *mp = data(mean)
+    cdef void *ap = data(a)
+    cdef void *bp = data(b)
+    cdef void *kp = data(k)
+    cdef void *dp = data(dx)
     with nogil:
-        if fk == 32:
+        if t == cnp.NPY_FLOAT:
             fg_bn_dx_f32(<const float *>xp, <const float *>gp, N, C, <const float *>mp,
                          <const float *>ap, <const float *>bp, <const float *>kp,
                          <float *>dp)
@@ -173,23 +152,24 @@ def ln_forward(x, gamma, beta, double eps):
 
     gamma and beta are (D,) arrays or None.
     """
-    cdef int fk = _matrix(x, "norm.ln_forward")
+    fn = "norm.ln_forward"
+    cdef int t = array(fn, "x", x, ANY_FLOAT, 2)
     cdef Py_ssize_t N = x.shape[0], D = x.shape[1]
     if gamma is not None:
-        _like(gamma, "norm.ln_forward", "gamma", x.dtype, (D,))
+        array(fn, "gamma", gamma, t, (D,))
     if beta is not None:
-        _like(beta, "norm.ln_forward", "beta", x.dtype, (D,))
+        array(fn, "beta", beta, t, (D,))
     y = np.empty((N, D), dtype=x.dtype)
     mean = np.empty(N, dtype=x.dtype)
     invstd = np.empty(N, dtype=x.dtype)
-    cdef void *xp = _p(x)
-    cdef void *gp = _p(gamma)
-    cdef void *bp = _p(beta)
-    cdef void *yp = _p(y)
-    cdef void *mp = _p(mean)
-    cdef void *ip = _p(invstd)
+    cdef void *xp = data(x)
+    cdef void *gp = data_or_null(gamma)
+    cdef void *bp = data_or_null(beta)
+    cdef void *yp = data(y)
+    cdef void *mp = data(mean)
+    cdef void *ip = data(invstd)
     with nogil:
-        if fk == 32:
+        if t == cnp.NPY_FLOAT:
             fg_ln_forward_f32(<const float *>xp, N, D, <const float *>gp,
                               <const float *>bp, eps, <float *>yp, <float *>mp,
                               <float *>ip)
@@ -202,27 +182,28 @@ def ln_forward(x, gamma, beta, double eps):
 
 def ln_backward(x, g, gamma, mean, invstd, bint want_dgamma, bint want_dbeta):
     """(dx, dgamma or None, dbeta or None) of layer normalisation."""
-    cdef int fk = _matrix(x, "norm.ln_backward")
+    fn = "norm.ln_backward"
+    cdef int t = array(fn, "x", x, ANY_FLOAT, 2)
     cdef Py_ssize_t N = x.shape[0], D = x.shape[1]
-    _like(g, "norm.ln_backward", "g", x.dtype, (N, D))
+    array(fn, "g", g, t, (N, D))
     if gamma is not None:
-        _like(gamma, "norm.ln_backward", "gamma", x.dtype, (D,))
-    _like(mean, "norm.ln_backward", "mean", x.dtype, (N,))
-    _like(invstd, "norm.ln_backward", "invstd", x.dtype, (N,))
+        array(fn, "gamma", gamma, t, (D,))
+    array(fn, "mean", mean, t, (N,))
+    array(fn, "invstd", invstd, t, (N,))
     dx = np.empty((N, D), dtype=x.dtype)
     dgamma = np.zeros(D, dtype=x.dtype) if want_dgamma else None
     dbeta = np.zeros(D, dtype=x.dtype) if want_dbeta else None
-    cdef void *xp = _p(x)
-    cdef void *gp = _p(g)
-    cdef void *wp = _p(gamma)
-    cdef void *mp = _p(mean)
-    cdef void *ip = _p(invstd)
-    cdef void *dp = _p(dx)
-    cdef void *dgp = _p(dgamma)
-    cdef void *dbp = _p(dbeta)
+    cdef void *xp = data(x)
+    cdef void *gp = data(g)
+    cdef void *wp = data_or_null(gamma)
+    cdef void *mp = data(mean)
+    cdef void *ip = data(invstd)
+    cdef void *dp = data(dx)
+    cdef void *dgp = data_or_null(dgamma)
+    cdef void *dbp = data_or_null(dbeta)
     cdef int rc
     with nogil:
-        if fk == 32:
+        if t == cnp.NPY_FLOAT:
             rc = fg_ln_backward_f32(<const float *>xp, <const float *>gp, N, D,
                                     <const float *>wp, <const float *>mp,
                                     <const float *>ip, <float *>dp, <float *>dgp,
@@ -233,5 +214,5 @@ def ln_backward(x, g, gamma, mean, invstd, bint want_dgamma, bint want_dbeta):
                                     <const double *>ip, <double *>dp, <double *>dgp,
                                     <double *>dbp)
     if rc:
-        raise MemoryError("norm.ln_backward: out of memory")
+        raise MemoryError(f"{fn}: out of memory")
     return dx, dgamma, dbeta

@@ -6,11 +6,11 @@ C-contiguous, writeable except `grad`, no two sharing memory).  `grad` is
 read only: it is clipped element-wise to [-clipvalue, clipvalue] and then
 multiplied by `scale` on the fly.  A slot documented as optional may be None.
 """
-import numpy as np
-
 cimport numpy as cnp
 from libc.math cimport INFINITY
 from libc.stdint cimport uint8_t
+
+from .checks cimport ANY_FLOAT, array, data, data_or_null, like, writeable
 
 cnp.import_array()
 
@@ -85,52 +85,19 @@ cdef extern from "optim.h" nogil:
                             double clip, double scale)
 
 
-cdef int _check(str op, str name, object a, cnp.ndarray ref,
-                bint writeable) except -1:
-    """Validate array `a` (against `param`=`ref` unless ref is None);
-    return its NumPy type number."""
-    if not isinstance(a, np.ndarray):
-        raise TypeError(f"optim.{op}: argument '{name}' must be a NumPy "
-                        f"array, got {type(a).__name__}")
-    cdef cnp.ndarray arr = <cnp.ndarray>a
-    cdef int t = cnp.PyArray_TYPE(arr)
-    cdef int k
-    cdef bint same
-    if ref is None:
-        if t != cnp.NPY_FLOAT32 and t != cnp.NPY_FLOAT64:
-            raise TypeError(f"optim.{op}: argument '{name}' must be float32 "
-                            f"or float64, got {arr.dtype}")
-    else:
-        if t != cnp.PyArray_TYPE(ref):
-            raise TypeError(f"optim.{op}: argument '{name}' must have the "
-                            f"dtype of 'param' ({ref.dtype}), got {arr.dtype}")
-        same = cnp.PyArray_NDIM(arr) == cnp.PyArray_NDIM(ref)
-        k = 0
-        while same and k < cnp.PyArray_NDIM(arr):
-            same = cnp.PyArray_DIMS(arr)[k] == cnp.PyArray_DIMS(ref)[k]
-            k += 1
-        if not same:
-            raise ValueError(f"optim.{op}: argument '{name}' must have the "
-                             f"shape of 'param' {(<object>ref).shape}, "
-                             f"got {a.shape}")
-    if not cnp.PyArray_IS_C_CONTIGUOUS(arr):
-        raise ValueError(f"optim.{op}: argument '{name}' must be "
-                         f"C-contiguous")
-    if writeable and not cnp.PyArray_ISWRITEABLE(arr):
-        raise ValueError(f"optim.{op}: argument '{name}' must be writeable")
-    return t
-
-
 cdef int _check_all(str op, tuple names, tuple arrays) except -1:
-    """Validate `arrays` (param, grad, then slots; None for an absent
-    optional slot) and check that no two share memory; return the type."""
-    cdef cnp.ndarray param = None
-    cdef int t = _check(op, names[0], arrays[0], None, True)
-    param = <cnp.ndarray>arrays[0]
+    """Check `arrays` (param, grad, then slots; None for an absent optional
+    slot) against `param` and that no two share memory; return the type."""
+    cdef str fn = "optim." + op
+    cdef int t = array(fn, names[0], arrays[0], ANY_FLOAT)
+    writeable(fn, names[0], arrays[0])
+    cdef cnp.ndarray param = <cnp.ndarray>arrays[0]
     cdef Py_ssize_t i, j, k = len(arrays)
     for i in range(1, k):
         if arrays[i] is not None:
-            _check(op, names[i], arrays[i], param, i != 1)
+            like(fn, names[i], arrays[i], param, names[0])
+            if i != 1:
+                writeable(fn, names[i], arrays[i])
     cdef char *lo_i
     cdef char *lo_j
     cdef Py_ssize_t nbytes = cnp.PyArray_NBYTES(param)
@@ -143,22 +110,17 @@ cdef int _check_all(str op, tuple names, tuple arrays) except -1:
                 continue
             lo_j = cnp.PyArray_BYTES(<cnp.ndarray>arrays[j])
             if lo_i < lo_j + nbytes and lo_j < lo_i + nbytes:
-                raise ValueError(f"optim.{op}: arguments '{names[j]}' and "
-                                 f"'{names[i]}' share memory; each must be "
-                                 f"its own array")
+                raise ValueError(f"{fn}: arguments {names[j]} and {names[i]} share "
+                                 f"memory; each must be its own array")
     return t
-
-
-cdef inline void *_ptr(object a):
-    return NULL if a is None else cnp.PyArray_DATA(<cnp.ndarray>a)
 
 
 def sqnorm(grad, double clipvalue=INFINITY):
     """Sum of squares (a float) of `grad` clipped to [-clipvalue, clipvalue].
 
     Summed in double in a fixed order, so it is reproducible bit for bit."""
-    cdef int t = _check("sqnorm", "grad", grad, None, False)
-    cdef void *g = _ptr(grad)
+    cdef int t = array("optim.sqnorm", "'grad'", grad, ANY_FLOAT)
+    cdef void *g = data(grad)
     cdef fg_idx n = cnp.PyArray_SIZE(<cnp.ndarray>grad)
     cdef double out
     with nogil:
@@ -171,9 +133,9 @@ def sqnorm(grad, double clipvalue=INFINITY):
 
 def sgd(param, grad, double lr, double clipvalue=INFINITY, double scale=1.0):
     """Plain gradient descent: param -= lr * g."""
-    cdef int t = _check_all("sgd", ("param", "grad"), (param, grad))
-    cdef void *p = _ptr(param)
-    cdef void *g = _ptr(grad)
+    cdef int t = _check_all("sgd", ("'param'", "'grad'"), (param, grad))
+    cdef void *p = data(param)
+    cdef void *g = data(grad)
     cdef fg_idx n = cnp.PyArray_SIZE(<cnp.ndarray>param)
     with nogil:
         if t == cnp.NPY_FLOAT32:
@@ -186,11 +148,11 @@ def sgd(param, grad, double lr, double clipvalue=INFINITY, double scale=1.0):
 def momentum(param, grad, mom, double lr, double momentum, bint nesterov,
              double clipvalue=INFINITY, double scale=1.0):
     """SGD with (Nesterov) momentum, tf-keras's ApplyKerasMomentum."""
-    cdef int t = _check_all("momentum", ("param", "grad", "mom"),
+    cdef int t = _check_all("momentum", ("'param'", "'grad'", "'mom'"),
                             (param, grad, mom))
-    cdef void *p = _ptr(param)
-    cdef void *g = _ptr(grad)
-    cdef void *a = _ptr(mom)
+    cdef void *p = data(param)
+    cdef void *g = data(grad)
+    cdef void *a = data(mom)
     cdef fg_idx n = cnp.PyArray_SIZE(<cnp.ndarray>param)
     with nogil:
         if t == cnp.NPY_FLOAT32:
@@ -205,12 +167,12 @@ def rmsprop(param, grad, ms, mg, double lr, double rho, double epsilon,
             double clipvalue=INFINITY, double scale=1.0):
     """RMSprop without momentum (epsilon outside the root); `mg` (optional)
     makes it centered."""
-    cdef int t = _check_all("rmsprop", ("param", "grad", "ms", "mg"),
+    cdef int t = _check_all("rmsprop", ("'param'", "'grad'", "'ms'", "'mg'"),
                             (param, grad, ms, mg))
-    cdef void *p = _ptr(param)
-    cdef void *g = _ptr(grad)
-    cdef void *a = _ptr(ms)
-    cdef void *b = _ptr(mg)
+    cdef void *p = data(param)
+    cdef void *g = data(grad)
+    cdef void *a = data(ms)
+    cdef void *b = data_or_null(mg)
     cdef fg_idx n = cnp.PyArray_SIZE(<cnp.ndarray>param)
     with nogil:
         if t == cnp.NPY_FLOAT32:
@@ -228,20 +190,15 @@ def rmsprop_rows(param, grad, ms, touched, double lr, double rho,
     """`rmsprop` (no mg, scale 1) for a 2-D `param` whose gradient is zero
     outside the rows where the uint8 array `touched` is nonzero: the other
     rows read no gradient, and end bit for bit as `rmsprop` leaves them."""
-    cdef int t = _check_all("rmsprop_rows", ("param", "grad", "ms"),
+    cdef int t = _check_all("rmsprop_rows", ("'param'", "'grad'", "'ms'"),
                             (param, grad, ms))
-    if param.ndim != 2:
-        raise ValueError(f"optim.rmsprop_rows: argument 'param' must be 2-D, "
-                         f"got shape {param.shape}")
-    if (not isinstance(touched, np.ndarray) or touched.dtype != np.uint8
-            or touched.shape != (param.shape[0],)
-            or not touched.flags.c_contiguous):
-        raise ValueError(f"optim.rmsprop_rows: argument 'touched' must be a "
-                         f"C-contiguous uint8 array of shape ({param.shape[0]},)")
-    cdef void *p = _ptr(param)
-    cdef void *g = _ptr(grad)
-    cdef void *a = _ptr(ms)
-    cdef const uint8_t *m = <const uint8_t *>cnp.PyArray_DATA(<cnp.ndarray>touched)
+    array("optim.rmsprop_rows", "'param'", param, t, 2)
+    array("optim.rmsprop_rows", "'touched'", touched, cnp.NPY_UINT8,
+          (param.shape[0],))
+    cdef void *p = data(param)
+    cdef void *g = data(grad)
+    cdef void *a = data(ms)
+    cdef const uint8_t *m = <const uint8_t *>data(touched)
     cdef fg_idx rows = param.shape[0], cols = param.shape[1]
     with nogil:
         if t == cnp.NPY_FLOAT32:
@@ -258,13 +215,13 @@ def rmsprop_momentum(param, grad, ms, mom, mg, double lr, double rho,
     """RMSprop with momentum (epsilon inside the root, as tf's
     ApplyRMSProp); `mg` (optional) makes it centered."""
     cdef int t = _check_all("rmsprop_momentum",
-                            ("param", "grad", "ms", "mom", "mg"),
+                            ("'param'", "'grad'", "'ms'", "'mom'", "'mg'"),
                             (param, grad, ms, mom, mg))
-    cdef void *p = _ptr(param)
-    cdef void *g = _ptr(grad)
-    cdef void *a = _ptr(ms)
-    cdef void *b = _ptr(mom)
-    cdef void *c = _ptr(mg)
+    cdef void *p = data(param)
+    cdef void *g = data(grad)
+    cdef void *a = data(ms)
+    cdef void *b = data(mom)
+    cdef void *c = data_or_null(mg)
     cdef fg_idx n = cnp.PyArray_SIZE(<cnp.ndarray>param)
     with nogil:
         if t == cnp.NPY_FLOAT32:
@@ -281,11 +238,11 @@ def rmsprop_momentum(param, grad, ms, mom, mg, double lr, double rho,
 def adagrad(param, grad, accum, double lr, double epsilon,
             double clipvalue=INFINITY, double scale=1.0):
     """Adagrad: accum += g^2; param -= lr*g / (sqrt(accum) + epsilon)."""
-    cdef int t = _check_all("adagrad", ("param", "grad", "accum"),
+    cdef int t = _check_all("adagrad", ("'param'", "'grad'", "'accum'"),
                             (param, grad, accum))
-    cdef void *p = _ptr(param)
-    cdef void *g = _ptr(grad)
-    cdef void *a = _ptr(accum)
+    cdef void *p = data(param)
+    cdef void *g = data(grad)
+    cdef void *a = data(accum)
     cdef fg_idx n = cnp.PyArray_SIZE(<cnp.ndarray>param)
     with nogil:
         if t == cnp.NPY_FLOAT32:
@@ -300,12 +257,12 @@ def adadelta(param, grad, accum, accum_update, double lr, double rho,
              double epsilon, double clipvalue=INFINITY, double scale=1.0):
     """Adadelta (tf's ApplyAdadelta)."""
     cdef int t = _check_all("adadelta",
-                            ("param", "grad", "accum", "accum_update"),
+                            ("'param'", "'grad'", "'accum'", "'accum_update'"),
                             (param, grad, accum, accum_update))
-    cdef void *p = _ptr(param)
-    cdef void *g = _ptr(grad)
-    cdef void *a = _ptr(accum)
-    cdef void *b = _ptr(accum_update)
+    cdef void *p = data(param)
+    cdef void *g = data(grad)
+    cdef void *a = data(accum)
+    cdef void *b = data(accum_update)
     cdef fg_idx n = cnp.PyArray_SIZE(<cnp.ndarray>param)
     with nogil:
         if t == cnp.NPY_FLOAT32:
@@ -322,13 +279,13 @@ def adam(param, grad, m, v, vhat, double alpha, double beta_1, double beta_2,
          double epsilon, double clipvalue=INFINITY, double scale=1.0):
     """Adam with the bias corrections folded into `alpha`; `vhat`
     (optional) gives AMSGrad."""
-    cdef int t = _check_all("adam", ("param", "grad", "m", "v", "vhat"),
+    cdef int t = _check_all("adam", ("'param'", "'grad'", "'m'", "'v'", "'vhat'"),
                             (param, grad, m, v, vhat))
-    cdef void *p = _ptr(param)
-    cdef void *g = _ptr(grad)
-    cdef void *a = _ptr(m)
-    cdef void *b = _ptr(v)
-    cdef void *c = _ptr(vhat)
+    cdef void *p = data(param)
+    cdef void *g = data(grad)
+    cdef void *a = data(m)
+    cdef void *b = data(v)
+    cdef void *c = data_or_null(vhat)
     cdef fg_idx n = cnp.PyArray_SIZE(<cnp.ndarray>param)
     with nogil:
         if t == cnp.NPY_FLOAT32:
@@ -344,12 +301,12 @@ def adam(param, grad, m, v, vhat, double alpha, double beta_1, double beta_2,
 def adamax(param, grad, m, v, double lr_t, double beta_1, double beta_2,
            double epsilon, double clipvalue=INFINITY, double scale=1.0):
     """Adamax; `lr_t` is lr / (1 - beta_1^t)."""
-    cdef int t = _check_all("adamax", ("param", "grad", "m", "v"),
+    cdef int t = _check_all("adamax", ("'param'", "'grad'", "'m'", "'v'"),
                             (param, grad, m, v))
-    cdef void *p = _ptr(param)
-    cdef void *g = _ptr(grad)
-    cdef void *a = _ptr(m)
-    cdef void *b = _ptr(v)
+    cdef void *p = data(param)
+    cdef void *g = data(grad)
+    cdef void *a = data(m)
+    cdef void *b = data(v)
     cdef fg_idx n = cnp.PyArray_SIZE(<cnp.ndarray>param)
     with nogil:
         if t == cnp.NPY_FLOAT32:
@@ -367,12 +324,12 @@ def nadam(param, grad, m, v, double lr, double beta_1, double beta_2,
           double clipvalue=INFINITY, double scale=1.0):
     """Nadam: param -= lr*(cg*g + cm*m) / (sqrt(v*cv) + epsilon) after the
     moment updates; cg, cm, cv carry the momentum schedule."""
-    cdef int t = _check_all("nadam", ("param", "grad", "m", "v"),
+    cdef int t = _check_all("nadam", ("'param'", "'grad'", "'m'", "'v'"),
                             (param, grad, m, v))
-    cdef void *p = _ptr(param)
-    cdef void *g = _ptr(grad)
-    cdef void *a = _ptr(m)
-    cdef void *b = _ptr(v)
+    cdef void *p = data(param)
+    cdef void *g = data(grad)
+    cdef void *a = data(m)
+    cdef void *b = data(v)
     cdef fg_idx n = cnp.PyArray_SIZE(<cnp.ndarray>param)
     with nogil:
         if t == cnp.NPY_FLOAT32:

@@ -1,7 +1,8 @@
 """Max and average pooling, channels-last (csrc/pool.c)."""
-import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport int32_t
+
+from .checks cimport ANY_FLOAT, array, data, like, writeable
 
 cnp.import_array()
 
@@ -34,17 +35,13 @@ cdef extern from "pool.h":
 _INT32_MAX = 2**31 - 1
 
 
-cdef _check_array(fn, name, a, dtype=None):
-    if not isinstance(a, np.ndarray):
-        raise TypeError(f"{fn}: {name} must be a numpy array, got {type(a).__name__}")
-    if dtype is None and a.dtype != np.float32 and a.dtype != np.float64:
-        raise TypeError(f"{fn}: {name} must be float32 or float64, got {a.dtype}")
-    if dtype is not None and a.dtype != dtype:
-        raise TypeError(f"{fn}: {name} must be {np.dtype(dtype)}, got {a.dtype}")
-    if a.ndim != 4:
-        raise ValueError(f"{fn}: {name} must have 4 dimensions (NHWC), got shape {a.shape}")
-    if not a.flags.c_contiguous:
-        raise ValueError(f"{fn}: {name} must be C-contiguous")
+cdef int _nhwc(str fn, str name, object a, object ref=None, str ref_name=None) \
+        except -1:
+    """Check a 4-D (NHWC) array: float, or of ref's dtype when given."""
+    if ref is None:
+        return array(fn, name, a, ANY_FLOAT, 4)
+    like(fn, name, a, ref, ref_name, 4)
+    return cnp.PyArray_TYPE(<cnp.ndarray>a)
 
 
 cdef _geometry(fn, fg_pool_geom *g, x_shape, out_shape, pool_size, strides, pads):
@@ -76,17 +73,17 @@ def max_pool_forward(x, out, argmax, pool_size, strides, pads):
     `pads` is the padding before (top, left); padded cells never win.
     """
     cdef fg_pool_geom g
-    _check_array("max_pool_forward", "x", x)
-    _check_array("max_pool_forward", "out", out, x.dtype)
-    _check_array("max_pool_forward", "argmax", argmax, np.int32)
-    if argmax.shape != out.shape:
-        raise ValueError(f"max_pool_forward: argmax shape {argmax.shape} differs "
-                         f"from out shape {out.shape}")
-    _geometry("max_pool_forward", &g, x.shape, out.shape, pool_size, strides, pads)
-    cdef void *xp = cnp.PyArray_DATA(x)
-    cdef void *op = cnp.PyArray_DATA(out)
-    cdef int32_t *ap = <int32_t *>cnp.PyArray_DATA(argmax)
-    if x.dtype == np.float32:
+    fn = "max_pool_forward"
+    cdef int t = _nhwc(fn, "x", x)
+    _nhwc(fn, "out", out, x, "x")
+    writeable(fn, "out", out)
+    array(fn, "argmax", argmax, cnp.NPY_INT32, out.shape)
+    writeable(fn, "argmax", argmax)
+    _geometry(fn, &g, x.shape, out.shape, pool_size, strides, pads)
+    cdef void *xp = data(x)
+    cdef void *op = data(out)
+    cdef int32_t *ap = <int32_t *>data(argmax)
+    if t == cnp.NPY_FLOAT:
         with nogil:
             fg_max_pool_f32(<const float *>xp, <float *>op, ap, &g)
     else:
@@ -96,12 +93,11 @@ def max_pool_forward(x, out, argmax, pool_size, strides, pads):
 
 def max_pool_backward(dy, argmax, dx):
     """Overwrite NHWC `dx` with `dy` scattered through `argmax`."""
-    _check_array("max_pool_backward", "dy", dy)
-    _check_array("max_pool_backward", "argmax", argmax, np.int32)
-    _check_array("max_pool_backward", "dx", dx, dy.dtype)
-    if argmax.shape != dy.shape:
-        raise ValueError(f"max_pool_backward: argmax shape {argmax.shape} differs "
-                         f"from dy shape {dy.shape}")
+    fn = "max_pool_backward"
+    cdef int t = _nhwc(fn, "dy", dy)
+    array(fn, "argmax", argmax, cnp.NPY_INT32, dy.shape)
+    _nhwc(fn, "dx", dx, dy, "dy")
+    writeable(fn, "dx", dx)
     if dx.shape[0] != dy.shape[0] or dx.shape[3] != dy.shape[3]:
         raise ValueError(f"max_pool_backward: dx shape {dx.shape} does not match "
                          f"dy shape {dy.shape} in batch and channels")
@@ -109,10 +105,10 @@ def max_pool_backward(dy, argmax, dx):
     cdef Py_ssize_t per = dy.shape[1] * dy.shape[2] * dy.shape[3]
     cdef Py_ssize_t img = dx.shape[1] * dx.shape[2] * dx.shape[3]
     cdef Py_ssize_t bad
-    cdef void *gp = cnp.PyArray_DATA(dy)
-    cdef void *dp = cnp.PyArray_DATA(dx)
-    cdef const int32_t *ap = <const int32_t *>cnp.PyArray_DATA(argmax)
-    if dy.dtype == np.float32:
+    cdef void *gp = data(dy)
+    cdef void *dp = data(dx)
+    cdef const int32_t *ap = <const int32_t *>data(argmax)
+    if t == cnp.NPY_FLOAT:
         with nogil:
             bad = fg_max_pool_bwd_f32(<const float *>gp, ap, <float *>dp, n, per, img)
     else:
@@ -127,21 +123,19 @@ def max_pool_backward_tiled(dy, argmax, dx, pool_size, strides, pads):
     """`max_pool_backward` for windows that do not overlap (strides >=
     pool_size), in one pass that writes every element of `dx` once."""
     cdef fg_pool_geom g
-    _check_array("max_pool_backward_tiled", "dy", dy)
-    _check_array("max_pool_backward_tiled", "argmax", argmax, np.int32)
-    _check_array("max_pool_backward_tiled", "dx", dx, dy.dtype)
-    if argmax.shape != dy.shape:
-        raise ValueError(f"max_pool_backward_tiled: argmax shape {argmax.shape} "
-                         f"differs from dy shape {dy.shape}")
-    _geometry("max_pool_backward_tiled", &g, dx.shape, dy.shape, pool_size, strides,
-              pads)
+    fn = "max_pool_backward_tiled"
+    cdef int t = _nhwc(fn, "dy", dy)
+    array(fn, "argmax", argmax, cnp.NPY_INT32, dy.shape)
+    _nhwc(fn, "dx", dx, dy, "dy")
+    writeable(fn, "dx", dx)
+    _geometry(fn, &g, dx.shape, dy.shape, pool_size, strides, pads)
     if g.sh < g.ph or g.sw < g.pw:
-        raise ValueError(f"max_pool_backward_tiled: strides {tuple(strides)} must be "
-                         f">= pool_size {tuple(pool_size)} (windows must not overlap)")
-    cdef void *gp = cnp.PyArray_DATA(dy)
-    cdef void *dp = cnp.PyArray_DATA(dx)
-    cdef const int32_t *ap = <const int32_t *>cnp.PyArray_DATA(argmax)
-    if dy.dtype == np.float32:
+        raise ValueError(f"{fn}: strides {tuple(strides)} must be >= pool_size "
+                         f"{tuple(pool_size)} (windows must not overlap)")
+    cdef void *gp = data(dy)
+    cdef void *dp = data(dx)
+    cdef const int32_t *ap = <const int32_t *>data(argmax)
+    if t == cnp.NPY_FLOAT:
         with nogil:
             fg_max_pool_bwd_tiled_f32(<const float *>gp, ap, <float *>dp, &g)
     else:
@@ -152,12 +146,14 @@ def max_pool_backward_tiled(dy, argmax, dx, pool_size, strides, pads):
 def avg_pool_forward(x, out, pool_size, strides, pads):
     """Average pooling of NHWC `x` into `out`, over the in-image part of each window."""
     cdef fg_pool_geom g
-    _check_array("avg_pool_forward", "x", x)
-    _check_array("avg_pool_forward", "out", out, x.dtype)
-    _geometry("avg_pool_forward", &g, x.shape, out.shape, pool_size, strides, pads)
-    cdef void *xp = cnp.PyArray_DATA(x)
-    cdef void *op = cnp.PyArray_DATA(out)
-    if x.dtype == np.float32:
+    fn = "avg_pool_forward"
+    cdef int t = _nhwc(fn, "x", x)
+    _nhwc(fn, "out", out, x, "x")
+    writeable(fn, "out", out)
+    _geometry(fn, &g, x.shape, out.shape, pool_size, strides, pads)
+    cdef void *xp = data(x)
+    cdef void *op = data(out)
+    if t == cnp.NPY_FLOAT:
         with nogil:
             fg_avg_pool_f32(<const float *>xp, <float *>op, &g)
     else:
@@ -168,12 +164,14 @@ def avg_pool_forward(x, out, pool_size, strides, pads):
 def avg_pool_backward(dy, dx, pool_size, strides, pads):
     """Overwrite NHWC `dx` with the gradient of average pooling given `dy`."""
     cdef fg_pool_geom g
-    _check_array("avg_pool_backward", "dy", dy)
-    _check_array("avg_pool_backward", "dx", dx, dy.dtype)
-    _geometry("avg_pool_backward", &g, dx.shape, dy.shape, pool_size, strides, pads)
-    cdef void *gp = cnp.PyArray_DATA(dy)
-    cdef void *dp = cnp.PyArray_DATA(dx)
-    if dy.dtype == np.float32:
+    fn = "avg_pool_backward"
+    cdef int t = _nhwc(fn, "dy", dy)
+    _nhwc(fn, "dx", dx, dy, "dy")
+    writeable(fn, "dx", dx)
+    _geometry(fn, &g, dx.shape, dy.shape, pool_size, strides, pads)
+    cdef void *gp = data(dy)
+    cdef void *dp = data(dx)
+    if t == cnp.NPY_FLOAT:
         with nogil:
             fg_avg_pool_bwd_f32(<const float *>gp, <float *>dp, &g)
     else:

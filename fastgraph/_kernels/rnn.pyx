@@ -4,9 +4,10 @@ backward through time, for float32 and float64.
 Buffers are batch-major (N, T, width) and indexed by time; see csrc/rnn.h.
 Every array is checked (dtype, shape, C-contiguity) before the C call.
 """
-import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport int64_t
+
+from .checks cimport ANY_FLOAT, array, data, like, writeable
 
 cnp.import_array()
 
@@ -69,33 +70,25 @@ ACTIVATIONS = {"linear": 0, "tanh": 1, "sigmoid": 2, "hard_sigmoid": 3,
                "exponential": 9}
 
 
-cdef void *_ptr(str fn, str name, object a, object dtype, tuple shape,
-                bint optional=False) except? NULL:
-    """Data pointer of `a` after checking it, or NULL for an optional None."""
-    if a is None:
-        if optional:
-            return NULL
-        raise TypeError(f"{fn}: {name} must be an array, got None")
-    if not isinstance(a, np.ndarray):
-        raise TypeError(f"{fn}: {name} must be a numpy array, got {type(a).__name__}")
-    if a.dtype != dtype:
-        raise TypeError(f"{fn}: {name} must have dtype {np.dtype(dtype).name}, "
-                        f"got {a.dtype}")
-    if a.shape != shape:
-        raise ValueError(f"{fn}: {name} must have shape {shape}, got {a.shape}")
-    if not a.flags.c_contiguous:
-        raise ValueError(f"{fn}: {name} must be C-contiguous")
-    return cnp.PyArray_DATA(<cnp.ndarray>a)
+cdef void *_buf(str fn, str name, object a, object gates, tuple shape,
+                bint optional=False, bint written=False) except? NULL:
+    """Data pointer of `a`, checked to be an array of the dtype of `gates`
+    and of `shape` (and writeable when the kernel writes it); NULL for an
+    optional None."""
+    if a is None and optional:
+        return NULL
+    like(fn, name, a, gates, "gates", shape)
+    if written:
+        writeable(fn, name, a)
+    return data(a)
 
 
-cdef object _float_dtype(str fn, object gates):
-    if not isinstance(gates, np.ndarray):
-        raise TypeError(f"{fn}: gates must be a numpy array, got {type(gates).__name__}")
-    if gates.dtype != np.float32 and gates.dtype != np.float64:
-        raise TypeError(f"{fn}: gates must be float32 or float64, got {gates.dtype}")
-    if gates.ndim != 3:
-        raise ValueError(f"{fn}: gates must be 3-D (N, T, G), got shape {gates.shape}")
-    return gates.dtype
+cdef int _gates(str fn, object gates, bint written) except -1:
+    """Check the (N, T, G) gates array; returns its NumPy type number."""
+    cdef int t = array(fn, "gates", gates, ANY_FLOAT, 3)
+    if written:
+        writeable(fn, "gates", gates)
+    return t
 
 
 cdef int _config(fg_rnn_cfg *cfg, str fn, tuple shape, fg_idx u, object mask,
@@ -116,8 +109,14 @@ cdef int _config(fg_rnn_cfg *cfg, str fn, tuple shape, fg_idx u, object mask,
     cfg.return_sequences = return_sequences
     cfg.act = act
     cfg.rec_act = rec_act
-    cfg.mask = <const unsigned char *>_ptr(fn, "mask", mask, np.uint8, (N, T), True)
-    cfg.first = <const int64_t *>_ptr(fn, "first", first, np.int64, (N,), True)
+    cfg.mask = NULL
+    cfg.first = NULL
+    if mask is not None:
+        array(fn, "mask", mask, cnp.NPY_UINT8, (N, T))
+        cfg.mask = <const unsigned char *>data(mask)
+    if first is not None:
+        array(fn, "first", first, cnp.NPY_INT64, (N,))
+        cfg.first = <const int64_t *>data(first)
     if (cfg.mask == NULL) != (cfg.first == NULL):
         raise ValueError(f"{fn}: mask and first must be given together")
     return 0
@@ -133,7 +132,7 @@ def lstm_forward(gates, bias, U, h0, c0, hprev, cprev, actc, y, hT, cT,
     """LSTM forward time loop; gates (N,T,4u) holds x @ kernel and becomes the
     gate activations; fills hprev, cprev, actc (N,T,u), y, hT, cT."""
     cdef str fn = "lstm_forward"
-    dt = _float_dtype(fn, gates)
+    cdef int t = _gates(fn, gates, True)
     N, T, G = gates.shape
     if G % 4:
         raise ValueError(f"{fn}: gates last dimension must be 4*units, got {G}")
@@ -142,18 +141,19 @@ def lstm_forward(gates, bias, U, h0, c0, hprev, cprev, actc, y, hT, cT,
     cdef int rc = 0
     _config(&cfg, fn, (N, T), u, mask, first, go_backwards, return_sequences, act, rec_act)
     nu, ntu = (N, u), (N, T, u)
-    cdef void *pg = _ptr(fn, "gates", gates, dt, (N, T, G))
-    cdef void *pb = _ptr(fn, "bias", bias, dt, (G,), True)
-    cdef void *pU = _ptr(fn, "U", U, dt, (u, G))
-    cdef void *ph0 = _ptr(fn, "h0", h0, dt, nu, True)
-    cdef void *pc0 = _ptr(fn, "c0", c0, dt, nu, True)
-    cdef void *php = _ptr(fn, "hprev", hprev, dt, ntu)
-    cdef void *pcp = _ptr(fn, "cprev", cprev, dt, ntu)
-    cdef void *pac = _ptr(fn, "actc", actc, dt, ntu)
-    cdef void *py = _ptr(fn, "y", y, dt, _y_shape(N, T, u, return_sequences))
-    cdef void *phT = _ptr(fn, "hT", hT, dt, nu)
-    cdef void *pcT = _ptr(fn, "cT", cT, dt, nu)
-    if dt == np.float32:
+    ys = _y_shape(N, T, u, return_sequences)
+    cdef void *pg = data(gates)
+    cdef void *pb = _buf(fn, "bias", bias, gates, (G,), True)
+    cdef void *pU = _buf(fn, "U", U, gates, (u, G))
+    cdef void *ph0 = _buf(fn, "h0", h0, gates, nu, True)
+    cdef void *pc0 = _buf(fn, "c0", c0, gates, nu, True)
+    cdef void *php = _buf(fn, "hprev", hprev, gates, ntu, False, True)
+    cdef void *pcp = _buf(fn, "cprev", cprev, gates, ntu, False, True)
+    cdef void *pac = _buf(fn, "actc", actc, gates, ntu, False, True)
+    cdef void *py = _buf(fn, "y", y, gates, ys, False, True)
+    cdef void *phT = _buf(fn, "hT", hT, gates, nu, False, True)
+    cdef void *pcT = _buf(fn, "cT", cT, gates, nu, False, True)
+    if t == cnp.NPY_FLOAT:
         with nogil:
             rc = fg_lstm_forward_f32(&cfg, <float *>pg, <float *>pb, <float *>pU,
                                      <float *>ph0, <float *>pc0, <float *>php, <float *>pcp,
@@ -172,7 +172,7 @@ def lstm_backward(gates, cprev, actc, U, dy, dhT, dcT, dgates, dh0, dc0,
                   int act, int rec_act):
     """LSTM backward through time: fills dgates (N,T,4u, pre-activation), dh0, dc0."""
     cdef str fn = "lstm_backward"
-    dt = _float_dtype(fn, gates)
+    cdef int t = _gates(fn, gates, False)
     N, T, G = gates.shape
     if G % 4:
         raise ValueError(f"{fn}: gates last dimension must be 4*units, got {G}")
@@ -181,17 +181,18 @@ def lstm_backward(gates, cprev, actc, U, dy, dhT, dcT, dgates, dh0, dc0,
     cdef int rc = 0
     _config(&cfg, fn, (N, T), u, mask, first, go_backwards, return_sequences, act, rec_act)
     nu, ntu = (N, u), (N, T, u)
-    cdef void *pg = _ptr(fn, "gates", gates, dt, (N, T, G))
-    cdef void *pcp = _ptr(fn, "cprev", cprev, dt, ntu)
-    cdef void *pac = _ptr(fn, "actc", actc, dt, ntu)
-    cdef void *pU = _ptr(fn, "U", U, dt, (u, G))
-    cdef void *pdy = _ptr(fn, "dy", dy, dt, _y_shape(N, T, u, return_sequences))
-    cdef void *pdhT = _ptr(fn, "dhT", dhT, dt, nu, True)
-    cdef void *pdcT = _ptr(fn, "dcT", dcT, dt, nu, True)
-    cdef void *pdg = _ptr(fn, "dgates", dgates, dt, (N, T, G))
-    cdef void *pdh0 = _ptr(fn, "dh0", dh0, dt, nu)
-    cdef void *pdc0 = _ptr(fn, "dc0", dc0, dt, nu)
-    if dt == np.float32:
+    ys = _y_shape(N, T, u, return_sequences)
+    cdef void *pg = data(gates)
+    cdef void *pcp = _buf(fn, "cprev", cprev, gates, ntu, False, True)
+    cdef void *pac = _buf(fn, "actc", actc, gates, ntu, False, True)
+    cdef void *pU = _buf(fn, "U", U, gates, (u, G))
+    cdef void *pdy = _buf(fn, "dy", dy, gates, ys)
+    cdef void *pdhT = _buf(fn, "dhT", dhT, gates, nu, True)
+    cdef void *pdcT = _buf(fn, "dcT", dcT, gates, nu, True)
+    cdef void *pdg = _buf(fn, "dgates", dgates, gates, (N, T, G), False, True)
+    cdef void *pdh0 = _buf(fn, "dh0", dh0, gates, nu, False, True)
+    cdef void *pdc0 = _buf(fn, "dc0", dc0, gates, nu, False, True)
+    if t == cnp.NPY_FLOAT:
         with nogil:
             rc = fg_lstm_backward_f32(&cfg, <float *>pg, <float *>pcp, <float *>pac,
                                       <float *>pU, <float *>pdy, <float *>pdhT, <float *>pdcT,
@@ -211,7 +212,7 @@ def gru_forward(gates, bx, br, U, h0, hprev, hrec, work, y, hT, mask, first,
     """GRU forward time loop; gates (N,T,3u) holds x @ kernel and becomes the
     activations z, r, hh; fills hprev, hrec (N,T,u), y, hT; work is (N,3u)."""
     cdef str fn = "gru_forward"
-    dt = _float_dtype(fn, gates)
+    cdef int t = _gates(fn, gates, True)
     N, T, G = gates.shape
     if G % 3:
         raise ValueError(f"{fn}: gates last dimension must be 3*units, got {G}")
@@ -222,18 +223,19 @@ def gru_forward(gates, bx, br, U, h0, hprev, hrec, work, y, hT, mask, first,
     if br is not None and not reset_after:
         raise ValueError(f"{fn}: br (recurrent bias) needs reset_after=True")
     nu, ntu = (N, u), (N, T, u)
+    ys = _y_shape(N, T, u, return_sequences)
     cdef int ra = reset_after
-    cdef void *pg = _ptr(fn, "gates", gates, dt, (N, T, G))
-    cdef void *pbx = _ptr(fn, "bx", bx, dt, (G,), True)
-    cdef void *pbr = _ptr(fn, "br", br, dt, (G,), True)
-    cdef void *pU = _ptr(fn, "U", U, dt, (u, G))
-    cdef void *ph0 = _ptr(fn, "h0", h0, dt, nu, True)
-    cdef void *php = _ptr(fn, "hprev", hprev, dt, ntu)
-    cdef void *phr = _ptr(fn, "hrec", hrec, dt, ntu)
-    cdef void *pw = _ptr(fn, "work", work, dt, (N, G))
-    cdef void *py = _ptr(fn, "y", y, dt, _y_shape(N, T, u, return_sequences))
-    cdef void *phT = _ptr(fn, "hT", hT, dt, nu)
-    if dt == np.float32:
+    cdef void *pg = data(gates)
+    cdef void *pbx = _buf(fn, "bx", bx, gates, (G,), True)
+    cdef void *pbr = _buf(fn, "br", br, gates, (G,), True)
+    cdef void *pU = _buf(fn, "U", U, gates, (u, G))
+    cdef void *ph0 = _buf(fn, "h0", h0, gates, nu, True)
+    cdef void *php = _buf(fn, "hprev", hprev, gates, ntu, False, True)
+    cdef void *phr = _buf(fn, "hrec", hrec, gates, ntu, False, True)
+    cdef void *pw = _buf(fn, "work", work, gates, (N, G), False, True)
+    cdef void *py = _buf(fn, "y", y, gates, ys, False, True)
+    cdef void *phT = _buf(fn, "hT", hT, gates, nu, False, True)
+    if t == cnp.NPY_FLOAT:
         with nogil:
             rc = fg_gru_forward_f32(&cfg, ra, <float *>pg, <float *>pbx, <float *>pbr,
                                     <float *>pU, <float *>ph0, <float *>php, <float *>phr,
@@ -253,7 +255,7 @@ def gru_backward(gates, hprev, hrec, U, dy, dhT, dgates, drh, work, dh0,
     """GRU backward through time: fills dgates (N,T,3u), dh0 and, with
     reset_after, drh (N,T,u) (pass None otherwise); work is (N,3u)."""
     cdef str fn = "gru_backward"
-    dt = _float_dtype(fn, gates)
+    cdef int t = _gates(fn, gates, False)
     N, T, G = gates.shape
     if G % 3:
         raise ValueError(f"{fn}: gates last dimension must be 3*units, got {G}")
@@ -262,18 +264,19 @@ def gru_backward(gates, hprev, hrec, U, dy, dhT, dgates, drh, work, dh0,
     cdef int rc = 0
     _config(&cfg, fn, (N, T), u, mask, first, go_backwards, return_sequences, act, rec_act)
     nu, ntu = (N, u), (N, T, u)
+    ys = _y_shape(N, T, u, return_sequences)
     cdef int ra = reset_after
-    cdef void *pg = _ptr(fn, "gates", gates, dt, (N, T, G))
-    cdef void *php = _ptr(fn, "hprev", hprev, dt, ntu)
-    cdef void *phr = _ptr(fn, "hrec", hrec, dt, ntu)
-    cdef void *pU = _ptr(fn, "U", U, dt, (u, G))
-    cdef void *pdy = _ptr(fn, "dy", dy, dt, _y_shape(N, T, u, return_sequences))
-    cdef void *pdhT = _ptr(fn, "dhT", dhT, dt, nu, True)
-    cdef void *pdg = _ptr(fn, "dgates", dgates, dt, (N, T, G))
-    cdef void *pdrh = _ptr(fn, "drh", drh, dt, ntu, not reset_after)
-    cdef void *pw = _ptr(fn, "work", work, dt, (N, G))
-    cdef void *pdh0 = _ptr(fn, "dh0", dh0, dt, nu)
-    if dt == np.float32:
+    cdef void *pg = data(gates)
+    cdef void *php = _buf(fn, "hprev", hprev, gates, ntu, False, True)
+    cdef void *phr = _buf(fn, "hrec", hrec, gates, ntu, False, True)
+    cdef void *pU = _buf(fn, "U", U, gates, (u, G))
+    cdef void *pdy = _buf(fn, "dy", dy, gates, ys)
+    cdef void *pdhT = _buf(fn, "dhT", dhT, gates, nu, True)
+    cdef void *pdg = _buf(fn, "dgates", dgates, gates, (N, T, G), False, True)
+    cdef void *pdrh = _buf(fn, "drh", drh, gates, ntu, not reset_after, True)
+    cdef void *pw = _buf(fn, "work", work, gates, (N, G), False, True)
+    cdef void *pdh0 = _buf(fn, "dh0", dh0, gates, nu, False, True)
+    if t == cnp.NPY_FLOAT:
         with nogil:
             rc = fg_gru_backward_f32(&cfg, ra, <float *>pg, <float *>php, <float *>phr,
                                      <float *>pU, <float *>pdy, <float *>pdhT, <float *>pdg,
@@ -292,21 +295,22 @@ def simple_rnn_forward(gates, bias, U, h0, hprev, y, hT, mask, first,
     """SimpleRNN forward time loop; gates (N,T,u) holds x @ kernel and becomes
     the states; fills hprev (N,T,u), y, hT."""
     cdef str fn = "simple_rnn_forward"
-    dt = _float_dtype(fn, gates)
+    cdef int t = _gates(fn, gates, True)
     N, T, u_ = gates.shape
     cdef fg_idx u = u_
     cdef fg_rnn_cfg cfg
     cdef int rc = 0
     _config(&cfg, fn, (N, T), u, mask, first, go_backwards, return_sequences, act, 0)
     nu, ntu = (N, u), (N, T, u)
-    cdef void *pg = _ptr(fn, "gates", gates, dt, ntu)
-    cdef void *pb = _ptr(fn, "bias", bias, dt, (u,), True)
-    cdef void *pU = _ptr(fn, "U", U, dt, (u, u))
-    cdef void *ph0 = _ptr(fn, "h0", h0, dt, nu, True)
-    cdef void *php = _ptr(fn, "hprev", hprev, dt, ntu)
-    cdef void *py = _ptr(fn, "y", y, dt, _y_shape(N, T, u, return_sequences))
-    cdef void *phT = _ptr(fn, "hT", hT, dt, nu)
-    if dt == np.float32:
+    ys = _y_shape(N, T, u, return_sequences)
+    cdef void *pg = data(gates)
+    cdef void *pb = _buf(fn, "bias", bias, gates, (u,), True)
+    cdef void *pU = _buf(fn, "U", U, gates, (u, u))
+    cdef void *ph0 = _buf(fn, "h0", h0, gates, nu, True)
+    cdef void *php = _buf(fn, "hprev", hprev, gates, ntu, False, True)
+    cdef void *py = _buf(fn, "y", y, gates, ys, False, True)
+    cdef void *phT = _buf(fn, "hT", hT, gates, nu, False, True)
+    if t == cnp.NPY_FLOAT:
         with nogil:
             rc = fg_simple_rnn_forward_f32(&cfg, <float *>pg, <float *>pb, <float *>pU,
                                            <float *>ph0, <float *>php, <float *>py, <float *>phT)
@@ -323,20 +327,21 @@ def simple_rnn_backward(gates, U, dy, dhT, dgates, dh0, mask, first,
                         bint go_backwards, bint return_sequences, int act):
     """SimpleRNN backward through time: fills dgates (N,T,u) and dh0."""
     cdef str fn = "simple_rnn_backward"
-    dt = _float_dtype(fn, gates)
+    cdef int t = _gates(fn, gates, False)
     N, T, u_ = gates.shape
     cdef fg_idx u = u_
     cdef fg_rnn_cfg cfg
     cdef int rc = 0
     _config(&cfg, fn, (N, T), u, mask, first, go_backwards, return_sequences, act, 0)
     nu, ntu = (N, u), (N, T, u)
-    cdef void *pg = _ptr(fn, "gates", gates, dt, ntu)
-    cdef void *pU = _ptr(fn, "U", U, dt, (u, u))
-    cdef void *pdy = _ptr(fn, "dy", dy, dt, _y_shape(N, T, u, return_sequences))
-    cdef void *pdhT = _ptr(fn, "dhT", dhT, dt, nu, True)
-    cdef void *pdg = _ptr(fn, "dgates", dgates, dt, ntu)
-    cdef void *pdh0 = _ptr(fn, "dh0", dh0, dt, nu)
-    if dt == np.float32:
+    ys = _y_shape(N, T, u, return_sequences)
+    cdef void *pg = data(gates)
+    cdef void *pU = _buf(fn, "U", U, gates, (u, u))
+    cdef void *pdy = _buf(fn, "dy", dy, gates, ys)
+    cdef void *pdhT = _buf(fn, "dhT", dhT, gates, nu, True)
+    cdef void *pdg = _buf(fn, "dgates", dgates, gates, ntu, False, True)
+    cdef void *pdh0 = _buf(fn, "dh0", dh0, gates, nu, False, True)
+    if t == cnp.NPY_FLOAT:
         with nogil:
             rc = fg_simple_rnn_backward_f32(&cfg, <float *>pg, <float *>pU, <float *>pdy,
                                             <float *>pdhT, <float *>pdg, <float *>pdh0)

@@ -15,6 +15,7 @@ import threading
 
 import numpy as np
 
+from .row_sparse import RowSparseGradient, add_gradients
 from .tensor import Tensor
 
 _local = threading.local()
@@ -60,20 +61,21 @@ def enable_grad():
     return _GradMode(True)
 
 
-def output(data, inputs, backward):
-    """Wrap an op's result `data`, recording `backward` when it is needed.
+def output(data, inputs, backward, cls=Tensor):
+    """Wrap an op's result `data` in a `cls` (Tensor or a subclass of it
+    taking the same arguments), recording `backward` when it is needed.
 
     `inputs` is the tuple of Tensors the op read; `backward(g)` must return a
     tuple with one gradient (array or None) per input, each of the input's
-    shape or broadcastable to it.
+    shape or broadcastable to it, or a RowSparseGradient of its shape.
     """
     if _local.__dict__.get("enabled", True):
         for t in inputs:
             if t.requires_grad:
-                out = Tensor(data, True)
+                out = cls(data, True)
                 out._rec = Record(inputs, backward)
                 return out
-    return Tensor(data)
+    return cls(data)
 
 
 def unbroadcast(grad, shape):
@@ -89,16 +91,19 @@ def unbroadcast(grad, shape):
     return grad.reshape(shape)
 
 
-def gradients(loss, variables, grad_loss=None, retain=False, on_ready=None):
+def gradients(loss, variables, grad_loss=None, retain=False, row_sparse=False,
+              on_ready=None):
     """Gradients of `loss` with respect to each of `variables`.
 
     Returns one array per variable (zeros where the loss does not depend on
     it).  `grad_loss` seeds the backward pass (ones by default, so a
     non-scalar loss is summed).  Records are released as they are replayed
-    unless `retain` is True.
+    unless `retain` is True.  With `row_sparse=True` a gradient the ops left
+    row-sparse (an embedding table's) comes as its RowSparseGradient, for an
+    optimizer that updates only those rows; otherwise as its dense array.
 
     `on_ready(i, grad)`, when given, is called once per variable with the
-    array returned for `variables[i]`, as soon as the records that use it
+    gradient returned for `variables[i]`, as soon as the records that use it
     have all been replayed: a caller can start sending a gradient while
     backward goes on (fastgraph.distributed does).  Only then does the tape
     count the records that use each variable (one walk over the records).
@@ -125,6 +130,8 @@ def gradients(loss, variables, grad_loss=None, retain=False, on_ready=None):
         _, key, out = heapq.heappop(heap)
         rec = out._rec
         g = grads[key] if key in keep else grads.pop(key)
+        if type(g) is RowSparseGradient:    # backward closures take arrays
+            g = g.dense
         in_grads = rec.backward(g)
         if not retain:
             out._rec = None
@@ -134,23 +141,26 @@ def gradients(loss, variables, grad_loss=None, retain=False, on_ready=None):
                 if gi.shape != t.shape:
                     gi = unbroadcast(gi, t.shape)
                 prev = grads.get(k)
-                grads[k] = gi if prev is None else prev + gi
+                grads[k] = gi if prev is None else add_gradients(prev, gi)
                 if t._rec is not None and k not in queued:
                     queued.add(k)
                     heapq.heappush(heap, (-t._rec.seq, k, t))
             if uses is not None and k in uses:
-                _used_once(uses, k, grads, variables, on_ready)
+                _used_once(uses, k, grads, variables, on_ready, row_sparse)
     if uses is not None:     # variables whose uses were not all replayed
         for k in [k for k, n in uses.items() if n >= 0]:
             uses[k] = 1
-            _used_once(uses, k, grads, variables, on_ready)
-    return [_final(grads, v) for v in variables]
+            _used_once(uses, k, grads, variables, on_ready, row_sparse)
+    return [_final(grads, v, row_sparse) for v in variables]
 
 
-def _final(grads, v):
+def _final(grads, v, row_sparse):
     g = grads.get(id(v))
-    return (np.zeros(v.shape, dtype=v.dtype) if g is None
-            else np.asarray(g, dtype=v.dtype))
+    if g is None:
+        return np.zeros(v.shape, dtype=v.dtype)
+    if type(g) is RowSparseGradient:
+        return g if row_sparse else g.dense
+    return np.asarray(g, dtype=v.dtype)
 
 
 def _count_uses(heap, keep):
@@ -171,7 +181,7 @@ def _count_uses(heap, keep):
     return uses
 
 
-def _used_once(uses, key, grads, variables, on_ready):
+def _used_once(uses, key, grads, variables, on_ready, row_sparse):
     """One use of a variable replayed: at the last, its gradient is final
     (stored as the array `gradients` returns) and `on_ready` hears of it."""
     uses[key] -= 1
@@ -179,5 +189,5 @@ def _used_once(uses, key, grads, variables, on_ready):
         return
     uses[key] = -1
     i = next(i for i, v in enumerate(variables) if id(v) == key)
-    grads[key] = g = _final(grads, variables[i])
+    grads[key] = g = _final(grads, variables[i], row_sparse)
     on_ready(i, g)

@@ -25,19 +25,17 @@ class Tensor:
     """An array flowing through ops.
 
     `requires_grad` is True for variables and for outputs of recorded ops;
-    `_rec` is the record (see tape.py) that produced it, or None.
-    `_logits` is set by softmax and sigmoid to their input, so a following
-    crossentropy can use the stable fused form, as tf-keras does.
+    `_rec` is the record (see tape.py) that produced it, or None.  An op may
+    return a subclass that carries more about how the value was made.
     """
 
-    __slots__ = ("data", "requires_grad", "_rec", "_logits", "__weakref__")
+    __slots__ = ("data", "requires_grad", "_rec", "__weakref__")
     __array_priority__ = 100  # numpy defers `ndarray op Tensor` to us
 
     def __init__(self, data, requires_grad=False):
         self.data = data
         self.requires_grad = requires_grad
         self._rec = None
-        self._logits = None
 
     @property
     def shape(self):

@@ -10,8 +10,7 @@ from .. import activations, constraints, initializers, regularizers
 from ..autodiff import Tensor, no_grad
 from ..engine.layer import InputSpec, Layer, infer_by_dummy_call, is_shape
 from ..ops import shape as S
-from ..ops.activation import resolve
-from ..ops.dense import dense, dense_checked, forward_array, inference_spec
+from ..ops.dense import dense, dense_array
 from ..ops.random import dropout
 
 
@@ -30,8 +29,6 @@ def _first_dtype(dtypes):
 class Dense(Layer):
     """`activation(inputs @ kernel + bias)` over the last axis: kernel
     (input_dim, units), bias (units,); one fused op."""
-
-    _resolved = None    # (activation, resolve(activation), inference_spec(activation))
 
     def __init__(self, units, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
@@ -73,46 +70,14 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2, axes={-1: last})
         self.built = True
 
-    def _activation(self):
-        """(resolve's (spec, fn), inference_spec) of the current activation,
-        cached until the attribute changes."""
-        cache = self._resolved
-        if cache is None or cache[0] is not self.activation:
-            act = self.activation
-            cache = self._resolved = (act, resolve(act, "dense"), inference_spec(act))
-        return cache
-
     def call(self, inputs):
-        kernel = self.kernel
-        x = inputs.data if type(inputs) is Tensor else None
-        if x is not None and x.dtype is kernel.data.dtype and x.ndim >= 2 \
-                and x.shape[-1] == kernel.data.shape[0]:
-            return dense_checked(inputs, kernel, self.bias, *self._activation()[1])
-        return dense(inputs, kernel, self.bias, self.activation)
+        return dense(inputs, self.kernel, self.bias, self.activation)
 
     def _inference_fn(self, input_dtype):
-        if type(self).call is not Dense.call or self.activity_regularizer is not None \
-                or np.dtype(input_dtype) != self.kernel.data.dtype:
+        if type(self).call is not Dense.call or self.activity_regularizer is not None:
             return None
-        act, _, spec = self._activation()
-        if spec is None:
-            return None
-        code, alpha, then_softmax = spec
-
-        def run(x, training):
-            kernel = self.kernel.data
-            if x.dtype is not kernel.dtype or self.activation is not act \
-                    or not x.flags.c_contiguous:
-                # the op path checks x, copies a strided x, applies a new activation
-                with no_grad():
-                    return dense(x, self.kernel, self.bias, self.activation).data
-            bias = None if self.bias is None else self.bias.data
-            if x.ndim == 2:
-                return forward_array(x, kernel, bias, code, alpha, then_softmax)
-            y = forward_array(x.reshape(-1, x.shape[-1]), kernel, bias, code, alpha,
-                              then_softmax)
-            return y.reshape(x.shape[:-1] + (self.units,))
-        return run
+        return lambda x, training: dense_array(x, self.kernel, self.bias,
+                                               self.activation)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)

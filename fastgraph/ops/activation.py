@@ -2,35 +2,44 @@
 
 Backward passes work from the saved output wherever the derivative can be
 written in terms of it, so the input need not stay alive.  sigmoid and
-softmax keep their input in `out._logits`, which the crossentropies use for
-the stable fused form (tf-keras does the same with `_keras_logits`).
+softmax return an ActivationOutput, which holds their input as `logits` for
+the crossentropies' stable fused form (tf-keras keeps `_keras_logits`).
 """
 import math
 
 import numpy as np
 
-from ..autodiff import Tensor, as_tensor, floatx, output
+from ..autodiff import Tensor, as_tensor, output
 from .._kernels import load
+from ._common import contiguous, float_input
 
 _k = load("activation")
 _INF = math.inf
 
 
-def _contig(a, dtype=None):
-    """`a` as a C-contiguous array (no copy when it already is one; 0-d kept)."""
-    a = np.asarray(a, dtype=dtype)
-    return a if a.flags.c_contiguous else np.ascontiguousarray(a)
+class ActivationOutput(Tensor):
+    """The output of softmax or sigmoid (named by `activation`), holding the
+    `logits` Tensor it was computed from, so that a following crossentropy
+    can use the stable fused form; see `logits_of`."""
+
+    __slots__ = ("logits", "activation")
+
+    def __init__(self, data, requires_grad=False):
+        super().__init__(data, requires_grad)
+        self.logits = None
+        self.activation = None
 
 
-def _float_input(x, op, name="x"):
-    """`x` as a float32/float64 Tensor; integer or bool data is cast to floatx."""
-    x = as_tensor(x)
-    if x.dtype == np.float32 or x.dtype == np.float64:
-        return x
-    if x.dtype.kind in "biu":
-        return Tensor(np.asarray(x.data, dtype=floatx()))
-    raise TypeError(f"{op}: {name} must be a float32 or float64 tensor, "
-                    f"got dtype {x.dtype}")
+def logits_of(t):
+    """The logits `t` was computed from, when softmax or sigmoid made it;
+    None otherwise."""
+    return t.logits if isinstance(t, ActivationOutput) else None
+
+
+def _with_logits(y, x, backward, activation):
+    out = output(y, (x,), backward, ActivationOutput)
+    out.logits, out.activation = x, activation
+    return out
 
 
 def _scalar(v, op, name):
@@ -41,20 +50,23 @@ def _scalar(v, op, name):
 
 
 def _elementwise(x, code, op, alpha=0.0, max_value=_INF, threshold=0.0,
-                 grad_from_x=None):
-    """y = act(x) in C.  Backward from y, or `grad_from_x(x)` * g where the
-    derivative cannot be recovered from y."""
-    x = _float_input(x, op)
-    xd = _contig(x.data)
+                 grad_from_x=None, keep_logits=False):
+    """y = act(x) in C (an ActivationOutput named `op` with `keep_logits`).
+    Backward from y, or `grad_from_x(x)` * g where the derivative cannot be
+    recovered from y."""
+    x = float_input(x, op)
+    xd = contiguous(x.data)
     y = _k.act_forward(code, xd, None, np.empty_like(xd), alpha, max_value,
                        threshold)
     if grad_from_x is None:
         def backward(g):
-            return (_k.act_backward(code, y, _contig(g, y.dtype),
+            return (_k.act_backward(code, y, contiguous(g, y.dtype),
                                     np.empty_like(y), alpha, max_value),)
     else:
         def backward(g):
             return (grad_from_x(xd) * g,)
+    if keep_logits:
+        return _with_logits(y, x, backward, op)
     return output(y, (x,), backward)
 
 
@@ -117,11 +129,8 @@ def softsign(x):
 
 
 def sigmoid(x):
-    """1 / (1 + exp(-x)); the output remembers `x` as its `_logits`."""
-    x = _float_input(x, "sigmoid")
-    out = _elementwise(x, _k.SIGMOID, "sigmoid")
-    out._logits = x
-    return out
+    """1 / (1 + exp(-x)), as an ActivationOutput whose logits are `x`."""
+    return _elementwise(x, _k.SIGMOID, "sigmoid", keep_logits=True)
 
 
 def hard_sigmoid(x):
@@ -141,8 +150,8 @@ def exponential(x):
 
 def swish(x):
     """x * sigmoid(x)."""
-    x = _float_input(x, "swish")
-    xd = _contig(x.data)
+    x = float_input(x, "swish")
+    xd = contiguous(x.data)
     s = _k.act_forward(_k.SIGMOID, xd, None, np.empty_like(xd))
     y = xd * s
 
@@ -153,8 +162,8 @@ def swish(x):
 
 def softmax(x, axis=-1):
     """exp(x) / sum(exp(x)) along `axis`, shifted by the max so it cannot
-    overflow; the output remembers `x` as its `_logits`."""
-    x = _float_input(x, "softmax")
+    overflow, as an ActivationOutput whose logits are `x`."""
+    x = float_input(x, "softmax")
     if x.ndim <= 1:
         raise ValueError(f"softmax: x must have at least 2 dimensions "
                          f"(batch first, as in tf-keras), got shape {x.shape}")
@@ -164,15 +173,13 @@ def softmax(x, axis=-1):
         raise ValueError(f"softmax: axis {axis} is out of range for x of "
                          f"shape {x.shape}")
     axis = int(axis)
-    xd = _contig(x.data)
+    xd = contiguous(x.data)
     y = _k.softmax_forward(xd, np.empty_like(xd), axis)
 
     def backward(g):
-        return (_k.softmax_backward(y, _contig(g, y.dtype), np.empty_like(y),
+        return (_k.softmax_backward(y, contiguous(g, y.dtype), np.empty_like(y),
                                     axis),)
-    out = output(y, (x,), backward)
-    out._logits = x
-    return out
+    return _with_logits(y, x, backward, "softmax")
 
 
 ACTIVATIONS = {
@@ -219,10 +226,10 @@ def bias_activation(x, bias, activation="linear", inplace=False):
     With `inplace=True` the result is written into x's buffer (the caller
     must own it).  Activations without a fused kernel (softmax, sigmoid,
     swish, callables) run after a fused bias add, so softmax and sigmoid
-    still record the pre-activation as `_logits`.
+    still hold the pre-activation as their logits.
     """
     op = "bias_activation"
-    x = _float_input(x, op)
+    x = float_input(x, op)
     bias = as_tensor(bias)
     if x.ndim == 0:
         raise ValueError(f"{op}: x must have at least 1 dimension, got a scalar")
@@ -241,19 +248,19 @@ def bias_activation(x, bias, activation="linear", inplace=False):
 def _fused_bias_activation(x, bias, spec, inplace=False):
     """The op behind bias_activation for a checked x, bias and fused spec."""
     code, alpha = spec
-    xd = _contig(x.data)
+    xd = contiguous(x.data)
     if inplace and xd.flags.writeable:
         y = xd
     else:
         y = np.empty_like(xd)
-    _k.act_forward(code, xd, _contig(bias.data), y, alpha)
+    _k.act_forward(code, xd, contiguous(bias.data), y, alpha)
     lead = tuple(range(y.ndim - 1))
     if code == _k.LINEAR:
         def backward(g):
             return g, g.sum(axis=lead)
     else:
         def backward(g):
-            dz = _k.act_backward(code, y, _contig(g, y.dtype), np.empty_like(y),
+            dz = _k.act_backward(code, y, contiguous(g, y.dtype), np.empty_like(y),
                                  alpha)
             return dz, dz.sum(axis=lead)
     return output(y, (x, bias), backward)

@@ -14,13 +14,12 @@ same convolution of the padded output gradient with the rotated kernel) and
 for the kernel gradient (F(r x r, 2x2)).  float32 results then differ from
 the direct sums by a few units in the 6th digit for 5x5 (the 7th for 3x3).
 """
-import numbers
-import threading
-
 import numpy as np
 
 from .._kernels import load
 from ..autodiff import as_tensor, output
+from ._common import check_float, check_padding, ints, window_geometry, workspace
+from ._common import padded_output  # noqa: F401  (public here: the conv layers' output sizes)
 
 _k = load("im2col")
 _threads = load("threads")
@@ -29,9 +28,6 @@ _threads = load("threads")
 # between the threads): big enough for efficient GEMMs, small enough to stay
 # in a core's L2 / L3 share between im2col, GEMM and epilogue.
 _CHUNK_BYTES = 1 << 20
-# Per-thread scratch buffers larger than this are not kept between calls.
-_KEEP_BYTES = 16 << 20
-_local = threading.local()
 # Winograd F(2x2, r x r): the kernel transform G (alpha x r) per kernel size
 # r (Toom-Cook points 0, 1, -1 (, 2, -1/2) and infinity; csrc/im2col.c holds
 # the matching B^T and A^T), and the fewest channels it is used for.
@@ -56,47 +52,6 @@ _WINO_AT_GRAD = {
 _WINO_MIN_CHANNELS = 16
 
 
-def padded_output(length, window, stride=1, dilation=1, padding="valid"):
-    """(output length, pad before, pad after) of a window sliding over `length`.
-
-    TensorFlow's arithmetic: 'valid' uses no padding; 'same' gives
-    ceil(length / stride) outputs with the odd padding cell after; 'causal'
-    pads only before, by the dilated window minus one.
-    """
-    span = (window - 1) * dilation + 1
-    if padding == "valid":
-        return max((length - span) // stride + 1, 0), 0, 0
-    if padding == "same":
-        out = -(-length // stride)
-        total = max((out - 1) * stride + span - length, 0)
-        return out, total // 2, total - total // 2
-    if padding == "causal":
-        return (length - 1) // stride + 1, span - 1, 0
-    raise ValueError(f"padded_output: padding must be 'valid', 'same' or "
-                     f"'causal', got {padding!r}")
-
-
-def _ints(op, name, value, n):
-    """`value` (an int or a sequence of `n` ints) as a tuple of positive ints."""
-    vals = (value,) * n if isinstance(value, numbers.Integral) else value
-    try:
-        vals = tuple(vals)
-    except TypeError:
-        vals = None
-    if (vals is None or len(vals) != n
-            or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool)
-                       and v >= 1 for v in vals)):
-        raise ValueError(f"{op}: {name} must be a positive int or a tuple of "
-                         f"{n} positive ints, got {value!r}")
-    return tuple(int(v) for v in vals)
-
-
-def _check_padding(op, padding, allowed):
-    if padding not in allowed:
-        names = ", ".join(repr(p) for p in allowed)
-        raise ValueError(f"{op}: padding must be one of {names}, got {padding!r}")
-
-
 def _check_activation(op, activation):
     """True for 'relu', False for None / 'linear' (the activations fused here)."""
     if activation in (None, "linear", "relu"):
@@ -105,19 +60,10 @@ def _check_activation(op, activation):
                      f"fused ones), got {activation!r}")
 
 
-def _check_float(op, name, t, dtype=None):
-    if dtype is None:
-        if t.dtype not in (np.float32, np.float64):
-            raise TypeError(f"{op}: {name} must be float32 or float64, got {t.dtype}")
-    elif t.dtype != dtype:
-        raise TypeError(f"{op}: {name} dtype {t.dtype} differs from x dtype "
-                        f"{dtype}; cast one of them")
-
-
 def _check_inputs(op, x, kernel, bias, rank, x_layout, k_layout):
     """Dtype, rank and channel checks shared by conv1d and conv2d."""
-    _check_float(op, "x", x)
-    _check_float(op, "kernel", kernel, x.dtype)
+    check_float(op, "x", x)
+    check_float(op, "kernel", kernel, x.dtype)
     if x.ndim != rank:
         raise ValueError(f"{op}: x must have rank {rank} {x_layout}, got shape {x.shape}")
     if kernel.ndim != rank:
@@ -128,20 +74,10 @@ def _check_inputs(op, x, kernel, bias, rank, x_layout, k_layout):
                          f"(kernel shape {kernel.shape}) do not match x channels "
                          f"{x.shape[-1]} (x shape {x.shape})")
     if bias is not None:
-        _check_float(op, "bias", bias, x.dtype)
+        check_float(op, "bias", bias, x.dtype)
         if bias.shape != (kernel.shape[-1],):
             raise ValueError(f"{op}: bias must have shape ({kernel.shape[-1]},) "
                              f"(the kernel's filters), got {bias.shape}")
-
-
-def _geometry(op, axis, length, window, stride, dilation, padding, what="kernel"):
-    """Output length and padding before along one axis; an empty output is an error."""
-    out, before, _ = padded_output(length, window, stride, dilation, padding)
-    if out < 1:
-        raise ValueError(f"{op}: input {axis} {length} is too small for {what} "
-                         f"{axis} {window} (dilation {dilation}) with "
-                         f"padding {padding!r}: the output would be empty")
-    return out, before
 
 
 def conv2d(x, kernel, bias=None, strides=(1, 1), padding="valid",
@@ -156,13 +92,13 @@ def conv2d(x, kernel, bias=None, strides=(1, 1), padding="valid",
     bias = None if bias is None else as_tensor(bias)
     _check_inputs("conv2d", x, kernel, bias, 4, "(batch, height, width, channels)",
                   "(kh, kw, in_channels, filters)")
-    strides = _ints("conv2d", "strides", strides, 2)
-    dilation = _ints("conv2d", "dilation_rate", dilation_rate, 2)
-    _check_padding("conv2d", padding, ("valid", "same"))
+    strides = ints("conv2d", "strides", strides, 2)
+    dilation = ints("conv2d", "dilation_rate", dilation_rate, 2)
+    check_padding("conv2d", padding, ("valid", "same"))
     relu = _check_activation("conv2d", activation)
     (_, h, w, _), (kh, kw, _, _) = x.shape, kernel.shape
-    oh, pt = _geometry("conv2d", "height", h, kh, strides[0], dilation[0], padding)
-    ow, pl = _geometry("conv2d", "width", w, kw, strides[1], dilation[1], padding)
+    oh, pt = window_geometry("conv2d", "height", h, kh, strides[0], dilation[0], padding)
+    ow, pl = window_geometry("conv2d", "width", w, kw, strides[1], dilation[1], padding)
     return _conv(x, kernel, bias, x.shape, kernel.shape, strides, dilation,
                  (pt, pl), (oh, ow), relu)
 
@@ -179,13 +115,13 @@ def conv1d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1,
     bias = None if bias is None else as_tensor(bias)
     _check_inputs("conv1d", x, kernel, bias, 3, "(batch, steps, channels)",
                   "(kernel_size, in_channels, filters)")
-    (stride,) = _ints("conv1d", "strides", strides, 1)
-    (dilation,) = _ints("conv1d", "dilation_rate", dilation_rate, 1)
-    _check_padding("conv1d", padding, ("valid", "same", "causal"))
+    (stride,) = ints("conv1d", "strides", strides, 1)
+    (dilation,) = ints("conv1d", "dilation_rate", dilation_rate, 1)
+    check_padding("conv1d", padding, ("valid", "same", "causal"))
     relu = _check_activation("conv1d", activation)
     n, length, c = x.shape
     k, _, o = kernel.shape
-    out, before = _geometry("conv1d", "length", length, k, stride, dilation, padding)
+    out, before = window_geometry("conv1d", "length", length, k, stride, dilation, padding)
     return _conv(x, kernel, bias, (n, 1, length, c), (1, k, c, o), (1, stride),
                  (1, dilation), (0, before), (1, out), relu)
 
@@ -241,7 +177,7 @@ def _conv(x, kernel, bias, x4_shape, k4_shape, strides, dilation, pads, out_hw,
         if wino:
             dz = g2
             if keep_y is not None:
-                dz = _workspace("dz_full", g2.size, dtype).reshape(g2.shape)
+                dz = workspace("dz_full", g2.size, dtype).reshape(g2.shape)
             if keep_y is not None or db is not None:
                 _k.act_grad(keep_y, g2, dz, db, keep_y is not None)
             dz4 = dz.reshape(n, oh, ow, o)
@@ -339,7 +275,7 @@ def _planes(slot, count, size, dtype):
     every plane in turn does not suffer 4K aliasing."""
     itemsize = np.dtype(dtype).itemsize
     stride = (-(-size * itemsize // 4096) * 4096 + 256) // itemsize
-    return _workspace(slot, (count - 1) * stride + size, dtype), stride
+    return workspace(slot, (count - 1) * stride + size, dtype), stride
 
 
 def _plane_view(buf, stride, count, shape):
@@ -370,7 +306,7 @@ def _conv_backward(g2, y2, x4, k2, dk, dx, db, geom, pointwise):
         p0, p1 = lo * ow, hi * ow
         gc = g2[p0:p1]
         if y2 is not None:
-            dz = _workspace("dz", (p1 - p0) * o, dtype).reshape(p1 - p0, o)
+            dz = workspace("dz", (p1 - p0) * o, dtype).reshape(p1 - p0, o)
             _k.act_grad(y2[p0:p1], gc, dz, db, True)
             gc = dz
         elif db is not None:
@@ -395,20 +331,6 @@ def _conv_backward(g2, y2, x4, k2, dk, dx, db, geom, pointwise):
                 _k.col2im(cols, dx, *geom, (lo, hi))
 
 
-def _workspace(slot, size, dtype):
-    """A scratch array of `size` elements, reused by this thread's next call
-    with the same slot (column buffers would otherwise be page-faulted in
-    afresh every step); very large ones are not kept."""
-    bufs = _local.__dict__.setdefault("bufs", {})
-    key = (slot, np.dtype(dtype))
-    buf = bufs.get(key)
-    if buf is None or buf.size < size:
-        buf = np.empty(size, dtype=dtype)
-        if buf.nbytes <= _KEEP_BYTES:
-            bufs[key] = buf
-    return buf[:size]
-
-
 def _chunks(n, geom, kshape, pointwise, dtype):
     """Yield ((start, end) output rows n*oh + i, column buffer or None when
     pointwise) covering all n*oh rows.
@@ -423,7 +345,7 @@ def _chunks(n, geom, kshape, pointwise, dtype):
     line_bytes = ow * max(kdim, o) * np.dtype(dtype).itemsize
     budget = _CHUNK_BYTES * _threads.get_omp_threads()
     step = max(1, min(lines, budget // max(line_bytes, 1)))
-    buf = None if pointwise else _workspace("cols", step * ow * kdim, dtype)
+    buf = None if pointwise else workspace("cols", step * ow * kdim, dtype)
     for lo in range(0, lines, step):
         hi = min(lines, lo + step)
         yield (lo, hi), None if pointwise else buf[:(hi - lo) * ow * kdim].reshape(-1, kdim)

@@ -1,4 +1,5 @@
-"""The Dense op: activation(x @ kernel + bias) as one recorded op.
+"""The Dense op: activation(x @ kernel + bias), on Tensors as one recorded
+op (`dense`) or on arrays without the tape (`dense_array`, for inference).
 
 The matmul writes into a fresh buffer and the bias add and activation run in
 place on it in one C pass; the backward turns the output gradient into the
@@ -6,9 +7,13 @@ pre-activation gradient in C, then needs only two GEMMs and a column sum.
 """
 import numpy as np
 
-from ..autodiff import as_tensor, output
-from .activation import (LINEAR_SPEC, _contig, _float_input, _k, resolve,
-                         sigmoid, softmax)
+from .._kernels import load
+from ..autodiff import Tensor, as_tensor, no_grad, output
+from ._common import contiguous, float_input
+from .activation import ACTIVATIONS, LINEAR_SPEC, resolve, sigmoid, softmax
+
+_k = load("activation")
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
 def _check(x, kernel, bias):
@@ -40,26 +45,36 @@ def dense(x, kernel, bias=None, activation="linear"):
     the activation is a name of ACTIVATIONS or a callable.  Names with a C
     kernel are fused into the op; softmax and sigmoid (and callables) are
     applied to the recorded pre-activation, which softmax / sigmoid keep as
-    `_logits` so a following crossentropy backpropagates through it directly.
+    their logits so a following crossentropy backpropagates through it directly.
     """
-    x = _float_input(x, "dense")
-    kernel = as_tensor(kernel)
-    bias = None if bias is None else as_tensor(bias)
-    _check(x, kernel, bias)
-    return dense_checked(x, kernel, bias, *resolve(activation, "dense"))
-
-
-def dense_checked(x, kernel, bias, spec, fn):
-    """The dense op for checked Tensors and a resolved activation
-    (`resolve`'s (spec, fn)), so a layer can resolve it once."""
+    if not _fits(x, kernel, bias):
+        x = float_input(x, "dense")
+        kernel = as_tensor(kernel)
+        bias = None if bias is None else as_tensor(bias)
+        _check(x, kernel, bias)
+    spec, fn = resolve(activation, "dense")
     if spec is None:
         return fn(_dense(x, kernel, bias, LINEAR_SPEC))
     return _dense(x, kernel, bias, spec)
 
 
-def inference_spec(activation):
+def _fits(x, kernel, bias):
+    """The quick test of a layer's call: Tensors of one float dtype whose
+    shapes match, so `_check` has nothing to find."""
+    if not (isinstance(x, Tensor) and isinstance(kernel, Tensor)):
+        return False
+    xd, w = x.data, kernel.data
+    dt = w.dtype
+    if (xd.dtype is not dt or (dt is not _F32 and dt is not _F64) or w.ndim != 2
+            or xd.ndim == 0 or xd.shape[-1] != w.shape[0]):
+        return False
+    return bias is None or (isinstance(bias, Tensor) and bias.data.dtype is dt
+                            and bias.data.shape == (w.shape[1],))
+
+
+def _array_spec(activation):
     """(kernel code, alpha, softmax after) computing `activation` on arrays
-    in place after the bias add, or None when only the op path applies.
+    in place after the bias add, or None when only the op can apply it.
     Without a tape sigmoid needs no logits, so it fuses like relu."""
     spec, fn = resolve(activation, "dense")
     if spec is not None:
@@ -71,10 +86,37 @@ def inference_spec(activation):
     return None
 
 
-def forward_array(x2d, w, b, code, alpha, then_softmax=False):
-    """act(x2d @ w + b) on arrays of one float dtype, without the tape:
-    x2d (rows, input_dim), w (input_dim, units), b (units,) or None;
-    returns a fresh C-contiguous (rows, units) array."""
+# The array specs of the named activations, by name and by function.
+_ARRAY_SPECS = {key: _array_spec(name) for name, fn in ACTIVATIONS.items()
+                for key in (name, fn)}
+_ARRAY_SPECS[None] = _ARRAY_SPECS["linear"]
+
+
+def dense_array(x, kernel, bias=None, activation="linear"):
+    """`dense` on the array `x` without the tape, for inference plans: kernel
+    and bias are a layer's weights (float Tensors of one dtype); returns a
+    fresh array.  An `x` of another dtype than the kernel's, or an activation
+    without a C kernel, goes through `dense` under no_grad; a shape mismatch
+    is np.matmul's ValueError."""
+    w = kernel.data
+    try:
+        spec = _ARRAY_SPECS.get(activation)
+    except TypeError:       # an unhashable callable
+        spec = None
+    if spec is None or type(x) is not np.ndarray or x.dtype is not w.dtype:
+        with no_grad():
+            return dense(x, kernel, bias, activation).data
+    b = None if bias is None else bias.data
+    code, alpha, then_softmax = spec
+    if x.ndim == 2:
+        return _forward(x, w, b, code, alpha, then_softmax)
+    y = _forward(x.reshape(-1, x.shape[-1]), w, b, code, alpha, then_softmax)
+    return y.reshape(x.shape[:-1] + (w.shape[1],))
+
+
+def _forward(x2d, w, b, code, alpha, then_softmax=False):
+    """act(x2d @ w + b) on arrays of one float dtype: x2d (rows, input_dim),
+    w (input_dim, units), b (units,) or None; a fresh (rows, units) array."""
     y = np.matmul(x2d, w)
     if b is not None or code != _k.LINEAR:
         _k.act_forward(code, y, b, y, alpha)
@@ -86,12 +128,12 @@ def forward_array(x2d, w, b, code, alpha, then_softmax=False):
 def _dense(x, kernel, bias, spec):
     code, alpha = spec
     w = kernel.data
-    xd = _contig(x.data)
+    xd = contiguous(x.data)
     units = w.shape[1]
     x_shape = xd.shape
     x2d = xd.reshape(-1, x_shape[-1])
-    y = forward_array(x2d, w, None if bias is None else _contig(bias.data), code,
-                      alpha)
+    y = _forward(x2d, w, None if bias is None else contiguous(bias.data), code,
+                 alpha)
     # Keep only what the needed gradients read.
     dtype, shape2d = y.dtype, y.shape
     w_keep = w if x.requires_grad else None
@@ -105,7 +147,7 @@ def _dense(x, kernel, bias, spec):
             return _k.act_backward(code, y, g, np.empty_like(y), alpha)
 
     def backward(g):
-        dz = grad_pre(_contig(g, dtype).reshape(shape2d))
+        dz = grad_pre(contiguous(g, dtype).reshape(shape2d))
         dx = None if w_keep is None else np.matmul(dz, w_keep.T).reshape(x_shape)
         dw = None if x_keep is None else np.matmul(x_keep.T, dz)
         if bias is None:

@@ -1,16 +1,14 @@
 """Embedding lookup: gather rows of a table by integer index, scatter-add back.
 
-The table's gradient is dense (the tape and every consumer see an ordinary
-array) but is registered with the mask of the rows its indices touched, so
-an optimizer can skip the rows that are zero (`touched_rows`).  Such a
-gradient is read-only: writing to it would make the mask a lie.
+The table's gradient is a RowSparseGradient: the dense array with the mask
+of the rows the indices touched, so an optimizer handed it can skip the
+rows that are zero (as tf-keras does with IndexedSlices).
 """
-import weakref
-
 import numpy as np
 
-from ..autodiff import Tensor, as_array, as_tensor, output
+from ..autodiff import RowSparseGradient, Tensor, as_array, as_tensor, output
 from .._kernels import load
+from ._common import check_float
 
 _k = load("embedding")
 
@@ -50,8 +48,7 @@ def embedding(indices, table):
     if t.ndim != 2:
         raise ValueError(f"embedding: table must have rank 2 (input_dim, output_dim), "
                          f"got shape {t.shape}")
-    if t.dtype != np.float32 and t.dtype != np.float64:
-        raise TypeError(f"embedding: table must be float32 or float64, got {t.dtype}")
+    check_float("embedding", "table", t)
     idx, flat = _flat_indices(indices, "embedding")
     rows, dim = t.shape
     _check_range(idx, flat, rows, "embedding")
@@ -64,31 +61,9 @@ def embedding(indices, table):
         _k.scatter_add(g, flat, grad)
         touched = np.zeros(rows, dtype=np.uint8)
         touched[flat] = 1
-        return (_mark_rows(grad, touched),)
+        return (RowSparseGradient(grad, touched),)
 
     return output(y, (table,), backward)
-
-
-# id(gradient) -> (weak reference to it, uint8 mask of its possibly nonzero rows)
-_TOUCHED = {}
-
-
-def _mark_rows(grad, touched):
-    """Register `touched` as the rows outside which `grad` is zero; freeze it."""
-    key = id(grad)
-    grad.flags.writeable = False
-    _TOUCHED[key] = (weakref.ref(grad, lambda _, key=key: _TOUCHED.pop(key, None)),
-                     touched)
-    return grad
-
-
-def touched_rows(grad):
-    """The uint8 mask (one entry per table row) outside which `grad` is zero,
-    when `grad` is a table gradient made by `embedding`'s backward, else None."""
-    entry = _TOUCHED.get(id(grad))
-    if entry is None or entry[0]() is not grad:
-        return None
-    return entry[1]
 
 
 def embedding_mask(indices):

@@ -1,8 +1,9 @@
 """Crossentropies in Keras backend argument order (target, output).
 
 From logits (`from_logits=True`, or an `output` made by softmax / sigmoid,
-whose `_logits` is set) the stable fused forms run in C and the gradient is
-recorded against the logits, so backward skips the activation: it is
+an ActivationOutput holding its logits) the stable fused forms run in C and
+the gradient is recorded against the logits, so backward skips the
+activation: it is
 softmax(z) - target (sigmoid(z) - target) instead of a division by a
 probability that may have underflowed.  From probabilities, tf-keras's
 clipped formulas with epsilon 1e-7 are used.
@@ -13,7 +14,11 @@ import numpy as np
 
 from ..autodiff import as_tensor, as_array, is_recording
 from ..autodiff import output as _record
-from .activation import _contig, _float_input, _k
+from .._kernels import load
+from ._common import contiguous, float_input
+from .activation import logits_of
+
+_k = load("activation")
 
 EPSILON = 1e-7
 
@@ -35,15 +40,18 @@ def _axis(axis, ndim, op):
 
 
 def _logits(out, from_logits, op):
-    """The logits Tensor to use, or None for the probability formula."""
-    if out._logits is None:
+    """The logits Tensor to use, or None for the probability formula.  As
+    tf-keras's `_keras_logits`, the logits of softmax or sigmoid serve
+    whichever crossentropy follows."""
+    logits = logits_of(out)
+    if logits is None:
         return out if from_logits else None
     if from_logits:
         warnings.warn(f"{op} received from_logits=True, but the output was "
                       f"produced by a softmax or sigmoid activation and thus "
                       f"does not represent logits; using its logits.",
                       stacklevel=3)
-    return _float_input(out._logits, op, "output")
+    return float_input(logits, op, "output")
 
 
 def _target(target, out, op):
@@ -64,7 +72,7 @@ def _target(target, out, op):
 
 def _to_last(a, axis):
     """`a` with `axis` moved last, C-contiguous."""
-    return _contig(a if axis == a.ndim - 1 else np.moveaxis(a, axis, -1))
+    return contiguous(a if axis == a.ndim - 1 else np.moveaxis(a, axis, -1))
 
 
 def _from_last(a, axis):
@@ -74,7 +82,7 @@ def _from_last(a, axis):
 def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     """-sum(target * log(softmax)) over `axis`, one value per sample."""
     op = "categorical_crossentropy"
-    out = _float_input(output, op, "output")
+    out = float_input(output, op, "output")
     axis = _axis(axis, out.ndim, op)
     t, td = _target(target, out, op)
     z = _logits(out, from_logits, op)
@@ -92,7 +100,7 @@ def _softmax_xent(z_t, t, td, axis):
     z_keep = z if need_t else None
 
     def backward(g):
-        g = _contig(g, td.dtype)
+        g = contiguous(g, td.dtype)
         dz = dt = None
         if p is not None:
             dz = _from_last(_k.softmax_xent_backward(p, td, g, np.empty_like(p)),
@@ -143,14 +151,14 @@ def _labels(target, shape, op):
     elif t.dtype.kind not in "biu":
         raise TypeError(f"{op}: target must hold integer class indices, got "
                         f"dtype {t.dtype}")
-    return _contig(t.reshape(shape), np.int64)
+    return contiguous(t.reshape(shape), np.int64)
 
 
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     """Categorical crossentropy with integer targets (class indices along
     `axis` of output), one value per sample."""
     op = "sparse_categorical_crossentropy"
-    out = _float_input(output, op, "output")
+    out = float_input(output, op, "output")
     axis = _axis(axis, out.ndim, op)
     shape = out.shape[:axis] + out.shape[axis + 1:]
     labels = _labels(target, shape, op)
@@ -177,7 +185,7 @@ def _sparse_xent(src, z, labels, axis, probs):
         scale = None
 
     def backward(g):
-        dz = _k.sparse_xent_backward(p, labels, _contig(g, p.dtype),
+        dz = _k.sparse_xent_backward(p, labels, contiguous(g, p.dtype),
                                      np.empty_like(p))
         dz = _from_last(dz, axis)
         return (dz if scale is None else dz * scale,)
@@ -187,7 +195,7 @@ def _sparse_xent(src, z, labels, axis, probs):
 def binary_crossentropy(target, output, from_logits=False):
     """Elementwise binary crossentropy (not reduced over any axis)."""
     op = "binary_crossentropy"
-    out = _float_input(output, op, "output")
+    out = float_input(output, op, "output")
     t, td = _target(target, out, op)
     z = _logits(out, from_logits, op)
     if z is not None:
@@ -196,15 +204,15 @@ def binary_crossentropy(target, output, from_logits=False):
 
 
 def _sigmoid_xent(z_t, t, td):
-    z = _contig(z_t.data)
-    td = _contig(td)
+    z = contiguous(z_t.data)
+    td = contiguous(td)
     need_z, need_t = _needs_grad(z_t), _needs_grad(t)
     s = np.empty_like(z) if need_z else None
     loss = _k.sigmoid_xent_forward(z, td, np.empty_like(z), s)
     z_keep = z if need_t else None
 
     def backward(g):
-        g = _contig(g, td.dtype)
+        g = contiguous(g, td.dtype)
         dz = None if s is None else _k.sigmoid_xent_backward(s, td, g,
                                                              np.empty_like(s))
         dt = None if z_keep is None else -z_keep * g

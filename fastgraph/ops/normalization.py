@@ -9,14 +9,14 @@ import numpy as np
 
 from ..autodiff import as_array, as_tensor, output
 from .._kernels import load
+from ._common import check_float
 
 _k = load("norm")
 
 
 def _float_input(x, op):
     x = as_tensor(x)
-    if x.dtype != np.float32 and x.dtype != np.float64:
-        raise TypeError(f"{op}: x must be float32 or float64, got {x.dtype}")
+    check_float(op, "x", x)
     if x.ndim == 0:
         raise ValueError(f"{op}: x must have at least one dimension, got a scalar")
     return x

@@ -7,7 +7,7 @@ import numpy as np
 
 from .._kernels import load
 from ..autodiff import as_tensor, output
-from .conv import _check_float, _check_padding, _geometry, _ints
+from ._common import check_float, check_padding, ints, window_geometry
 
 _k = load("pool")
 
@@ -34,20 +34,20 @@ def avg_pool1d(x, pool_size=2, strides=None, padding="valid"):
 
 def _pool2d(op, is_max, x, pool_size, strides, padding, rank):
     x = as_tensor(x)
-    _check_float(op, "x", x)
+    check_float(op, "x", x)
     layout = "(batch, height, width, channels)" if rank == 4 else "(batch, steps, channels)"
     if x.ndim != rank:
         raise ValueError(f"{op}: x must have rank {rank} {layout}, got shape {x.shape}")
-    pool = _ints(op, "pool_size", pool_size, rank - 2)
-    strides = pool if strides is None else _ints(op, "strides", strides, rank - 2)
-    _check_padding(op, padding, ("valid", "same"))
+    pool = ints(op, "pool_size", pool_size, rank - 2)
+    strides = pool if strides is None else ints(op, "strides", strides, rank - 2)
+    check_padding(op, padding, ("valid", "same"))
     if rank == 3:
         pool, strides = (1,) + pool, (1,) + strides
     n, c = x.shape[0], x.shape[-1]
     h, w = x.shape[1:3] if rank == 4 else (1, x.shape[1])
     axes = ("height", "width") if rank == 4 else ("height", "length")
-    oh, pt = _geometry(op, axes[0], h, pool[0], strides[0], 1, padding, "pool")
-    ow, pl = _geometry(op, axes[1], w, pool[1], strides[1], 1, padding, "pool")
+    oh, pt = window_geometry(op, axes[0], h, pool[0], strides[0], 1, padding, "pool")
+    ow, pl = window_geometry(op, axes[1], w, pool[1], strides[1], 1, padding, "pool")
     xd = np.ascontiguousarray(x.data).reshape(n, h, w, c)
     y = np.empty((n, oh, ow, c), dtype=x.dtype)
     geom = (pool, strides, (pt, pl))
@@ -75,7 +75,7 @@ def _pool2d(op, is_max, x, pool_size, strides, padding, rank):
 
 def _check_global(op, x):
     x = as_tensor(x)
-    _check_float(op, "x", x)
+    check_float(op, "x", x)
     if x.ndim != 4:
         raise ValueError(f"{op}: x must have rank 4 (batch, height, width, "
                          f"channels), got shape {x.shape}")

@@ -5,6 +5,7 @@ import numpy as np
 
 from ..autodiff import as_tensor, output
 from .._kernels import load
+from ._common import check_float
 
 _k = load("dropout")
 _state = {"rng": np.random.default_rng()}
@@ -56,8 +57,7 @@ def dropout(x, rate, noise_shape=None, seed=None):
     if rate == 0:
         return x
     xd = x.data
-    if xd.dtype != np.float32 and xd.dtype != np.float64:
-        raise TypeError(f"dropout: x must be float32 or float64, got {xd.dtype}")
+    check_float("dropout", "x", xd)
     shape = _noise_shape(noise_shape, xd.shape)
     rng = get_rng() if seed is None else np.random.default_rng(seed)
     key = int(rng.integers(0, 2 ** 64, dtype=np.uint64))

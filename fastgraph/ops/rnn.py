@@ -21,7 +21,7 @@ import numpy as np
 
 from .._kernels import load
 from ..autodiff import as_array, as_tensor, output
-from .conv import _workspace
+from ._common import workspace
 
 _k = load("rnn")
 
@@ -130,7 +130,7 @@ def _project(xd, Kd, N, T, G):
 def _scratch_like(a):
     """A reused per-thread array shaped like `a` (gate gradients live only
     inside a backward pass)."""
-    return _workspace("rnn_dgates", a.size, a.dtype).reshape(a.shape)
+    return workspace("rnn_dgates", a.size, a.dtype).reshape(a.shape)
 
 
 def _views(buf, shapes):

@@ -85,7 +85,10 @@ def apply_gradients(optimizer, loss, variables, batch_size):
     """
     listen = getattr(optimizer, "gradient_listener", None)
     on_ready = None if listen is None else listen(variables, batch_size)
-    optimizer.apply(gradients(loss, variables, on_ready=on_ready), variables)
+    # Row-sparse table gradients let RMSprop update only the rows a batch
+    # used; an exchange between processes needs every gradient dense.
+    optimizer.apply(gradients(loss, variables, row_sparse=on_ready is None,
+                              on_ready=on_ready), variables)
 
 
 def metric_values(specs, ys, outs, sws, masks):

@@ -257,7 +257,7 @@ def test_kernel_shims_reject_bad_arrays():
     cols = np.zeros((18, 18), np.float32)
     with pytest.raises(ValueError, match="cols must have shape"):
         k.im2col(x, cols[:5], *geom)
-    with pytest.raises(TypeError, match="cols dtype float64"):
+    with pytest.raises(TypeError, match=r"cols must have the dtype of x \(float32\), got float64"):
         k.im2col(x, cols.astype(np.float64), *geom)
     with pytest.raises(ValueError, match="x must be C-contiguous"):
         k.im2col(np.zeros((2, 5, 5, 4), np.float32)[..., ::2], cols, *geom)

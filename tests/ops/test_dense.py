@@ -4,7 +4,7 @@ import pytest
 
 from fastgraph.autodiff import Tensor, Variable, check_gradients, gradients, no_grad
 from fastgraph.ops import activation as A
-from fastgraph.ops.dense import dense
+from fastgraph.ops.dense import dense, dense_array
 from fastgraph.ops.losses import categorical_crossentropy
 
 
@@ -57,12 +57,12 @@ def test_logits_of_softmax_and_sigmoid_are_the_recorded_pre_activation():
     x, w, b = Variable(rng.randn(3, 4)), Variable(rng.randn(4, 5)), Variable(rng.randn(5))
     for name in ("softmax", "sigmoid"):
         y = dense(x, w, b, name)
-        z = y._logits
+        z = A.logits_of(y)
         assert isinstance(z, Tensor) and z._rec is not None
         np.testing.assert_allclose(z.data, x.data @ w.data + b.data)
-    assert dense(x, w, b, "tanh")._logits is None
+    assert A.logits_of(dense(x, w, b, "tanh")) is None
     with no_grad():
-        assert dense(x, w, b, "softmax")._logits is not None
+        assert A.logits_of(dense(x, w, b, "softmax")) is not None
 
 
 def test_fused_crossentropy_through_dense():
@@ -135,3 +135,28 @@ def test_bad_input():
         dense(x, w, None, "relux")
     with pytest.raises(TypeError, match="activation must be a name or a callable"):
         dense(x, w, None, 3)
+
+
+@pytest.mark.parametrize("name", sorted(A.ACTIVATIONS) + [None])
+def test_dense_array_matches_the_op(name):
+    """The inference entry (arrays, no tape) gives the op's values, through
+    its C path or, for what that path does not take, through the op."""
+    rng = np.random.RandomState(8)
+    for dtype in (np.float32, np.float64):
+        w = Variable(rng.randn(6, 5).astype(dtype))
+        b = Variable(rng.randn(5).astype(dtype))
+        xs = [rng.randn(4, 6).astype(dtype),              # the C path
+              rng.randn(2, 3, 6).astype(dtype),           # leading axes
+              rng.randn(6, 8).astype(dtype).T[:4]]        # strided
+        if dtype == np.float32:
+            xs.append(rng.randint(-3, 3, (4, 6)))         # the op casts to floatx
+        for x in xs:
+            with no_grad():
+                expect = dense(x, w, b, name).data
+            got = dense_array(x, w, b, name)
+            assert type(got) is np.ndarray and got.dtype == expect.dtype
+            np.testing.assert_allclose(got, expect, rtol=1e-6, atol=1e-6)
+    x, w = rng.randn(4, 6), Variable(rng.randn(6, 5))
+    capped = lambda z: A.relu(z, max_value=0.5)     # noqa: E731  (no C path: the op)
+    np.testing.assert_allclose(dense_array(x, w, None, capped),
+                               np.clip(x @ w.data, 0, 0.5))

@@ -110,7 +110,7 @@ def test_kernel_shim_rejects_bad_arrays():
     table = np.ones((4, 3), np.float32)
     with pytest.raises(ValueError, match="idx must be C-contiguous"):
         _k.gather(table, np.arange(4, dtype=np.int64)[::2])
-    with pytest.raises(TypeError, match="indices must be int32 or int64"):
+    with pytest.raises(TypeError, match="idx must be int32 or int64"):
         _k.gather(table, np.arange(2, dtype=np.int16))
     with pytest.raises(ValueError, match="table must have 2 dimension"):
         _k.gather(table.reshape(-1), np.arange(2, dtype=np.int64))

@@ -57,6 +57,32 @@ def test_softmax_logits_path_skips_softmax():
     np.testing.assert_allclose(g, _softmax(z.data) - t)
 
 
+def test_crossentropies_fuse_through_activation_output():
+    """softmax / sigmoid return an ActivationOutput holding its logits; each
+    crossentropy then gives, bit for bit, its from_logits value and records
+    against the logits, while the same probabilities in a plain Tensor take
+    the clipped probability formula."""
+    z = Variable(np.array([[30.0, -30.0, 0.5], [-2.0, 40.0, 1.0]], np.float32))
+    onehot = np.eye(3, dtype=np.float32)[[1, 0]]
+    labels = np.array([1, 0])
+    cases = [(A.softmax, "softmax", categorical_crossentropy, onehot),
+             (A.softmax, "softmax", sparse_categorical_crossentropy, labels),
+             (A.sigmoid, "sigmoid", binary_crossentropy, onehot)]
+    for act, name, xent, target in cases:
+        out = act(z)
+        assert isinstance(out, A.ActivationOutput)
+        assert out.activation == name and out.logits is z
+        fused = xent(target, out)
+        assert fused._rec.inputs[0] is z
+        ref = xent(target, z, from_logits=True)
+        assert fused.data.tobytes() == ref.data.tobytes()
+        (g_fused,) = gradients(fused, [z])
+        (g_ref,) = gradients(ref, [z])
+        assert g_fused.tobytes() == g_ref.tobytes()
+        plain = xent(target, Tensor(out.data))
+        assert not np.array_equal(plain.data, fused.data), xent.__name__
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_extreme_logits_fused(dtype):
     z = np.array([[100.0, -100.0, 0.0], [-100.0, 100.0, 100.0]], dtype)

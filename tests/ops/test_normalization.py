@@ -232,7 +232,7 @@ def test_kernel_shim_rejects_bad_arrays():
     v = np.ones(3, np.float32)
     with pytest.raises(ValueError, match="norm.bn_stats: x must be C-contiguous"):
         _k.bn_stats(np.ones((4, 6), np.float32)[:, ::2])
-    with pytest.raises(ValueError, match="x must be 2-D"):
+    with pytest.raises(ValueError, match="x must have 2 dimensions"):
         _k.bn_stats(np.ones(3, np.float32))
     with pytest.raises(ValueError, match="scale must be float32 of shape \\(3,\\)"):
         _k.bn_apply(x, v, v.astype(np.float64), v)

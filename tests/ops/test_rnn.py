@@ -364,7 +364,7 @@ def test_kernel_shim_checks():
         _k.lstm_forward(**args)
 
     call()
-    with pytest.raises(TypeError, match="U must have dtype float32"):
+    with pytest.raises(TypeError, match=r"U must have the dtype of gates \(float32\)"):
         call(U=U.astype(np.float64))
     with pytest.raises(ValueError, match=r"hprev must have shape \(2, 3, 4\)"):
         call(hprev=np.zeros((2, 3, 5), f32))

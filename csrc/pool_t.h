@@ -1,0 +1,148 @@
+/* Max and average pooling over FG_T (see fg_twins.h), compiled by pool.c. */
+void FG_FN(fg_max_pool)(const FG_T *x, FG_T *out, int32_t *argmax,
+                        const fg_pool_geom *g)
+{
+    const fg_idx C = g->c, rows = g->n * g->oh;
+    const int par = rows * g->ow * C * g->ph * g->pw > FG_PAR_MIN;
+    (void)par;
+    FG_OMP_FOR
+    for (fg_idx r = 0; r < rows; r++) {
+        const fg_idx n = r / g->oh, i = r % g->oh;
+        const FG_T *img = x + n * g->h * g->w * C;
+        FG_WINDOW_ROWS(g, i, y0, y1);
+        for (fg_idx j = 0; j < g->ow; j++) {
+            FG_WINDOW_COLS(g, j, x0, x1);
+            FG_T *FG_RESTRICT o = out + (r * g->ow + j) * C;
+            int32_t *FG_RESTRICT am = argmax + (r * g->ow + j) * C;
+            const int32_t first = (int32_t)((y0 * g->w + x0) * C);
+            for (fg_idx ch = 0; ch < C; ch++) {
+                o[ch] = img[first + ch];
+                am[ch] = first + (int32_t)ch;
+            }
+            for (fg_idx y = y0; y < y1; y++)
+                for (fg_idx xx = (y == y0 ? x0 + 1 : x0); xx < x1; xx++) {
+                    const int32_t base = (int32_t)((y * g->w + xx) * C);
+                    const FG_T *FG_RESTRICT s = img + base;
+                    /* selects, not branches: the channel loop vectorizes */
+                    for (fg_idx ch = 0; ch < C; ch++) {
+                        const int better = s[ch] > o[ch];
+                        am[ch] = better ? base + (int32_t)ch : am[ch];
+                        o[ch] = better ? s[ch] : o[ch];
+                    }
+                }
+        }
+    }
+}
+
+fg_idx FG_FN(fg_max_pool_bwd)(const FG_T *dy, const int32_t *argmax, FG_T *dx,
+                              fg_idx n, fg_idx per, fg_idx img)
+{
+    fg_idx bad = 0;
+    const int par = n * (per + img) > FG_PAR_MIN;
+    (void)par;
+    FG_OMP_FOR_BAD
+    for (fg_idx b = 0; b < n; b++) {
+        FG_T *FG_RESTRICT d = dx + b * img;
+        const FG_T *g = dy + b * per;
+        const int32_t *am = argmax + b * per;
+        memset(d, 0, (size_t)img * sizeof(FG_T));
+        for (fg_idx k = 0; k < per; k++) {
+            const fg_idx idx = am[k];
+            if (idx < 0 || idx >= img)
+                bad++;
+            else
+                d[idx] += g[k];
+        }
+    }
+    return bad;
+}
+
+/* Windows that do not overlap (stride >= window): each input pixel lies in
+ * at most one window, so every window's pixels are written once, dy where
+ * argmax points and 0 elsewhere, instead of clearing dx and scattering.
+ * Pixels outside every window are cleared first, only when there are any. */
+void FG_FN(fg_max_pool_bwd_tiled)(const FG_T *dy, const int32_t *argmax, FG_T *dx,
+                                  const fg_pool_geom *g)
+{
+    const fg_idx C = g->c, img = g->h * g->w * C, per = g->oh * g->ow * C;
+    const int covered = g->sh == g->ph && g->sw == g->pw &&
+        g->oh * g->sh - g->pt >= g->h && g->ow * g->sw - g->pl >= g->w;
+    const int par = g->n * (per + img) > FG_PAR_MIN;
+    (void)par;
+    FG_OMP_FOR
+    for (fg_idx n = 0; n < g->n; n++) {
+        FG_T *d = dx + n * img;
+        if (!covered)
+            memset(d, 0, (size_t)img * sizeof(FG_T));
+        for (fg_idx i = 0; i < g->oh; i++) {
+            FG_WINDOW_ROWS(g, i, y0, y1);
+            for (fg_idx j = 0; j < g->ow; j++) {
+                FG_WINDOW_COLS(g, j, x0, x1);
+                const fg_idx k0 = n * per + (i * g->ow + j) * C;
+                const FG_T *FG_RESTRICT gv = dy + k0;
+                const int32_t *FG_RESTRICT am = argmax + k0;
+                for (fg_idx y = y0; y < y1; y++)
+                    for (fg_idx xx = x0; xx < x1; xx++) {
+                        const int32_t base = (int32_t)((y * g->w + xx) * C);
+                        FG_T *FG_RESTRICT t = d + base;
+                        for (fg_idx ch = 0; ch < C; ch++)
+                            t[ch] = am[ch] == base + (int32_t)ch ? gv[ch] : 0;
+                    }
+            }
+        }
+    }
+}
+
+void FG_FN(fg_avg_pool)(const FG_T *x, FG_T *out, const fg_pool_geom *g)
+{
+    const fg_idx C = g->c, rows = g->n * g->oh;
+    const int par = rows * g->ow * C * g->ph * g->pw > FG_PAR_MIN;
+    (void)par;
+    FG_OMP_FOR
+    for (fg_idx r = 0; r < rows; r++) {
+        const fg_idx n = r / g->oh, i = r % g->oh;
+        const FG_T *img = x + n * g->h * g->w * C;
+        FG_WINDOW_ROWS(g, i, y0, y1);
+        for (fg_idx j = 0; j < g->ow; j++) {
+            FG_WINDOW_COLS(g, j, x0, x1);
+            FG_T *FG_RESTRICT o = out + (r * g->ow + j) * C;
+            const FG_T scale = (FG_T)1 / (FG_T)((y1 - y0) * (x1 - x0));
+            memset(o, 0, (size_t)C * sizeof(FG_T));
+            for (fg_idx y = y0; y < y1; y++)
+                for (fg_idx xx = x0; xx < x1; xx++) {
+                    const FG_T *FG_RESTRICT s = img + (y * g->w + xx) * C;
+                    for (fg_idx ch = 0; ch < C; ch++)
+                        o[ch] += s[ch];
+                }
+            for (fg_idx ch = 0; ch < C; ch++)
+                o[ch] *= scale;
+        }
+    }
+}
+
+void FG_FN(fg_avg_pool_bwd)(const FG_T *dy, FG_T *dx, const fg_pool_geom *g)
+{
+    const fg_idx C = g->c, img = g->h * g->w * C;
+    const int par = g->n * g->oh * g->ow * C * g->ph * g->pw > FG_PAR_MIN;
+    (void)par;
+    FG_OMP_FOR
+    for (fg_idx n = 0; n < g->n; n++) {
+        FG_T *d = dx + n * img;
+        memset(d, 0, (size_t)img * sizeof(FG_T));
+        for (fg_idx i = 0; i < g->oh; i++) {
+            FG_WINDOW_ROWS(g, i, y0, y1);
+            for (fg_idx j = 0; j < g->ow; j++) {
+                FG_WINDOW_COLS(g, j, x0, x1);
+                const FG_T *FG_RESTRICT s =
+                    dy + ((n * g->oh + i) * g->ow + j) * C;
+                const FG_T scale = (FG_T)1 / (FG_T)((y1 - y0) * (x1 - x0));
+                for (fg_idx y = y0; y < y1; y++)
+                    for (fg_idx xx = x0; xx < x1; xx++) {
+                        FG_T *FG_RESTRICT t = d + (y * g->w + xx) * C;
+                        for (fg_idx ch = 0; ch < C; ch++)
+                            t[ch] += s[ch] * scale;
+                    }
+            }
+        }
+    }
+}
