@@ -112,4 +112,45 @@ void fg_optim_nadam_f64(double *p, const double *g, double *m, double *v, fg_idx
                         double cg, double cm, double cv, double clip,
                         double scale);
 
+/* p -= p * wd * lr (decoupled weight decay, applied before the update) */
+void fg_optim_decay_f32(float *p, fg_idx n, double wd, double lr);
+void fg_optim_decay_f64(double *p, fg_idx n, double wd, double lr);
+
+/* FTRL-proximal (tf's ApplyFtrlV2): gs = g + 2*shrinkage*p;
+ * na = acc + g^2; lin += gs - (na^-lr_power - acc^-lr_power) / lr * p;
+ * q = na^-lr_power / lr + 2*l2; p = (clip(lin, -l1, l1) - lin) / q;
+ * acc = na */
+void fg_optim_ftrl_f32(float *p, const float *g, float *acc, float *lin,
+                       fg_idx n, double lr, double lr_power, double l1,
+                       double l2, double shrinkage, double clip, double scale);
+void fg_optim_ftrl_f64(double *p, const double *g, double *acc, double *lin,
+                       fg_idx n, double lr, double lr_power, double l1,
+                       double l2, double shrinkage, double clip, double scale);
+
+/* Lion: p -= lr * sign(b1*m + (1-b1)*g); m = b2*m + (1-b2)*g */
+void fg_optim_lion_f32(float *p, const float *g, float *m, fg_idx n,
+                       double lr, double b1, double b2, double clip,
+                       double scale);
+void fg_optim_lion_f64(double *p, const double *g, double *m, fg_idx n,
+                       double lr, double b1, double b2, double clip,
+                       double scale);
+
+/* Adafactor (tf-keras 2.11+'s rule) on p of `batch` matrices of
+ * rows x cols.  q = g^2 + eps1.  Factored (row and column slots r, of
+ * batch x rows, and col, of batch x cols): r = b2*r + (1-b2)*mean(q over
+ * cols); col = b2*col + (1-b2)*mean(q over rows);
+ * v = r / mean(r over rows) * col.  Not factored (r and col NULL):
+ * v = b2*v + (1-b2)*q.  Then u = g / sqrt(v) and
+ * p -= max(eps2, rms(p)) * rho * u / max(1, rms(u) / clip_threshold),
+ * rms(p) read before the update.  Returns 0, or -1 when out of memory
+ * (nothing updated). */
+int fg_optim_adafactor_f32(float *p, const float *g, float *r, float *col,
+                           float *v, fg_idx batch, fg_idx rows, fg_idx cols,
+                           double rho, double b2, double eps1, double eps2,
+                           double clip_threshold, double clip, double scale);
+int fg_optim_adafactor_f64(double *p, const double *g, double *r, double *col,
+                           double *v, fg_idx batch, fg_idx rows, fg_idx cols,
+                           double rho, double b2, double eps1, double eps2,
+                           double clip_threshold, double clip, double scale);
+
 #endif

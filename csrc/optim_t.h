@@ -275,3 +275,125 @@ void FG_FN(fg_optim_nadam)(FG_T *FG_RESTRICT p, const FG_T *FG_RESTRICT g,
         p[i] -= a * (kg * gi + km * mi) / (sqrt(vi * kv) + e);
     }
 }
+
+void FG_FN(fg_optim_decay)(FG_T *FG_RESTRICT p, fg_idx n, double wd, double lr)
+{
+    const FG_T w = (FG_T)wd, l = (FG_T)lr;
+    FG_OPTIM_FOR
+    for (fg_idx i = 0; i < n; i++)
+        p[i] -= p[i] * w * l;
+}
+
+void FG_FN(fg_optim_ftrl)(FG_T *FG_RESTRICT p, const FG_T *FG_RESTRICT g,
+                          FG_T *FG_RESTRICT acc, FG_T *FG_RESTRICT lin,
+                          fg_idx n, double lr, double lr_power, double l1,
+                          double l2, double shrinkage, double clip,
+                          double scale)
+{
+    const FG_T c = (FG_T)clip, s = (FG_T)scale, a = (FG_T)lr;
+    const FG_T e = (FG_T)(-lr_power), k1 = (FG_T)l1, k2 = (FG_T)2 * (FG_T)l2;
+    const FG_T sh = (FG_T)2 * (FG_T)shrinkage;
+    const int root = lr_power == -0.5, shrink = shrinkage > 0.0;
+    FG_OPTIM_FOR
+    for (fg_idx i = 0; i < n; i++) {
+        const FG_T gi = FG_G(i), pi = p[i], ai = acc[i];
+        const FG_T gs = shrink ? gi + sh * pi : gi;
+        const FG_T na = ai + gi * gi;
+        const FG_T pn = root ? sqrt(na) : pow(na, e);
+        const FG_T po = root ? sqrt(ai) : pow(ai, e);
+        const FG_T li = lin[i] + (gs - (pn - po) / a * pi);
+        const FG_T q = pn / a + k2;
+        const FG_T lc = li > k1 ? k1 : (li < -k1 ? -k1 : li);
+        p[i] = (lc - li) / q;
+        lin[i] = li;
+        acc[i] = na;
+    }
+}
+
+void FG_FN(fg_optim_lion)(FG_T *FG_RESTRICT p, const FG_T *FG_RESTRICT g,
+                          FG_T *FG_RESTRICT m, fg_idx n, double lr, double b1,
+                          double b2, double clip, double scale)
+{
+    const FG_T c = (FG_T)clip, s = (FG_T)scale, a = (FG_T)lr;
+    const FG_T k1 = (FG_T)b1, c1 = (FG_T)1 - (FG_T)b1;
+    const FG_T k2 = (FG_T)b2, c2 = (FG_T)1 - (FG_T)b2;
+    FG_OPTIM_FOR
+    for (fg_idx i = 0; i < n; i++) {
+        const FG_T gi = FG_G(i);
+        const FG_T d = m[i] * k1 + gi * c1;
+        /* sign, keeping 0 for 0 and NaN for NaN as tf.math.sign does */
+        const FG_T sg = d > 0 ? (FG_T)1 : (d < 0 ? (FG_T)-1 : d);
+        p[i] -= a * sg;
+        m[i] = m[i] * k2 + gi * c2;
+    }
+}
+
+int FG_FN(fg_optim_adafactor)(FG_T *FG_RESTRICT p, const FG_T *FG_RESTRICT g,
+                              FG_T *FG_RESTRICT r, FG_T *FG_RESTRICT col,
+                              FG_T *FG_RESTRICT v, fg_idx batch, fg_idx rows,
+                              fg_idx cols, double rho, double b2, double eps1,
+                              double eps2, double clip_threshold, double clip,
+                              double scale)
+{
+    const FG_T c = (FG_T)clip, s = (FG_T)scale;
+    const FG_T kb = (FG_T)b2, cb = (FG_T)1 - (FG_T)b2, e1 = (FG_T)eps1;
+    const fg_idx n = batch * rows * cols;
+    double *colsum = NULL;
+    if (r != NULL) {
+        colsum = malloc((size_t)(cols > 0 ? cols : 1) * sizeof(double));
+        if (colsum == NULL)
+            return -1;
+    }
+    double sp = 0.0;
+    for (fg_idx i = 0; i < n; i++)
+        sp += (double)p[i] * (double)p[i];
+    const double rms_p = n > 0 ? sqrt(sp / (double)n) : 0.0;
+    const double alpha = (rms_p > eps2 ? rms_p : eps2) * rho;
+    if (r != NULL) {
+        for (fg_idx b = 0; b < batch; b++) {
+            FG_T *rb = r + b * rows, *cb_ = col + b * cols;
+            double rsum = 0.0;
+            for (fg_idx j = 0; j < cols; j++)
+                colsum[j] = 0.0;
+            for (fg_idx i = 0; i < rows; i++) {
+                const FG_T *gr = g + (b * rows + i) * cols;
+                double rowsum = 0.0;
+                for (fg_idx j = 0; j < cols; j++) {
+                    const FG_T gj = gr[j];
+                    const FG_T gc = (gj > c ? c : (gj < -c ? -c : gj)) * s;
+                    const double q = (double)(gc * gc + e1);
+                    rowsum += q;
+                    colsum[j] += q;
+                }
+                rb[i] = kb * rb[i] + cb * (FG_T)(rowsum / (double)cols);
+                rsum += (double)rb[i];
+            }
+            for (fg_idx j = 0; j < cols; j++)
+                cb_[j] = kb * cb_[j] + cb * (FG_T)(colsum[j] / (double)rows);
+            const FG_T rmean = (FG_T)(rsum / (double)rows);
+            for (fg_idx i = 0; i < rows; i++) {
+                FG_T *vr = v + (b * rows + i) * cols;
+                const FG_T ri = rb[i] / rmean;
+                for (fg_idx j = 0; j < cols; j++)
+                    vr[j] = ri * cb_[j];
+            }
+        }
+        free(colsum);
+    } else {
+        for (fg_idx i = 0; i < n; i++) {
+            const FG_T gi = FG_G(i);
+            v[i] = kb * v[i] + cb * (gi * gi + e1);
+        }
+    }
+    double su = 0.0;
+    for (fg_idx i = 0; i < n; i++) {
+        const double u = (double)(FG_G(i) / sqrt(v[i]));
+        su += u * u;
+    }
+    const double rms_u = n > 0 ? sqrt(su / (double)n) : 0.0;
+    const double ratio = rms_u / clip_threshold;
+    const FG_T k = (FG_T)(alpha / (ratio > 1.0 ? ratio : 1.0));
+    for (fg_idx i = 0; i < n; i++)
+        p[i] -= k * (FG_G(i) / sqrt(v[i]));
+    return 0;
+}

@@ -22,7 +22,8 @@ for _kind, _modules in (
         ("constraint", ("fastgraph.constraints",)),
         ("loss", ("fastgraph.losses",)),
         ("metric", ("fastgraph.metrics",)),
-        ("optimizer", ("fastgraph.optimizers",))):
+        ("optimizer", ("fastgraph.optimizers",)),
+        ("schedule", ("fastgraph.optimizers.schedules",))):
     _registry.set_providers(_kind, *_modules)
 del _kind, _modules
 

@@ -59,6 +59,7 @@ KINDS = {kind.name: kind for kind in (
     Kind("loss", "loss"),
     Kind("metric", "metric", instantiate=False),
     Kind("optimizer", "optimizer", fold_case=True),
+    Kind("schedule", "learning rate schedule", instantiate=False),
 )}
 
 

@@ -10,7 +10,8 @@ cimport numpy as cnp
 from libc.math cimport INFINITY
 from libc.stdint cimport uint8_t
 
-from .checks cimport ANY_FLOAT, array, data, data_or_null, like, writeable
+from .checks cimport (ANY_FLOAT, array, data, data_or_null, fail, like,
+                     writeable)
 
 cnp.import_array()
 
@@ -83,6 +84,35 @@ cdef extern from "optim.h" nogil:
                             fg_idx n, double lr, double b1, double b2,
                             double eps, double cg, double cm, double cv,
                             double clip, double scale)
+
+    void fg_optim_decay_f32(float *p, fg_idx n, double wd, double lr)
+    void fg_optim_decay_f64(double *p, fg_idx n, double wd, double lr)
+    void fg_optim_ftrl_f32(float *p, const float *g, float *acc, float *lin,
+                           fg_idx n, double lr, double lr_power, double l1,
+                           double l2, double shrinkage, double clip,
+                           double scale)
+    void fg_optim_ftrl_f64(double *p, const double *g, double *acc,
+                           double *lin, fg_idx n, double lr, double lr_power,
+                           double l1, double l2, double shrinkage,
+                           double clip, double scale)
+    void fg_optim_lion_f32(float *p, const float *g, float *m, fg_idx n,
+                           double lr, double b1, double b2, double clip,
+                           double scale)
+    void fg_optim_lion_f64(double *p, const double *g, double *m, fg_idx n,
+                           double lr, double b1, double b2, double clip,
+                           double scale)
+    int fg_optim_adafactor_f32(float *p, const float *g, float *r, float *col,
+                               float *v, fg_idx batch, fg_idx rows,
+                               fg_idx cols, double rho, double b2,
+                               double eps1, double eps2,
+                               double clip_threshold, double clip,
+                               double scale)
+    int fg_optim_adafactor_f64(double *p, const double *g, double *r,
+                               double *col, double *v, fg_idx batch,
+                               fg_idx rows, fg_idx cols, double rho,
+                               double b2, double eps1, double eps2,
+                               double clip_threshold, double clip,
+                               double scale)
 
 
 cdef int _check_all(str op, tuple names, tuple arrays) except -1:
@@ -340,3 +370,107 @@ def nadam(param, grad, m, v, double lr, double beta_1, double beta_2,
             fg_optim_nadam_f64(<double *>p, <double *>g, <double *>a,
                                <double *>b, n, lr, beta_1, beta_2, epsilon,
                                cg, cm, cv, clipvalue, scale)
+
+
+def decay(param, double weight_decay, double lr):
+    """Decoupled weight decay: param -= param * weight_decay * lr."""
+    cdef int t = array("optim.decay", "'param'", param, ANY_FLOAT)
+    writeable("optim.decay", "'param'", param)
+    cdef void *p = data(param)
+    cdef fg_idx n = cnp.PyArray_SIZE(<cnp.ndarray>param)
+    with nogil:
+        if t == cnp.NPY_FLOAT32:
+            fg_optim_decay_f32(<float *>p, n, weight_decay, lr)
+        else:
+            fg_optim_decay_f64(<double *>p, n, weight_decay, lr)
+
+
+def ftrl(param, grad, accum, linear, double lr, double lr_power, double l1,
+         double l2, double l2_shrinkage, double clipvalue=INFINITY,
+         double scale=1.0):
+    """FTRL-proximal (tf's ApplyFtrlV2); `l2` already holds beta / (2 lr)."""
+    cdef int t = _check_all("ftrl",
+                            ("'param'", "'grad'", "'accum'", "'linear'"),
+                            (param, grad, accum, linear))
+    cdef void *p = data(param)
+    cdef void *g = data(grad)
+    cdef void *a = data(accum)
+    cdef void *b = data(linear)
+    cdef fg_idx n = cnp.PyArray_SIZE(<cnp.ndarray>param)
+    with nogil:
+        if t == cnp.NPY_FLOAT32:
+            fg_optim_ftrl_f32(<float *>p, <float *>g, <float *>a, <float *>b,
+                              n, lr, lr_power, l1, l2, l2_shrinkage,
+                              clipvalue, scale)
+        else:
+            fg_optim_ftrl_f64(<double *>p, <double *>g, <double *>a,
+                              <double *>b, n, lr, lr_power, l1, l2,
+                              l2_shrinkage, clipvalue, scale)
+
+
+def lion(param, grad, m, double lr, double beta_1, double beta_2,
+         double clipvalue=INFINITY, double scale=1.0):
+    """Lion: param -= lr * sign(beta_1*m + (1-beta_1)*g), then
+    m = beta_2*m + (1-beta_2)*g."""
+    cdef int t = _check_all("lion", ("'param'", "'grad'", "'m'"),
+                            (param, grad, m))
+    cdef void *p = data(param)
+    cdef void *g = data(grad)
+    cdef void *a = data(m)
+    cdef fg_idx n = cnp.PyArray_SIZE(<cnp.ndarray>param)
+    with nogil:
+        if t == cnp.NPY_FLOAT32:
+            fg_optim_lion_f32(<float *>p, <float *>g, <float *>a, n, lr,
+                              beta_1, beta_2, clipvalue, scale)
+        else:
+            fg_optim_lion_f64(<double *>p, <double *>g, <double *>a, n, lr,
+                              beta_1, beta_2, clipvalue, scale)
+
+
+def adafactor(param, grad, r, c, v, double rho, double beta_2,
+              double epsilon_1, double epsilon_2, double clip_threshold,
+              double clipvalue=INFINITY, double scale=1.0):
+    """Adafactor.  For `param` of 2 or more dimensions `r` (shape
+    param.shape[:-1]) and `c` (param.shape[:-2] + param.shape[-1:]) hold the
+    factored second moments; otherwise they are None and `v` holds it."""
+    cdef int t = _check_all("adafactor", ("'param'", "'grad'", "'v'"),
+                            (param, grad, v))
+    cdef cnp.ndarray arr = <cnp.ndarray>param
+    cdef int nd = cnp.PyArray_NDIM(arr)
+    cdef fg_idx batch = 1, rows = 1, cols = 1
+    cdef Py_ssize_t i
+    if nd >= 2:
+        rows = cnp.PyArray_DIMS(arr)[nd - 2]
+        cols = cnp.PyArray_DIMS(arr)[nd - 1]
+        for i in range(nd - 2):
+            batch *= cnp.PyArray_DIMS(arr)[i]
+        shape = tuple(param.shape)
+        like("optim.adafactor", "'r'", r, param, "'param'", shape[:nd - 1])
+        like("optim.adafactor", "'c'", c, param, "'param'",
+             shape[:nd - 2] + (cols,))
+        writeable("optim.adafactor", "'r'", r)
+        writeable("optim.adafactor", "'c'", c)
+    elif r is not None or c is not None:
+        fail("optim.adafactor: 'r' and 'c' must be None for a param of fewer "
+             "than 2 dimensions")
+    else:
+        cols = cnp.PyArray_SIZE(arr)
+    cdef void *p = data(param)
+    cdef void *g = data(grad)
+    cdef void *a = data_or_null(r)
+    cdef void *b = data_or_null(c)
+    cdef void *w = data(v)
+    cdef int status
+    with nogil:
+        if t == cnp.NPY_FLOAT32:
+            status = fg_optim_adafactor_f32(
+                <float *>p, <float *>g, <float *>a, <float *>b, <float *>w,
+                batch, rows, cols, rho, beta_2, epsilon_1, epsilon_2,
+                clip_threshold, clipvalue, scale)
+        else:
+            status = fg_optim_adafactor_f64(
+                <double *>p, <double *>g, <double *>a, <double *>b,
+                <double *>w, batch, rows, cols, rho, beta_2, epsilon_1,
+                epsilon_2, clip_threshold, clipvalue, scale)
+    if status != 0:
+        raise MemoryError("optim.adafactor: out of memory for the column sums")

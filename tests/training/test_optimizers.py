@@ -389,9 +389,10 @@ def test_get_serialize_deserialize():
     custom = optimizers.deserialize({"class_name": "MyOpt", "config": {}},
                                     custom_objects={"MyOpt": MyOpt})
     assert type(custom) is MyOpt
-    with pytest.raises(ValueError, match="adadelta, adagrad, adam, adamax, "
-                                         "nadam, rmsprop, sgd"):
-        optimizers.get("adamw")
+    with pytest.raises(ValueError, match="adadelta, adafactor, adagrad, adam, "
+                                         "adamax, adamw, ftrl, lion, nadam, "
+                                         "rmsprop, sgd"):
+        optimizers.get("adamx")
     with pytest.raises(ValueError, match="identifier"):
         optimizers.get(3)
     with pytest.raises(ValueError, match="weight_decay"):

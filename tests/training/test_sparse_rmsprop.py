@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from fastgraph import optimizers
+from fastgraph.optimizers import rmsprop as rmsprop_module
 from fastgraph._kernels import load
 from fastgraph.autodiff import RowSparseGradient, Tensor, Variable, gradients
 from fastgraph.ops import embedding as E
@@ -97,7 +98,7 @@ def _train(opt, steps, sparse, monkeypatch):
         def rmsprop_rows(self, *args):
             calls.append(1)
             return _k.rmsprop_rows(*args)
-    monkeypatch.setattr(optimizers, "_k", RowsSpy())
+    monkeypatch.setattr(rmsprop_module, "_k", RowsSpy())
     rng = np.random.default_rng(5)
     table = Variable(rng.standard_normal((50, 7)).astype(np.float32))
     w = Variable(rng.standard_normal((7,)).astype(np.float32))
