@@ -8,6 +8,7 @@ written with differentiable ops, so gradients flow to `y_pred`.  The classes
 wrap them with options and a reduction to a scalar.
 """
 import math
+import warnings
 
 import numpy as np
 
@@ -175,6 +176,50 @@ def cosine_similarity(y_true, y_pred, axis=-1):
     return -K.sum(_l2_normalize(y_true, axis) * _l2_normalize(y_pred, axis), axis=axis)
 
 
+def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25,
+                              gamma=2.0, from_logits=False, label_smoothing=0.0,
+                              axis=-1):
+    """Binary crossentropy scaled by `(1 - p_t) ** gamma`, `p_t` the
+    probability given to the true class, which lowers the weight of easy
+    examples (Lin et al., 2017); with `apply_class_balancing` also by `alpha`
+    for class 1 and `1 - alpha` for class 0.  Mean over `axis`."""
+    y_true, y_pred = _prep(y_true, y_pred)
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    probs = K.sigmoid(y_pred) if from_logits else y_pred
+    p_t = y_true * probs + (1.0 - y_true) * (1.0 - probs)
+    loss = K.pow(1.0 - p_t, gamma) * _ops.binary_crossentropy(
+        y_true, y_pred, from_logits=from_logits)
+    if apply_class_balancing:
+        loss = (y_true * alpha + (1.0 - y_true) * (1.0 - alpha)) * loss
+    return K.mean(loss, axis=axis)
+
+
+def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0,
+                                   from_logits=False, label_smoothing=0.0, axis=-1):
+    """Categorical crossentropy whose terms are scaled by
+    `alpha * (1 - p) ** gamma`, `p` the predicted probability of each class
+    (the predictions are renormalised to sum to 1 and clipped to
+    [epsilon, 1 - epsilon] first, as in tf-keras)."""
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise ValueError(f"categorical_focal_crossentropy: axis must be an int, "
+                         f"got {axis!r}")
+    y_true, y_pred = _prep(y_true, y_pred)
+    if y_pred.shape[-1] == 1:
+        warnings.warn(f"categorical_focal_crossentropy: expected y_pred of shape "
+                      f"(batch_size, num_classes) with num_classes > 1, got "
+                      f"{y_pred.shape}; use binary_crossentropy for 2 classes",
+                      SyntaxWarning, stacklevel=2)
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + label_smoothing / y_true.shape[axis]
+    if from_logits:
+        y_pred = K.softmax(y_pred, axis=axis)
+    y_pred = y_pred / K.sum(y_pred, axis=axis, keepdims=True)
+    y_pred = K.clip(y_pred, K.epsilon(), 1.0 - K.epsilon())
+    terms = alpha * K.pow(1.0 - y_pred, gamma) * (-y_true * K.log(y_pred))
+    return K.sum(terms, axis=axis)
+
+
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
 mape = MAPE = mean_absolute_percentage_error
@@ -185,6 +230,28 @@ cosine_proximity = cosine = cosine_similarity
 logcosh = log_cosh
 huber_loss = huber
 
+class Reduction:
+    """The reductions a Loss object applies (Keras's `losses.Reduction`):
+    AUTO and SUM_OVER_BATCH_SIZE (the mean over all elements), SUM, NONE."""
+
+    AUTO = "auto"
+    NONE = "none"
+    SUM = "sum"
+    SUM_OVER_BATCH_SIZE = "sum_over_batch_size"
+
+    @classmethod
+    def all(cls):
+        """Every reduction name."""
+        return (cls.AUTO, cls.NONE, cls.SUM, cls.SUM_OVER_BATCH_SIZE)
+
+    @classmethod
+    def validate(cls, key):
+        """Raise ValueError unless `key` is a reduction name."""
+        if key not in cls.all():
+            raise ValueError(f"Reduction: invalid reduction {key!r}; expected one "
+                             f"of {', '.join(cls.all())}")
+
+
 class Loss:
     """Base class of loss objects: subclasses define `call(y_true, y_pred)`.
 
@@ -193,7 +260,7 @@ class Loss:
     'sum_over_batch_size' (the mean over all elements), 'sum', or 'none'.
     """
 
-    _REDUCTIONS = ("auto", "sum_over_batch_size", "sum", "none")
+    _REDUCTIONS = Reduction.all()
 
     def __init__(self, reduction="auto", name=None):
         if reduction not in self._REDUCTIONS:
@@ -307,6 +374,28 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
                          ignore_class=ignore_class)
 
 
+class BinaryFocalCrossentropy(LossFunctionWrapper):
+    """Loss object for `binary_focal_crossentropy`."""
+
+    def __init__(self, apply_class_balancing=False, alpha=0.25, gamma=2.0,
+                 from_logits=False, label_smoothing=0.0, axis=-1,
+                 reduction="auto", name="binary_focal_crossentropy"):
+        super().__init__(binary_focal_crossentropy, reduction=reduction, name=name,
+                         apply_class_balancing=apply_class_balancing, alpha=alpha,
+                         gamma=gamma, from_logits=from_logits,
+                         label_smoothing=label_smoothing, axis=axis)
+
+
+class CategoricalFocalCrossentropy(LossFunctionWrapper):
+    """Loss object for `categorical_focal_crossentropy`."""
+
+    def __init__(self, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0,
+                 axis=-1, reduction="auto", name="categorical_focal_crossentropy"):
+        super().__init__(categorical_focal_crossentropy, reduction=reduction,
+                         name=name, alpha=alpha, gamma=gamma, from_logits=from_logits,
+                         label_smoothing=label_smoothing, axis=axis)
+
+
 class Hinge(LossFunctionWrapper):
     """Loss object for `hinge`."""
 
@@ -403,11 +492,13 @@ __all__ = [
     "mean_squared_logarithmic_error", "msle", "MSLE", "squared_hinge", "hinge",
     "categorical_hinge", "huber", "huber_loss", "log_cosh", "logcosh",
     "categorical_crossentropy", "sparse_categorical_crossentropy",
-    "binary_crossentropy", "bce", "BCE", "kl_divergence", "kld", "KLD",
+    "binary_crossentropy", "bce", "BCE", "binary_focal_crossentropy",
+    "categorical_focal_crossentropy", "kl_divergence", "kld", "KLD",
     "kullback_leibler_divergence", "poisson", "cosine_similarity",
     "cosine_proximity", "cosine", "Loss", "LossFunctionWrapper",
     "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
     "MeanSquaredLogarithmicError", "BinaryCrossentropy", "CategoricalCrossentropy",
-    "SparseCategoricalCrossentropy", "Hinge", "SquaredHinge", "CategoricalHinge",
+    "SparseCategoricalCrossentropy", "BinaryFocalCrossentropy",
+    "CategoricalFocalCrossentropy", "Reduction", "Hinge", "SquaredHinge", "CategoricalHinge",
     "Huber", "LogCosh", "KLDivergence", "Poisson", "CosineSimilarity", "get",
     "deserialize", "serialize", "per_sample"]

@@ -57,7 +57,7 @@ KINDS = {kind.name: kind for kind in (
     Kind("regularizer", "regularizer"),
     Kind("constraint", "constraint"),
     Kind("loss", "loss"),
-    Kind("metric", "metric", instantiate=False),
+    Kind("metric", "metric"),
     Kind("optimizer", "optimizer", fold_case=True),
     Kind("schedule", "learning rate schedule", instantiate=False),
 )}

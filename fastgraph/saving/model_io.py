@@ -13,6 +13,7 @@ import warnings
 from typing import Any, Optional, Union
 
 from .. import losses as losses_mod
+from .. import metrics as metrics_mod
 from .. import optimizers as optimizers_mod
 from .._version import __version__
 from ..engine import Functional, deserialize_layer, serialize_layer
@@ -251,8 +252,8 @@ class _Unnamed(Exception):
 
 def _name_of(value, kind, tables):
     """The name under which a loss/metric callable is saved."""
-    if isinstance(value, losses_mod.Loss):
-        return losses_mod.serialize(value)
+    if isinstance(value, (losses_mod.Loss, metrics_mod.Metric)):
+        return registry.serialize(value)
     name = registry.get_registered_name(value)
     if not name or not name.isidentifier():
         raise _Unnamed(f"{kind} {value!r} has no name")

@@ -4,6 +4,7 @@ import numpy as np
 
 from .. import losses as losses_mod
 from .. import metrics as metrics_mod
+from ..metrics.base import fresh_names
 
 
 def per_output(value, output_names, what, default=None):
@@ -38,7 +39,7 @@ class OutputSpec:
         self.loss_name = loss_name
         self.weight = weight
         self.temporal = temporal
-        self.metrics = metrics  # (name in the logs, fn, weighted) tuples
+        self.metrics = metrics  # (name in the logs, Metric, weighted) tuples
 
 
 def _name_of(identifier):
@@ -50,14 +51,24 @@ def _name_of(identifier):
     return name if isinstance(name, str) else type(identifier).__name__
 
 
-def _metric(identifier, loss, output_shape):
+def _metric(identifier, loss, output_shape, used):
+    """(name in the logs, Metric object): a function (or a name of one)
+    wrapped in a MeanMetricWrapper, a class name made into an object, a
+    Metric as it is (a copy when another output already uses it)."""
     if identifier in ("accuracy", "acc"):
-        return identifier, metrics_mod.resolve_accuracy(loss, output_shape)
-    name = _name_of(identifier)
+        fn = metrics_mod.resolve_accuracy(loss, output_shape)
+        return identifier, metrics_mod.MeanMetricWrapper(fn, name=identifier)
     try:
-        return name, metrics_mod.get(identifier)
+        metric = metrics_mod.get(identifier)
     except (ValueError, TypeError) as err:
         raise ValueError(f"compile: unknown metric {identifier!r} ({err})") from None
+    if not isinstance(metric, metrics_mod.Metric):
+        name = _name_of(identifier)
+        return name, metrics_mod.MeanMetricWrapper(metric, name=name)
+    if id(metric) in used:
+        metric = type(metric).from_config(metric.get_config())
+    used.add(id(metric))
+    return metric.name, metric
 
 
 def _metric_lists(metrics, output_names, what):
@@ -78,7 +89,16 @@ def _metric_lists(metrics, output_names, what):
 
 def resolve(output_names, output_shapes, loss, loss_weights=None,
             metrics=None, sample_weight_mode=None, weighted_metrics=None):
-    """Build one OutputSpec per output from compile's arguments."""
+    """Build one OutputSpec per output from compile's arguments (metric
+    objects made from names are named afresh, 'auc' rather than 'auc_2',
+    as tf-keras names them in the graph of its train function)."""
+    with fresh_names():
+        return _resolve(output_names, output_shapes, loss, loss_weights, metrics,
+                        sample_weight_mode, weighted_metrics)
+
+
+def _resolve(output_names, output_shapes, loss, loss_weights, metrics,
+             sample_weight_mode, weighted_metrics):
     if loss is None:
         raise ValueError("compile: `loss` is required to train or evaluate "
                          "(a name such as 'mse', a callable, a list or a dict "
@@ -89,9 +109,9 @@ def resolve(output_names, output_shapes, loss, loss_weights=None,
     modes = per_output(sample_weight_mode, output_names, "sample_weight_mode")
     plain = _metric_lists(metrics, output_names, "metrics")
     weighted = _metric_lists(weighted_metrics, output_names, "weighted_metrics")
-    specs = []
-    for name, shape, lo, w, mode, mets, wmets in zip(
-            output_names, output_shapes, losses, weights, modes, plain, weighted):
+    specs, used = [], set()
+    for name, shape, lo, w, mode, mets in zip(
+            output_names, output_shapes, losses, weights, modes, plain):
         if lo is None:
             raise ValueError(f"compile: no loss given for output {name!r}")
         if mode not in (None, "temporal"):
@@ -105,10 +125,13 @@ def resolve(output_names, output_shapes, loss, loss_weights=None,
         if isinstance(w, bool) or not isinstance(w, (int, float, np.number)):
             raise ValueError(f"compile: loss weight for output {name!r} must "
                              f"be a number, got {w!r}")
-        entries = [_metric(m, lo, shape) + (False,) for m in mets]
-        entries += [_metric(m, lo, shape) + (True,) for m in wmets]
+        entries = [_metric(m, lo, shape, used) + (False,) for m in mets]
         specs.append(OutputSpec(name, fn, _name_of(lo), float(w),
                                 mode == "temporal", entries))
+    # tf-keras makes every output's metrics, then the weighted ones ('auc',
+    # 'auc_1', then 'auc_2', ... for AUC on two outputs)
+    for spec, shape, lo, wmets in zip(specs, output_shapes, losses, weighted):
+        spec.metrics += [_metric(m, lo, shape, used) + (True,) for m in wmets]
     _name_metrics(specs)
     return specs
 

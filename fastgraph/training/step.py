@@ -1,6 +1,6 @@
 """The parts of one step on a batch of checked arrays: the forward pass,
-the weighted losses, the update, the metrics, and their running means over
-an epoch.
+the weighted losses, the update, and the trackers of the losses and
+metrics over an epoch.
 
 The trainer's `_step` puts them together (with the optimizer update in
 training); they read the model's compiled output specs (`model._specs`).
@@ -8,26 +8,64 @@ training); they read the model's compiled output specs (`model._specs`).
 import numpy as np
 
 from ..autodiff import Tensor, as_array, gradients
+from ..metrics import Mean
 from ..ops import elementwise as E
 from ..ops import reduce as R
 
 
-class RunningMeans:
-    """Running means of the logged values over the batches of an epoch:
-    losses weighted by batch size, metrics by their number of values."""
+class Trackers:
+    """What a model reports, as metric objects in `metrics_names` order:
+    a Mean of the loss (and of each output's loss when there are several),
+    weighted by batch size, then each output's compiled metrics.  Their
+    state runs over the batches since the last `reset`, so every value is
+    one over the whole epoch, not an average of batch values."""
 
-    def __init__(self, names):
+    def __init__(self, specs, names):
+        losses = ["loss"] + ([s.name + "_loss" for s in specs] if len(specs) > 1 else [])
+        self.losses = [Mean(name=name) for name in losses]
+        self.objects = self.losses + [m for s in specs for _, m, _ in s.metrics]
         self.names = names
-        self.sums = np.zeros(len(names))
-        self.counts = np.zeros(len(names))
 
-    def add(self, values, counts):
-        self.sums += values
-        self.counts += counts
+    def reset(self):
+        for metric in self.objects:
+            metric.reset_state()
+
+    def update(self, specs, losses, n, ys, outs, sws, masks):
+        """Add one batch: its mean losses (Python floats) and its metrics.
+        Plain metrics weight the (unmasked) values equally, weighted
+        metrics by the sample weights."""
+        for tracker, value in zip(self.losses, losses):
+            tracker.update_state(value, n)
+        for spec, y, out, sw, mask in zip(specs, ys, outs, sws, masks):
+            pred = as_array(out)
+            if mask is not None and mask.shape != pred.shape[:-1]:
+                mask = None
+            for _, metric, weighted in spec.metrics:
+                w = sw if weighted else None
+                if mask is not None:
+                    w = mask if w is None else _expand(w, mask.ndim) * mask
+                metric.update_state(y, pred, sample_weight=w)
 
     def result(self):
-        means = self.sums / np.where(self.counts > 0, self.counts, 1.0)
-        return {n: float(v) for n, v in zip(self.names, means)}
+        """{name: value}: floats, or arrays for metrics with several values."""
+        logs = {}
+        for name, metric in zip(self.names, self.objects):
+            value = np.asarray(metric.result())
+            logs[name] = float(value) if value.ndim == 0 else value.copy()
+        return logs
+
+    def state(self):
+        """Every state array, flattened into one float64 vector."""
+        arrays = [w.ravel() for m in self.objects for w in m.variables]
+        return np.concatenate(arrays).astype(np.float64) if arrays else np.zeros(0)
+
+    def set_state(self, vector):
+        """Put a `state()` vector (e.g. summed over processes) back."""
+        start = 0
+        for metric in self.objects:
+            for w in metric.variables:
+                w[...] = vector[start:start + w.size].reshape(w.shape)
+                start += w.size
 
 
 def forward(model, xs, training):
@@ -89,27 +127,6 @@ def apply_gradients(optimizer, loss, variables, batch_size):
     # used; an exchange between processes needs every gradient dense.
     optimizer.apply(gradients(loss, variables, row_sparse=on_ready is None,
                               on_ready=on_ready), variables)
-
-
-def metric_values(specs, ys, outs, sws, masks):
-    """(sum, count) of every metric: plain metrics average over the
-    (unmasked) values, weighted metrics weight them by sample weight."""
-    values, counts = [], []
-    for spec, y, out, sw, mask in zip(specs, ys, outs, sws, masks):
-        pred = as_array(out)
-        for _, fn, weighted in spec.metrics:
-            r = np.asarray(as_array(fn(y, pred)), dtype=np.float64)
-            w = _expand(sw, r.ndim) if weighted else None
-            if mask is not None and mask.shape == r.shape:
-                w = mask if w is None else w * mask
-            if w is None:
-                values.append(float(r.sum()))
-                counts.append(float(max(r.size, 1)))
-            else:
-                w = np.broadcast_to(w, r.shape)
-                values.append(float((r * w).sum()))
-                counts.append(float(w.sum()))
-    return values, counts
 
 
 def _expand(weights, ndim):

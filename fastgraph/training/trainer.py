@@ -26,7 +26,7 @@ from . import compile_utils, data_adapter as da
 from .arguments import check_counts, epochs_alias, queue_options
 from .epoch_iterator import (DEFAULT_BATCH_SIZE, EpochIterator, is_generator_like,
                              require_generator)
-from .step import RunningMeans, apply_gradients, forward, metric_values, weighted_losses
+from .step import Trackers, apply_gradients, forward, weighted_losses
 from .strategy import get_strategy
 
 _IGNORED_COMPILE_ARGS = {"run_eagerly", "steps_per_execution", "jit_compile",
@@ -45,7 +45,8 @@ class Trainer:
     history = None
     _specs = None
     _compile_config = None
-    _batch_totals = None    # running sums of *_on_batch with reset_metrics=False
+    _trackers = None        # the loss means and metric objects (step.Trackers)
+    _keep_batch_state = False   # the last *_on_batch had reset_metrics=False
     _masked_outputs = None  # whether some output carries a mask (found once)
 
     # ------------------------------------------------------------ compile
@@ -73,7 +74,8 @@ class Trainer:
             cfg["loss"], cfg["loss_weights"], cfg["metrics"],
             cfg["sample_weight_mode"], cfg["weighted_metrics"])
         self.metrics_names = compile_utils.metrics_names(self._specs)
-        self._batch_totals = None
+        self._trackers = Trackers(self._specs, self.metrics_names)
+        self._keep_batch_state = False
 
     def _require_compiled(self, what):
         if self._compile_config is None:
@@ -129,8 +131,7 @@ class Trainer:
 
     # ---------------------------------------------------------- one step
     def _step(self, xs, ys, sws, train):
-        """One batch: (sums, counts) in metrics_names order, whose ratios are
-        the batch's values (losses count once per sample)."""
+        """One batch, added to the trackers of the losses and metrics."""
         sync_thread()      # a server's or loader's thread adopts the count
         n = xs[0].shape[0]
         if train:
@@ -143,11 +144,10 @@ class Trainer:
             with no_grad():
                 outs, masks = forward(self, xs, training=False)
                 total, per_output = weighted_losses(self, ys, outs, sws, masks)
-        losses = [float(total.data) * n]
+        losses = [float(total.data)]
         if len(self._specs) > 1:
-            losses += [float(t.data) * n for t in per_output]
-        mvals, mcounts = metric_values(self._specs, ys, outs, sws, masks)
-        return losses + mvals, [n] * len(losses) + mcounts
+            losses += [float(t.data) for t in per_output]
+        self._trackers.update(self._specs, losses, n, ys, outs, sws, masks)
 
     # ---------------------------------------------------------- on_batch
     def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
@@ -156,16 +156,18 @@ class Trainer:
         """One gradient update on one batch; returns the loss (and metrics):
         a scalar, or a list in `metrics_names` order."""
         xs, ys, sws = self._standardize(x, y, sample_weight, class_weight)
-        values, counts = self._step(xs, ys, sws, train=True)
-        return self._batch_result(values, counts, reset_metrics, return_dict)
+        self._begin_batch_call()
+        self._step(xs, ys, sws, train=True)
+        return self._batch_result(reset_metrics, return_dict)
 
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
                       reset_metrics: bool = True,
                       return_dict: bool = False) -> Union[float, list, dict]:
         """Loss (and metrics) of one batch, without updating weights."""
         xs, ys, sws = self._standardize(x, y, sample_weight)
-        values, counts = self._step(xs, ys, sws, train=False)
-        return self._batch_result(values, counts, reset_metrics, return_dict)
+        self._begin_batch_call()
+        self._step(xs, ys, sws, train=False)
+        return self._batch_result(reset_metrics, return_dict)
 
     def predict_on_batch(self, x: Any) -> Union[np.ndarray, list]:
         """Predictions for one batch: an array, or a list per output."""
@@ -177,19 +179,22 @@ class Trainer:
 
     def reset_metrics(self):
         """Forget the running values `*_on_batch(reset_metrics=False)` keep."""
-        self._batch_totals = None
+        if self._trackers is not None:
+            self._trackers.reset()
+        self._keep_batch_state = False
 
-    def _batch_result(self, values, counts, reset, return_dict):
-        """The batch's values; with reset=False, running means over the
-        batches since the last reset, as tf-keras's stateful metrics give."""
-        if self._batch_totals is not None:
-            values = [a + b for a, b in zip(values, self._batch_totals[0])]
-            counts = [a + b for a, b in zip(counts, self._batch_totals[1])]
-        self._batch_totals = None if reset else (values, counts)
-        means = [v / c if c > 0 else 0.0 for v, c in zip(values, counts)]
+    def _begin_batch_call(self):
+        if not self._keep_batch_state:
+            self._trackers.reset()
+
+    def _batch_result(self, reset, return_dict):
+        """The batch's values; with reset=False, values over the batches
+        since the last reset, as tf-keras's stateful metrics give."""
+        logs = self._trackers.result()
+        self._keep_batch_state = not reset
         if return_dict:
-            return dict(zip(self.metrics_names, means))
-        return _scalar_or_list(means)
+            return logs
+        return _scalar_or_list([logs[k] for k in self.metrics_names])
 
     # --------------------------------------------------------------- fit
     def fit(self, x: Any = None, y: Any = None, batch_size: Optional[int] = None,
@@ -297,25 +302,24 @@ class Trainer:
         """The epoch/batch loop: `train` serves the batches, `val` (or None)
         is evaluated at the end of the epochs `validation_freq` names."""
         self.stop_training = False
-        self._batch_totals = None
+        self._keep_batch_state = False
+        trackers = self._trackers
         cbks.on_train_begin()
-        names = self.metrics_names
         logs = None
         for epoch in range(initial_epoch, epochs):
-            means = RunningMeans(names)
+            trackers.reset()
             cbks.on_epoch_begin(epoch)
             batch_hooks = cbks.needs_batch_hooks("train")
             for step, (bx, by, bsw) in enumerate(train.epoch(epoch)):
                 if batch_hooks:
                     cbks.on_train_batch_begin(step, {"batch": step,
                                                      "size": bx[0].shape[0]})
-                values, counts = self._step(bx, by, bsw, train=True)
-                means.add(values, counts)
+                self._step(bx, by, bsw, train=True)
                 if batch_hooks:
-                    cbks.on_train_batch_end(step, means.result())
+                    cbks.on_train_batch_end(step, trackers.result())
                 if self.stop_training:
                     break
-            logs = means.result()
+            logs = trackers.result()
             if val is not None and _due(epoch, validation_freq):
                 logs.update({"val_" + k: v
                              for k, v in self._test_loop(val, cbks).items()})
@@ -374,25 +378,27 @@ class Trainer:
     def _test_loop(self, data, cbks, verbose=0):
         """Mean loss and metrics over one epoch of `data` (inference mode),
         dispatching the on_test_* hooks to `cbks`."""
-        self._batch_totals = None
-        means = RunningMeans(self.metrics_names)
+        self._keep_batch_state = False
+        trackers = self._trackers
+        trackers.reset()
         cbks.on_test_begin()
         hooks = cbks.needs_batch_hooks("test")
         bar = Progbar(data.steps_per_epoch, verbose=verbose) if verbose else None
         for step, (bx, by, bsw) in enumerate(data.epoch()):
             if hooks:
                 cbks.on_test_batch_begin(step)
-            values, counts = self._step(bx, by, bsw, train=False)
-            means.add(values, counts)
+            self._step(bx, by, bsw, train=False)
             if hooks or bar is not None:
-                logs = means.result()
+                logs = trackers.result()
                 if hooks:
                     cbks.on_test_batch_end(step, logs)
                 if bar is not None:
                     bar.update(step + 1, list(logs.items()))
         if data.sharded:
-            get_strategy().reduce_sums(means.sums, means.counts)
-        logs = means.result()
+            state = trackers.state()
+            get_strategy().reduce_sums(state, np.zeros(0))
+            trackers.set_state(state)
+        logs = trackers.result()
         cbks.on_test_end(logs)
         return logs
 

@@ -8,9 +8,8 @@ categorical or sparse variant as tf-keras does (see `resolve_accuracy`).
 """
 import numpy as np
 
-from . import losses as _losses
-from . import registry
-from .autodiff import as_array, no_grad
+from .. import losses as _losses
+from ..autodiff import as_array, no_grad
 
 
 def binary_accuracy(y_true, y_pred, threshold=0.5):
@@ -129,9 +128,9 @@ def resolve_accuracy(loss, output_shape, target_shape=None):
 
 
 def _from_loss(fn, name, sign=1.0):
-    def metric(y_true, y_pred):
+    def metric(y_true, y_pred, **kwargs):
         with no_grad():
-            value = as_array(fn(y_true, y_pred))
+            value = as_array(fn(y_true, y_pred, **kwargs))
         return -value if sign < 0 else value
 
     metric.__name__ = metric.__qualname__ = name
@@ -165,31 +164,8 @@ huber = _from_loss(_losses.huber, "huber")
 # vectors), the negative of the loss of the same name.
 cosine_similarity = cosine_proximity = _from_loss(_losses.cosine_similarity,
                                                   "cosine_similarity", sign=-1.0)
+binary_focal_crossentropy = _from_loss(_losses.binary_focal_crossentropy,
+                                       "binary_focal_crossentropy")
+categorical_focal_crossentropy = _from_loss(_losses.categorical_focal_crossentropy,
+                                            "categorical_focal_crossentropy")
 
-_FUNCTIONS = [name for name, fn in dict(globals()).items()
-              if not name.startswith("_") and callable(fn) and not isinstance(fn, type)
-              and name not in ("resolve_accuracy", "as_array", "no_grad")]
-for _name in _FUNCTIONS:
-    registry.register_builtin("metric", globals()[_name], _name)
-
-
-def get(identifier, custom_objects=None):
-    """A metric function from a name ('accuracy', 'mae', ...), a
-    `{'class_name': 'function', 'config': name}` dict, or any callable."""
-    return registry.get("metric", identifier, custom_objects)
-
-
-def deserialize(config, custom_objects=None):
-    """A metric from a name or a config dict."""
-    return registry.deserialize("metric", config, custom_objects)
-
-
-def serialize(metric):
-    """A metric function's name."""
-    name = registry.get_registered_name(metric) or getattr(metric, "name", None)
-    if name is None:
-        raise ValueError(f"serialize: cannot name metric {metric!r}")
-    return name
-
-
-__all__ = sorted(_FUNCTIONS) + ["resolve_accuracy", "get", "serialize", "deserialize"]
