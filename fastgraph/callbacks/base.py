@@ -1,8 +1,8 @@
 """Callback, History, and the helpers every callback module shares.
 
-Each hook receives a `logs` dict.  As in tf-keras 2.x there is no BaseLogger:
-the trainer itself puts running epoch averages in the batch logs and the
-final averages (plus `val_*` entries) in the epoch logs.  Callbacks may add
+Each hook receives a `logs` dict.  As in tf-keras 2.x the trainer itself
+puts the running values over the epoch in the batch logs and the epoch's
+values (plus `val_*` entries) in the epoch logs.  Callbacks may add
 entries to the epoch logs (the learning rate callbacks add `lr`); History,
 appended last by the CallbackList, records what they added.
 """

@@ -1,5 +1,7 @@
 """Sequential: a linear stack of layers, a functional model once its input
 shape is known."""
+import warnings
+
 from ..engine.input_layer import Input, InputLayer
 from ..engine.layer import Layer, unique_name
 from ..engine.node import KerasTensor, flatten
@@ -150,6 +152,33 @@ class Sequential(Model):
         if not model.built and config.get("build_input_shape"):
             model.build(config["build_input_shape"])
         return model
+
+    def predict_proba(self, x, batch_size=32, verbose=0):
+        """Keras 2's name of `predict` for probability outputs (deprecated:
+        use `predict`); warns when an output leaves [0, 1]."""
+        warnings.warn("Sequential.predict_proba() is deprecated (Keras 2.6 removed "
+                      "it): use model.predict(x) instead", DeprecationWarning,
+                      stacklevel=2)
+        preds = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if preds.size and (preds.min() < 0.0 or preds.max() > 1.0):
+            warnings.warn("Sequential.predict_proba: the network returns values "
+                          "outside [0, 1], not probabilities (is the last activation "
+                          "a softmax or a sigmoid?)", RuntimeWarning, stacklevel=2)
+        return preds
+
+    def predict_classes(self, x, batch_size=32, verbose=0):
+        """Keras 2's class predictions (deprecated): the argmax of a
+        multi-class output, or `output > 0.5` as int32 for one unit."""
+        warnings.warn("Sequential.predict_classes() is deprecated (Keras 2.6 removed "
+                      "it): use np.argmax(model.predict(x), axis=-1) for multi-class "
+                      "classification (a softmax output), or "
+                      "(model.predict(x) > 0.5).astype('int32') for binary "
+                      "classification (a sigmoid output)", DeprecationWarning,
+                      stacklevel=2)
+        proba = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if proba.shape[-1] > 1:
+            return proba.argmax(axis=-1)
+        return (proba > 0.5).astype("int32")
 
 
 def _innermost_first(layer):

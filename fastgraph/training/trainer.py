@@ -305,6 +305,9 @@ class Trainer:
         self._keep_batch_state = False
         trackers = self._trackers
         cbks.on_train_begin()
+        state = getattr(self, "_training_state", None)   # set by BackupAndRestore
+        if state is not None:
+            initial_epoch = state.initial_epoch(initial_epoch)
         logs = None
         for epoch in range(initial_epoch, epochs):
             trackers.reset()
