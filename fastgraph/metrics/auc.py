@@ -3,7 +3,7 @@ counts over thresholds (tf-keras's Riemann sums, interpolation included)."""
 import numpy as np
 
 from ..autodiff import as_array
-from .base import Metric
+from .base import Metric, check_int
 from .confusion import EPSILON, ConfusionCounts, divide_no_nan, evenly_distributed
 
 _CURVES = ("ROC", "PR")
@@ -36,11 +36,8 @@ class AUC(Metric):
             self.num_thresholds = len(thresholds) + 2
             evenly = evenly_distributed([0.0] + thresholds + [1.0])
         else:
-            if isinstance(num_thresholds, bool) or not isinstance(num_thresholds, int) \
-                    or num_thresholds <= 1:
-                raise ValueError(f"AUC: num_thresholds must be an integer > 1, got "
-                                 f"{num_thresholds!r}")
-            self.num_thresholds = num_thresholds
+            self.num_thresholds = num_thresholds = check_int("AUC", "num_thresholds",
+                                                             num_thresholds, 2)
             thresholds = [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)]
             evenly = True
         self._thresholds = np.array([0.0 - EPSILON] + thresholds + [1.0 + EPSILON])
@@ -77,11 +74,6 @@ class AUC(Metric):
             self, self._thresholds, ("true_positives", "true_negatives",
                                      "false_positives", "false_negatives"),
             shape=shape, evenly=self._evenly)
-        arrays = self._counts.arrays
-        self.true_positives = arrays["true_positives"]
-        self.true_negatives = arrays["true_negatives"]
-        self.false_positives = arrays["false_positives"]
-        self.false_negatives = arrays["false_negatives"]
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Add the counts of one batch (labels nonzero are positive)."""

@@ -42,6 +42,16 @@ def fresh_names():
         _UIDS = saved
 
 
+def check_int(owner, name, value, minimum):
+    """`value` unless it is not an integer >= `minimum` (ValueError naming
+    the metric class and the argument)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
+            or value < minimum:
+        raise ValueError(f"{owner}: {name} must be an integer >= {minimum}, got "
+                         f"{value!r}")
+    return int(value)
+
+
 class Metric(abc.ABC):
     """Base class: subclasses make their state with `add_weight` in
     `__init__` (or on their first update) and define `update_state(...)`

@@ -128,13 +128,17 @@ def counts(labels, y_pred, weights, thresholds, evenly, columns=False):
 
 class ConfusionCounts:
     """The true/false positive/negative accumulators of a metric, of shape
-    (thresholds,) or (thresholds, labels), updated in place."""
+    (thresholds,) or (thresholds, labels), updated in place; each is also
+    the metric's attribute of its name (`metric.true_positives`, ...), as in
+    tf-keras."""
 
     def __init__(self, metric, thresholds, which, shape=None, evenly=None):
         self.thresholds = list(thresholds)
         self.evenly = evenly_distributed(self.thresholds) if evenly is None else evenly
         shape = shape or (len(self.thresholds),)
         self.arrays = {name: metric.add_weight(name, shape=shape) for name in which}
+        for name, array in self.arrays.items():
+            setattr(metric, name, array)
 
     def update(self, y_true, y_pred, sample_weight=None, top_k=None, class_id=None,
                columns=False, label_weights=None):

@@ -3,7 +3,7 @@ Precision, Recall, and the sensitivity/specificity/precision/recall
 trade-offs (tf-keras's classes, names and configs)."""
 import numpy as np
 
-from .base import Metric
+from .base import Metric, check_int
 from .confusion import NEG_INF, ConfusionCounts, divide_no_nan, parse_thresholds
 
 
@@ -17,7 +17,7 @@ class _ConditionCount(Metric):
         self.init_thresholds = thresholds
         self.thresholds = parse_thresholds(thresholds, 0.5)
         self._counts = ConfusionCounts(self, self.thresholds, (self._which,))
-        self.accumulator = self._counts.arrays[self._which]
+        self.accumulator = getattr(self, self._which)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Add the counts of one batch (labels nonzero are positive)."""
@@ -71,7 +71,6 @@ class _PrecisionRecall(Metric):
         self.thresholds = parse_thresholds(thresholds, 0.5 if top_k is None else NEG_INF)
         self._counts = ConfusionCounts(self, self.thresholds,
                                        ("true_positives", self._other))
-        self.true_positives = self._counts.arrays["true_positives"]
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Add the counts of one batch (labels nonzero are positive)."""
@@ -80,7 +79,7 @@ class _PrecisionRecall(Metric):
 
     def result(self):
         tp = self.true_positives
-        value = divide_no_nan(tp, tp + self._counts.arrays[self._other])
+        value = divide_no_nan(tp, tp + getattr(self, self._other))
         return self._out(value[0] if len(self.thresholds) == 1 else value)
 
     def get_config(self):
@@ -93,21 +92,11 @@ class Precision(_PrecisionRecall):
 
     _other = "false_positives"
 
-    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None,
-                 dtype=None):
-        super().__init__(thresholds, top_k, class_id, name, dtype)
-        self.false_positives = self._counts.arrays["false_positives"]
-
 
 class Recall(_PrecisionRecall):
     """The fraction of positives predicted positive."""
 
     _other = "false_negatives"
-
-    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None,
-                 dtype=None):
-        super().__init__(thresholds, top_k, class_id, name, dtype)
-        self.false_negatives = self._counts.arrays["false_negatives"]
 
 
 class _AtConstraint(Metric):
@@ -122,10 +111,7 @@ class _AtConstraint(Metric):
         if isinstance(value, bool) or not isinstance(value, (int, float)) \
                 or not 0.0 <= value <= 1.0:
             raise ValueError(f"{cls}: {self._bound} must be in [0, 1], got {value!r}")
-        if isinstance(num_thresholds, bool) or not isinstance(num_thresholds, int) \
-                or num_thresholds <= 0:
-            raise ValueError(f"{cls}: num_thresholds must be an integer > 0, got "
-                             f"{num_thresholds!r}")
+        num_thresholds = check_int(cls, "num_thresholds", num_thresholds, 1)
         super().__init__(name=name, dtype=dtype)
         self.value = value
         self.num_thresholds = num_thresholds
@@ -140,11 +126,6 @@ class _AtConstraint(Metric):
         self._counts = ConfusionCounts(
             self, thresholds, ("true_positives", "true_negatives", "false_positives",
                                "false_negatives"), evenly=evenly)
-        arrays = self._counts.arrays
-        self.true_positives = arrays["true_positives"]
-        self.true_negatives = arrays["true_negatives"]
-        self.false_positives = arrays["false_positives"]
-        self.false_negatives = arrays["false_negatives"]
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Add the counts of one batch (labels nonzero are positive)."""

@@ -3,7 +3,7 @@ from a confusion matrix accumulated with one `np.bincount` per batch."""
 import numpy as np
 
 from ..autodiff import as_array
-from .base import Metric
+from .base import Metric, check_int
 from .confusion import divide_no_nan
 
 
@@ -18,10 +18,7 @@ class _IoUBase(Metric):
 
     def __init__(self, num_classes, name=None, dtype=None, ignore_class=None,
                  sparse_y_true=True, sparse_y_pred=True, axis=-1):
-        if isinstance(num_classes, bool) or not isinstance(num_classes, int) \
-                or num_classes < 1:
-            raise ValueError(f"{type(self).__name__}: num_classes must be an "
-                             f"integer >= 1, got {num_classes!r}")
+        num_classes = check_int(type(self).__name__, "num_classes", num_classes, 1)
         super().__init__(name=name, dtype=dtype)
         self.num_classes = num_classes
         self.ignore_class = ignore_class

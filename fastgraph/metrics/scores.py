@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 
 from ..autodiff import as_array
-from .base import Metric
+from .base import Metric, check_int
 from .confusion import divide_no_nan
 
 
@@ -122,10 +122,7 @@ class R2Score(Metric):
             raise ValueError(f"R2Score: class_aggregation must be None, "
                              f"'uniform_average' or 'variance_weighted_average', got "
                              f"{class_aggregation!r}")
-        if isinstance(num_regressors, bool) or not isinstance(num_regressors, int) \
-                or num_regressors < 0:
-            raise ValueError(f"R2Score: num_regressors must be an integer >= 0, got "
-                             f"{num_regressors!r}")
+        num_regressors = check_int("R2Score", "num_regressors", num_regressors, 0)
         super().__init__(name=name, dtype=dtype)
         self.class_aggregation = class_aggregation
         self.num_regressors = num_regressors

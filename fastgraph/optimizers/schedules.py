@@ -37,31 +37,38 @@ def _number(cls, name, value):
         raise ValueError(f"{cls}: {name} must be a number, got {value!r}")
 
 
-class ExponentialDecay(LearningRateSchedule):
-    """`initial_learning_rate * decay_rate ** (step / decay_steps)`, the
-    exponent floored with `staircase`."""
+class _RateDecay(LearningRateSchedule):
+    """A decay of `initial_learning_rate` by `decay_rate` over
+    `step / decay_steps` (floored with `staircase`)."""
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate,
                  staircase=False, name=None):
-        _number("ExponentialDecay", "initial_learning_rate", initial_learning_rate)
-        _positive("ExponentialDecay", "decay_steps", decay_steps)
-        _number("ExponentialDecay", "decay_rate", decay_rate)
+        cls = type(self).__name__
+        _number(cls, "initial_learning_rate", initial_learning_rate)
+        _positive(cls, "decay_steps", decay_steps)
+        _number(cls, "decay_rate", decay_rate)
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
         self.decay_rate = decay_rate
         self.staircase = staircase
         self.name = name
 
-    def __call__(self, step):
+    def _progress(self, step):
         p = float(step) / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return self.initial_learning_rate * self.decay_rate ** p
+        return math.floor(p) if self.staircase else p
 
     def get_config(self):
         return {"initial_learning_rate": self.initial_learning_rate,
                 "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
                 "staircase": self.staircase, "name": self.name}
+
+
+class ExponentialDecay(_RateDecay):
+    """`initial_learning_rate * decay_rate ** (step / decay_steps)`, the
+    exponent floored with `staircase`."""
+
+    def __call__(self, step):
+        return self.initial_learning_rate * self.decay_rate ** self._progress(step)
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -126,31 +133,12 @@ class PolynomialDecay(LearningRateSchedule):
                 "cycle": self.cycle, "name": self.name}
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_RateDecay):
     """`initial_learning_rate / (1 + decay_rate * step / decay_steps)`, the
     ratio floored with `staircase`."""
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate,
-                 staircase=False, name=None):
-        _number("InverseTimeDecay", "initial_learning_rate", initial_learning_rate)
-        _positive("InverseTimeDecay", "decay_steps", decay_steps)
-        _number("InverseTimeDecay", "decay_rate", decay_rate)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
-
     def __call__(self, step):
-        p = float(step) / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return self.initial_learning_rate / (1.0 + self.decay_rate * p)
-
-    def get_config(self):
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
-                "staircase": self.staircase, "name": self.name}
+        return self.initial_learning_rate / (1.0 + self.decay_rate * self._progress(step))
 
 
 def _cosine(fraction, alpha):
