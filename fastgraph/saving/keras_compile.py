@@ -67,7 +67,10 @@ _METRIC_ALIASES = ("accuracy", "acc", "crossentropy", "ce")
 
 
 def _family(optimizer):
-    """The fastgraph optimizer class name whose slots `optimizer` has."""
+    """The fastgraph optimizer class name whose slots `optimizer` has (None
+    under a learning-rate schedule, which Keras files do not hold here)."""
+    if isinstance(optimizer.learning_rate, optimizers_mod.schedules.LearningRateSchedule):
+        return None
     for cls in type(optimizer).__mro__:
         if cls.__name__ in _NEW_SLOTS and cls.__module__ == optimizers_mod.__name__:
             return cls.__name__
