@@ -9,6 +9,7 @@ import numpy as np
 from . import registry
 from ._config import Configurable
 from .autodiff import Tensor
+from .backend import l2_normalize
 from .ops import elementwise as E
 from .ops import linalg as LA
 from .ops import reduce as R
@@ -94,9 +95,7 @@ class OrthogonalRegularizer(Regularizer):
             raise ValueError(f"OrthogonalRegularizer: mode={self.mode!r} needs at "
                              f"least 2 {self.mode} to compare, got shape "
                              f"{tuple(x.shape)}")
-        # tf.math.l2_normalize: x / sqrt(max(sum(x ** 2), 1e-12))
-        norms = E.sqrt(E.maximum(R.sum(E.square(x), axis=axis, keepdims=True), 1e-12))
-        unit = E.divide(x, norms)
+        unit = l2_normalize(x, axis=axis)
         product = (LA.matmul(unit, S.transpose(unit)) if axis == 1
                    else LA.matmul(S.transpose(unit), unit))
         off_diagonal = E.multiply(product, 1.0 - np.eye(size, dtype=x.dtype))
