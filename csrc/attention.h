@@ -21,4 +21,11 @@ void fg_attn_softmax_f32(const float *x, const uint8_t *mask, float *y, fg_idx r
 void fg_attn_softmax_f64(const double *x, const uint8_t *mask, double *y, fg_idx rows,
                          fg_idx n, fg_idx heads, fg_idx qlen, int causal, double scale);
 
+/* dx = scale * y * (g - sum(g * y)) over each row of (rows, n): the
+ * gradient of the scores from that of the softmax output y. */
+void fg_attn_softmax_backward_f32(const float *y, const float *g, float *dx, fg_idx rows,
+                                  fg_idx n, double scale);
+void fg_attn_softmax_backward_f64(const double *y, const double *g, double *dx,
+                                  fg_idx rows, fg_idx n, double scale);
+
 #endif

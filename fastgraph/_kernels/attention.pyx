@@ -14,6 +14,10 @@ cdef extern from "attention.h":
     void fg_attn_softmax_f64(const double *x, const uint8_t *mask, double *y,
                              fg_idx rows, fg_idx n, fg_idx heads, fg_idx qlen,
                              int causal, double scale) nogil
+    void fg_attn_softmax_backward_f32(const float *y, const float *g, float *dx,
+                                      fg_idx rows, fg_idx n, double scale) nogil
+    void fg_attn_softmax_backward_f64(const double *y, const double *g, double *dx,
+                                      fg_idx rows, fg_idx n, double scale) nogil
 
 NEG = -1e9
 
@@ -51,4 +55,31 @@ def softmax(x, mask, out, Py_ssize_t heads=1, Py_ssize_t qlen=1, bint causal=Fal
         else:
             fg_attn_softmax_f32(<const float *>px, pm, <float *>py, rows, n, heads,
                                 qlen, causal, scale)
+    return out
+
+
+def softmax_backward(y, g, out, double scale=1.0):
+    """out = scale * y * (g - sum(g * y)) over the last axis (the gradient
+    of softmax's input from that of its output y); returns out."""
+    fn = "attention.softmax_backward"
+    cdef bint f64 = array(fn, "y", y, ANY_FLOAT) == cnp.NPY_DOUBLE
+    like(fn, "g", g, y, "y")
+    like(fn, "out", out, y, "y")
+    writeable(fn, "out", out)
+    cdef cnp.ndarray ya = <cnp.ndarray>y
+    cdef int nd = cnp.PyArray_NDIM(ya)
+    if nd == 0:
+        raise ValueError(f"{fn}: y must have at least 1 dimension, got a scalar")
+    cdef fg_idx n = cnp.PyArray_DIMS(ya)[nd - 1]
+    cdef fg_idx rows = cnp.PyArray_SIZE(ya) // n if n else 0
+    cdef void *py = data(y)
+    cdef void *pg = data(g)
+    cdef void *po = data(out)
+    with nogil:
+        if f64:
+            fg_attn_softmax_backward_f64(<const double *>py, <const double *>pg,
+                                         <double *>po, rows, n, scale)
+        else:
+            fg_attn_softmax_backward_f32(<const float *>py, <const float *>pg,
+                                         <float *>po, rows, n, scale)
     return out

@@ -4,7 +4,6 @@ import re
 
 from .. import activations, constraints, initializers, regularizers
 from ..engine.layer import Layer
-from ..ops import elementwise as E
 from ..ops.einsum import einsum
 from .core import get_constraint
 
@@ -152,10 +151,7 @@ class EinsumDense(Layer):
         self.built = True
 
     def call(self, inputs):
-        y = einsum(self.equation, inputs, self.kernel)
-        if self.bias is not None:
-            y = E.add(y, self.bias)
-        return self.activation(y)
+        return self.activation(einsum(self.equation, inputs, self.kernel, self.bias))
 
     def compute_output_shape(self, input_shape):
         _, _, full = analyze_equation(self.equation, self.bias_axes, tuple(input_shape),

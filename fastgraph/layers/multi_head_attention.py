@@ -61,7 +61,8 @@ class MultiHeadAttention(_ScoresFlag):
                  kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None,
                  bias_constraint=None, softmax_robust_masking=False, **kwargs):
-        super().__init__(**kwargs)
+        # the output's activity is regularized, not the projections' (tf-keras)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.supports_masking = True
         self._num_heads = _positive("num_heads", num_heads)
         self._key_dim = _positive("key_dim", key_dim)
@@ -87,7 +88,6 @@ class MultiHeadAttention(_ScoresFlag):
         self._bias_initializer = initializers.get(bias_initializer)
         self._kernel_regularizer = regularizers.get(kernel_regularizer)
         self._bias_regularizer = regularizers.get(bias_regularizer)
-        self._activity_regularizer = regularizers.get(activity_regularizer)
         self._kernel_constraint = get_constraint(kernel_constraint, "MultiHeadAttention",
                                                  "kernel_constraint")
         self._bias_constraint = get_constraint(bias_constraint, "MultiHeadAttention",
@@ -172,7 +172,6 @@ class MultiHeadAttention(_ScoresFlag):
             if isinstance(bias_init, initializers.Initializer) else bias_init,
             kernel_regularizer=self._kernel_regularizer,
             bias_regularizer=self._bias_regularizer,
-            activity_regularizer=self._activity_regularizer,
             kernel_constraint=self._kernel_constraint,
             bias_constraint=self._bias_constraint)
 
@@ -220,9 +219,11 @@ class MultiHeadAttention(_ScoresFlag):
             masks[2] = masks[1]
         attention_mask, causal = self._mask([query.shape, value.shape], masks,
                                             attention_mask, use_causal_mask)
-        q = self._query_dense(query)
-        k = self._key_dense(key)
-        v = self._value_dense(value)
+        # the projections' call() itself: they are built, checked and add no
+        # losses, and Layer.__call__ would cost more than their small products
+        q = self._query_dense.call(query)
+        k = self._key_dense.call(key)
+        v = self._value_dense.call(value)
         scale = 1.0 / math.sqrt(float(self._key_dim))
         if self._attention_axes == (1,) and q.ndim == 4:
             weights = attention_weights(q, k, attention_mask, causal, scale)
@@ -233,7 +234,7 @@ class MultiHeadAttention(_ScoresFlag):
         else:
             out, weights = self._folded_attention(q, k, v, attention_mask, scale,
                                                   training)
-        out = self._output_dense(out)
+        out = self._output_dense.call(out)
         return [out, weights] if return_attention_scores else out
 
     def _fold(self, t):
@@ -306,7 +307,7 @@ class MultiHeadAttention(_ScoresFlag):
             "bias_initializer": initializers.serialize(self._bias_initializer),
             "kernel_regularizer": regularizers.serialize(self._kernel_regularizer),
             "bias_regularizer": regularizers.serialize(self._bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self._activity_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
             "kernel_constraint": constraints.serialize(self._kernel_constraint),
             "bias_constraint": constraints.serialize(self._bias_constraint),
             "query_shape": self._query_shape, "key_shape": self._key_shape,

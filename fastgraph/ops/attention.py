@@ -10,8 +10,9 @@ is two ops, so that the weights can be an output of their own (Keras's
   attend(weights, v)      -> (batch, Tq, heads, Dv), weights @ v
 
 with q, k, v in the (batch, T, heads, dim) layout that Keras's EinsumDense
-projections produce; the heads are walked through strided views, never
-transposed copies, and every product is one np.matmul (BLAS).
+projections produce; the heads are walked through strided views (NumPy
+hands them to BLAS with their strides, cheaper than transposed copies),
+and every product is one np.matmul.
 """
 import numpy as np
 
@@ -115,15 +116,15 @@ def attention_weights(q, k, mask=None, causal=False, scale=1.0):
     p = _k.softmax(s, m, s, heads, qlen, causal, float(scale))
 
     def backward(g):
-        ds = _act.softmax_backward(p, contiguous(g, p.dtype), np.empty_like(p), -1)
-        if scale != 1.0:
-            ds *= ds.dtype.type(scale)
+        ds = _k.softmax_backward(p, contiguous(g, p.dtype), np.empty_like(p), float(scale))
         gq = gk = None
         if q.requires_grad:
-            gq = np.matmul(ds, kd.transpose(0, 2, 1, 3)).transpose(0, 2, 1, 3)
+            gq = np.empty_like(qd)
+            np.matmul(ds, kd.transpose(0, 2, 1, 3), out=gq.transpose(0, 2, 1, 3))
         if k.requires_grad:
-            gk = np.matmul(ds.transpose(0, 1, 3, 2),
-                           qd.transpose(0, 2, 1, 3)).transpose(0, 2, 1, 3)
+            gk = np.empty_like(kd)
+            np.matmul(ds.transpose(0, 1, 3, 2), qd.transpose(0, 2, 1, 3),
+                      out=gk.transpose(0, 2, 1, 3))
         return gq, gk
     return output(p, (q, k), backward)
 
@@ -150,6 +151,7 @@ def attend(weights, v):
         if w.requires_grad:
             gw = np.matmul(gt, vd.transpose(0, 2, 3, 1))
         if v.requires_grad:
-            gv = np.matmul(wd.transpose(0, 1, 3, 2), gt).transpose(0, 2, 1, 3)
+            gv = np.empty_like(vd)
+            np.matmul(wd.transpose(0, 1, 3, 2), gt, out=gv.transpose(0, 2, 1, 3))
         return gw, gv
     return output(y, (w, v), backward)

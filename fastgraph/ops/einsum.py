@@ -15,7 +15,7 @@ import string
 
 import numpy as np
 
-from ..autodiff import output
+from ..autodiff import as_tensor, output, unbroadcast
 from ._common import check_float, float_input
 
 
@@ -115,10 +115,11 @@ def _from3(x3, perm, kept_shape, summed, full_shape):
     return g
 
 
-def einsum(equation, a, b):
+def einsum(equation, a, b, bias=None):
     """np.einsum(equation, a, b) for two operands with an explicit output
     ('...' allowed, no repeated index within an operand), differentiable
-    in both, computed as one batched matrix product."""
+    in both, computed as one batched matrix product; `bias` (broadcasting
+    to the output) is added in place, as EinsumDense adds its bias."""
     op = "einsum"
     if not isinstance(equation, str):
         raise TypeError(f"{op}: equation must be a string, got {equation!r}")
@@ -131,6 +132,16 @@ def einsum(equation, a, b):
     y = np.matmul(a3, b3).reshape(p["product"])
     if p["out_perm"] != tuple(range(len(p["out_perm"]))):
         y = np.ascontiguousarray(np.transpose(y, p["out_perm"]))
+    inputs = (a, b)
+    if bias is not None:
+        bias = as_tensor(bias)
+        check_float(op, "bias", bias, a.dtype)
+        try:
+            np.add(y, bias.data, out=y)
+        except ValueError:
+            raise ValueError(f"{op}: bias of shape {bias.shape} does not broadcast to "
+                             f"the output of shape {y.shape}") from None
+        inputs = (a, b, bias)
 
     def backward(g):
         g3 = np.transpose(g, _inverse(p["out_perm"])).reshape(
@@ -142,5 +153,7 @@ def einsum(equation, a, b):
         if b.requires_grad:
             gb = _from3(np.matmul(a3.transpose(0, 2, 1), g3), p["b_perm"],
                         p["b_kept"], p["b_sum"], bd.shape)
-        return ga, gb
-    return output(y, (a, b), backward)
+        if bias is None:
+            return ga, gb
+        return ga, gb, unbroadcast(g, bias.shape) if bias.requires_grad else None
+    return output(y, inputs, backward)

@@ -233,3 +233,14 @@ def test_spectral_normalization_only_rescales_in_training():
     assert abs(np.linalg.norm(layer.layer.kernel.data, 2) - 1) < 1e-3
     clone = roundtrip(layer)
     assert clone.power_iterations == 1 and type(clone.layer) is L.Dense
+
+
+def test_multi_head_attention_regularizes_its_output_only():
+    """tf-keras adds one activity loss, the output's (not the projections')."""
+    mha = L.MultiHeadAttention(2, 3, activity_regularizer="l2")
+    x = np.random.RandomState(0).rand(2, 4, 5).astype(np.float32)
+    y = mha(x, x)
+    (loss,) = mha.losses
+    np.testing.assert_allclose(loss.data, 0.01 * (y.data.astype(np.float64) ** 2).sum() / 2,
+                               rtol=1e-5)
+    assert roundtrip(mha).activity_regularizer.l2 == 0.01

@@ -137,3 +137,16 @@ def test_kernel_checks_its_arguments():
         K.softmax(x, None, np.empty_like(x), 0, 1)
     with pytest.raises(ValueError, match="out must have the dtype of x"):
         K.softmax(x, None, np.empty(x.shape))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_backward_kernel_folds_the_scale(dtype):
+    r = np.random.RandomState(5)
+    y = r.rand(300, 130).astype(dtype)            # threaded past 32768 entries
+    g = r.randn(300, 130).astype(dtype)
+    out = K.softmax_backward(y, g, np.empty_like(y), 0.25)
+    expected = 0.25 * y * (g - (g * y).sum(-1, keepdims=True))
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(out, expected, rtol=tol, atol=tol)
+    with pytest.raises(ValueError, match="g must have the dtype of y"):
+        K.softmax_backward(y, g.astype(np.float16), np.empty_like(y))

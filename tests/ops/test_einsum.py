@@ -59,3 +59,14 @@ def test_operand_types():
         einsum(3, np.ones(2), np.ones(2))
     with pytest.raises(TypeError, match="einsum: b dtype"):
         einsum("a,a->a", np.ones(2), np.ones(2, np.float32))
+
+
+@pytest.mark.parametrize("bias_shape", [(5,), (2, 5), (1, 5)])
+def test_bias_is_added_in_place_and_differentiated(bias_shape):
+    r = np.random.RandomState(1)
+    a, b, bias = r.randn(3, 4), r.randn(4, 2, 5), r.randn(*bias_shape)
+    y = einsum("ab,bcd->acd", a, b, bias)
+    np.testing.assert_allclose(y.data, np.einsum("ab,bcd->acd", a, b) + bias, rtol=1e-12)
+    check_gradients(lambda x, z, c: einsum("ab,bcd->acd", x, z, c), a, b, bias)
+    with pytest.raises(ValueError, match="einsum: bias of shape"):
+        einsum("ab,bcd->acd", a, b, np.ones(3))
