@@ -6,6 +6,8 @@ Forward + backward (gradients of every input, seeded with ones) of:
   conv2d  batch 64, 28x28x32 -> 64 filters 3x3 ('valid'), with bias;
   lstm    T=100, batch 32, 512 inputs, 32 units, last output;
   dense   batch 128, 784 -> 512, bias + relu;
+  mha     self-attention, batch 32, 128 steps, 256 features, 8 heads of 32
+          (every projection with bias, no mask; mha_causal: a causal mask);
 through fastgraph.ops (conv.conv2d, rnn.lstm, dense.dense) and
 fastgraph.autodiff.gradients, and through torch.nn.functional / nn.LSTM with
 torch.autograd.grad.  Both run at each thread count (fastgraph's
@@ -21,7 +23,7 @@ import time
 import numpy as np
 
 # Issue 2's targets for fastgraph/torch (measured, never asserted).
-TARGETS = {"conv2d": 1.5, "lstm": 1.0}
+TARGETS = {"conv2d": 1.5, "lstm": 1.0, "mha": 1.0, "mha_causal": 1.0}
 BLOCK = 5
 
 
@@ -106,7 +108,37 @@ def dense_case(torch):
     return fg, th
 
 
-CASES = {"conv2d": conv_case, "lstm": lstm_case, "dense": dense_case}
+def mha_case(torch, causal=False):
+    """MultiHeadAttention (self-attention) fwd+bwd closures for fastgraph's
+    layer and torch.nn.MultiheadAttention, gradients of the input and of
+    every weight."""
+    from fastgraph.autodiff import Variable, gradients
+    from fastgraph.layers import MultiHeadAttention
+    N, T, E, H = 32, 128, 256, 8
+    x = _rng().standard_normal((N, T, E), dtype=np.float32)
+    layer = MultiHeadAttention(H, E // H)
+    fx = Variable(x)
+    layer(x, x)                                     # builds the weights
+    params = [fx] + layer.trainable_weights
+
+    def fg():
+        y = layer(fx, fx, use_causal_mask=causal)
+        return gradients(y, params, grad_loss=np.ones(y.shape, np.float32))
+
+    net = torch.nn.MultiheadAttention(E, H, batch_first=True)
+    tx = torch.tensor(x, requires_grad=True)
+    tparams = [tx] + list(net.parameters())
+    mask = torch.nn.Transformer.generate_square_subsequent_mask(T) if causal else None
+
+    def th():
+        y, _ = net(tx, tx, tx, need_weights=False, attn_mask=mask, is_causal=causal)
+        return torch.autograd.grad(y, tparams, torch.ones_like(y))
+
+    return fg, th
+
+
+CASES = {"conv2d": conv_case, "lstm": lstm_case, "dense": dense_case, "mha": mha_case,
+         "mha_causal": lambda torch: mha_case(torch, causal=True)}
 
 
 def time_pair(fg, th, reps, warmup=3):

@@ -21,8 +21,15 @@ enum {
     FG_ACT_HARD_SIGMOID = 6, /* clip(0.2 x + 0.5, 0, 1) */
     FG_ACT_TANH = 7,
     FG_ACT_SOFTSIGN = 8,
-    FG_ACT_EXPONENTIAL = 9
+    FG_ACT_EXPONENTIAL = 9,
+    FG_ACT_GELU = 10,       /* 0.5 x (1 + erf(x / sqrt 2)) */
+    FG_ACT_GELU_TANH = 11,  /* 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))) */
+    FG_ACT_MISH = 12        /* x tanh(softplus(x)) */
 };
+
+/* The codes from FG_ACT_GELU on have no derivative in terms of their
+ * output: their backward is fg_act_backward_x, from the input. */
+#define FG_ACT_FIRST_FROM_X FG_ACT_GELU
 
 /* y[r, c] = act(x[r, c] + bias[c]) over a (rows, cols) array; bias may be
  * NULL.  max_value = +inf means no clipping (RELU). */
@@ -38,6 +45,13 @@ void fg_act_backward_f32(int act, double alpha, double max_value,
                          const float *y, const float *g, float *dz, fg_idx n);
 void fg_act_backward_f64(int act, double alpha, double max_value,
                          const double *y, const double *g, double *dz, fg_idx n);
+
+/* dz = act'(x) * g over n elements, from the forward INPUT x; only for
+ * the codes from FG_ACT_FIRST_FROM_X on (others leave dz alone). */
+void fg_act_backward_x_f32(int act, const float *x, const float *g,
+                           float *dz, fg_idx n);
+void fg_act_backward_x_f64(int act, const double *x, const double *g,
+                           double *dz, fg_idx n);
 
 /* Softmax of an (outer, n, inner) array along its middle axis. */
 void fg_softmax_forward_f32(const float *x, float *y,

@@ -1,6 +1,7 @@
 /* The activation kernels over FG_T (see fg_twins.h), compiled by
  * activation.c; <tgmath.h> picks the float or double libm function. */
 #define VEXP FG_FN(fg_vexp)
+#include "fg_rows_t.h"
 
 static inline FG_T FG_FN(sigmoid1)(FG_T v)
 {
@@ -22,6 +23,24 @@ static inline FG_T FG_FN(relu_general)(FG_T v, FG_T a, FG_T mx, FG_T th, int cli
     FG_T pos = v > th ? (clip ? fmin(fmax(v, (FG_T)0), mx) : v) : (FG_T)0;
     return a != 0 ? pos - a * fmax(th - v, (FG_T)0) : pos;
 }
+
+/* tanh(softplus(v)) = ((1 + e)^2 - 1) / ((1 + e)^2 + 1) with e = exp(v),
+ * written with e = exp(-|v|) so that it cannot overflow. */
+static inline FG_T FG_FN(tanh_softplus)(FG_T v)
+{
+    const FG_T e = VEXP(-fabs(v));
+    if (v >= 0) {   /* ((1 + e)^2 - e^2) / ((1 + e)^2 + e^2) over e = exp(-v) */
+        const FG_T a = (1 + e) * (1 + e), b = e * e;
+        return (a - b) / (a + b);
+    }
+    const FG_T a = (1 + e) * (1 + e);
+    return (a - 1) / (a + 1);
+}
+
+#define GELU_K ((FG_T)0.7978845608028654)   /* sqrt(2 / pi) */
+#define GELU_C ((FG_T)0.044715)
+#define INV_SQRT2 ((FG_T)0.7071067811865476)
+#define INV_SQRT_2PI ((FG_T)0.3989422804014327)
 
 void FG_FN(fg_act_forward)(int act, double alpha, double max_value, double threshold,
                            const FG_T *x, const FG_T *bias, FG_T *y, fg_idx rows,
@@ -63,6 +82,16 @@ void FG_FN(fg_act_forward)(int act, double alpha, double max_value, double thres
         break;
     case FG_ACT_EXPONENTIAL:
         FG_ACT_LOOP(FG_PAR_MATH, VEXP(v));
+        break;
+    case FG_ACT_GELU:
+        FG_ACT_LOOP(FG_PAR_MATH, (FG_T)0.5 * v * ((FG_T)1 + erf(v * INV_SQRT2)));
+        break;
+    case FG_ACT_GELU_TANH:
+        FG_ACT_LOOP(FG_PAR_MATH, (FG_T)0.5 * v * ((FG_T)1 + FG_FN(fg_vtanh)(
+            GELU_K * (v + GELU_C * (v * v * v)))));
+        break;
+    case FG_ACT_MISH:
+        FG_ACT_LOOP(FG_PAR_MATH, v * FG_FN(tanh_softplus)(v));
         break;
     default:
         break;
@@ -110,43 +139,42 @@ void FG_FN(fg_act_backward)(int act, double alpha, double max_value,
     }
 }
 
-/* Row reductions over contiguous data keep eight independent partial
- * results so the operations pipeline and vectorize under strict FP order. */
-static inline FG_T FG_FN(max_row)(const FG_T *a, fg_idx n)
+static inline FG_T FG_FN(gelu_grad)(FG_T v)
 {
-    FG_T m[8];
-    fg_idx k = 0;
-    for (int j = 0; j < 8; j++)
-        m[j] = a[0];
-    for (; k + 8 <= n; k += 8)
-        for (int j = 0; j < 8; j++)
-            m[j] = a[k + j] > m[j] ? a[k + j] : m[j];
-    for (; k < n; k++)
-        m[0] = a[k] > m[0] ? a[k] : m[0];
-    for (int j = 1; j < 8; j++)
-        m[0] = m[j] > m[0] ? m[j] : m[0];
-    return m[0];
+    return (FG_T)0.5 * ((FG_T)1 + erf(v * INV_SQRT2))
+           + v * INV_SQRT_2PI * VEXP((FG_T)-0.5 * v * v);
 }
 
-/* sum(a) (b == NULL) or sum(a * b), accumulated in double. */
-static inline double FG_FN(dot_row)(const FG_T *a, const FG_T *b, fg_idx n)
+static inline FG_T FG_FN(gelu_tanh_grad)(FG_T v)
 {
-    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    fg_idx k = 0;
-    if (b) {
-        for (; k + 8 <= n; k += 8)
-            for (int j = 0; j < 8; j++)
-                acc[j] += (double)a[k + j] * b[k + j];
-        for (; k < n; k++)
-            acc[0] += (double)a[k] * b[k];
-    } else {
-        for (; k + 8 <= n; k += 8)
-            for (int j = 0; j < 8; j++)
-                acc[j] += a[k + j];
-        for (; k < n; k++)
-            acc[0] += a[k];
+    const FG_T t = FG_FN(fg_vtanh)(GELU_K * (v + GELU_C * (v * v * v)));
+    return (FG_T)0.5 * ((FG_T)1 + t)
+           + (FG_T)0.5 * v * ((FG_T)1 - t * t) * GELU_K * ((FG_T)1 + (FG_T)3 * GELU_C * v * v);
+}
+
+static inline FG_T FG_FN(mish_grad)(FG_T v)
+{
+    const FG_T t = FG_FN(tanh_softplus)(v);
+    return t + v * ((FG_T)1 - t * t) * FG_FN(sigmoid1)(v);
+}
+
+void FG_FN(fg_act_backward_x)(int act, const FG_T *x, const FG_T *g, FG_T *dz,
+                              fg_idx n)
+{
+    const FG_T *y = x;      /* FG_GRAD_LOOP reads y[i] as v */
+    switch (act) {
+    case FG_ACT_GELU:
+        FG_GRAD_LOOP(FG_PAR_MATH, FG_FN(gelu_grad)(v) * gi);
+        break;
+    case FG_ACT_GELU_TANH:
+        FG_GRAD_LOOP(FG_PAR_MATH, FG_FN(gelu_tanh_grad)(v) * gi);
+        break;
+    case FG_ACT_MISH:
+        FG_GRAD_LOOP(FG_PAR_MATH, FG_FN(mish_grad)(v) * gi);
+        break;
+    default:
+        break;
     }
-    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
 /* sum(exp(z - m)) over a contiguous row, exp vectorized through a small
@@ -340,3 +368,7 @@ void FG_FN(fg_sigmoid_xent_backward)(const FG_T *s, const FG_T *t, const FG_T *g
 }
 
 #undef VEXP
+#undef GELU_K
+#undef GELU_C
+#undef INV_SQRT2
+#undef INV_SQRT_2PI

@@ -6,13 +6,13 @@ a function and `serialize` turns a function back into its Keras name, both
 through the one object registry (fastgraph.registry).
 """
 from . import registry
-from .ops.activation import (ACTIVATIONS, elu, exponential, hard_sigmoid,
-                             leaky_relu, linear, relu, selu, sigmoid, softmax,
-                             softplus, softsign, swish, tanh)
+from .ops.activation import (ACTIVATIONS, elu, exponential, gelu, hard_sigmoid,
+                             leaky_relu, linear, mish, relu, selu, sigmoid,
+                             softmax, softplus, softsign, swish, tanh)
 
-__all__ = ["get", "serialize", "deserialize", "elu", "exponential",
-           "hard_sigmoid", "leaky_relu", "linear", "relu", "selu", "sigmoid",
-           "softmax", "softplus", "softsign", "swish", "tanh"]
+__all__ = ["get", "serialize", "deserialize", "elu", "exponential", "gelu",
+           "hard_sigmoid", "leaky_relu", "linear", "mish", "relu", "selu",
+           "sigmoid", "softmax", "softplus", "softsign", "swish", "tanh"]
 
 for _name, _fn in ACTIVATIONS.items():
     registry.register_builtin("activation", _fn, _name)

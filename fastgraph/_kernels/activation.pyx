@@ -27,6 +27,10 @@ cdef extern from "activation.h":
         FG_ACT_TANH
         FG_ACT_SOFTSIGN
         FG_ACT_EXPONENTIAL
+        FG_ACT_GELU
+        FG_ACT_GELU_TANH
+        FG_ACT_MISH
+        FG_ACT_FIRST_FROM_X
     void fg_act_forward_f32(int act, double alpha, double max_value, double threshold,
                             const float *x, const float *bias, float *y,
                             fg_idx rows, fg_idx cols) nogil
@@ -37,6 +41,10 @@ cdef extern from "activation.h":
                              const float *y, const float *g, float *dz, fg_idx n) nogil
     void fg_act_backward_f64(int act, double alpha, double max_value,
                              const double *y, const double *g, double *dz, fg_idx n) nogil
+    void fg_act_backward_x_f32(int act, const float *x, const float *g, float *dz,
+                               fg_idx n) nogil
+    void fg_act_backward_x_f64(int act, const double *x, const double *g, double *dz,
+                               fg_idx n) nogil
     void fg_softmax_forward_f32(const float *x, float *y, fg_idx outer, fg_idx n,
                                 fg_idx inner) nogil
     void fg_softmax_forward_f64(const double *x, double *y, fg_idx outer, fg_idx n,
@@ -80,7 +88,10 @@ HARD_SIGMOID = FG_ACT_HARD_SIGMOID
 TANH = FG_ACT_TANH
 SOFTSIGN = FG_ACT_SOFTSIGN
 EXPONENTIAL = FG_ACT_EXPONENTIAL
-cdef int _NUM_ACTS = FG_ACT_EXPONENTIAL + 1
+GELU = FG_ACT_GELU
+GELU_TANH = FG_ACT_GELU_TANH
+MISH = FG_ACT_MISH
+cdef int _NUM_ACTS = FG_ACT_MISH + 1
 
 
 # The shims index shapes from the front only: the build turns wraparound off.
@@ -139,8 +150,9 @@ def act_forward(int act, x, bias, out, double alpha=0.0,
 def act_backward(int act, y, g, out, double alpha=0.0, double max_value=float("inf")):
     """out = act'(x) * g computed from the forward output y; returns out."""
     fn = "act_backward"
-    if act < 0 or act >= _NUM_ACTS:
-        raise ValueError(f"{fn}: unknown activation code {act}")
+    if act < 0 or act >= FG_ACT_FIRST_FROM_X:
+        raise ValueError(f"{fn}: activation code {act} has no backward from "
+                         f"its output (use act_backward_x)")
     cdef bint f64 = _f64(fn, "y", y)
     like(fn, "g", g, y, "y")
     _out(fn, "out", out, y, "y")
@@ -155,6 +167,30 @@ def act_backward(int act, y, g, out, double alpha=0.0, double max_value=float("i
         else:
             fg_act_backward_f32(act, alpha, max_value, <const float *>py,
                                 <const float *>pg, <float *>po, n)
+    return out
+
+
+def act_backward_x(int act, x, g, out):
+    """out = act'(x) * g from the forward input x, for the activations
+    whose derivative needs it (GELU, GELU_TANH, MISH); returns out."""
+    fn = "act_backward_x"
+    if act < FG_ACT_FIRST_FROM_X or act >= _NUM_ACTS:
+        raise ValueError(f"{fn}: activation code {act} takes its backward from "
+                         f"its output (use act_backward)")
+    cdef bint f64 = _f64(fn, "x", x)
+    like(fn, "g", g, x, "x")
+    _out(fn, "out", out, x, "x")
+    cdef fg_idx n = x.size
+    cdef void *px = data(x)
+    cdef void *pg = data(g)
+    cdef void *po = data(out)
+    with nogil:
+        if f64:
+            fg_act_backward_x_f64(act, <const double *>px, <const double *>pg,
+                                  <double *>po, n)
+        else:
+            fg_act_backward_x_f32(act, <const float *>px, <const float *>pg,
+                                  <float *>po, n)
     return out
 
 

@@ -112,6 +112,14 @@ def reconstruct_graph(config, custom_objects=None):
                 return False
             tensors.append(t)
             kwargs = dict(entry[3]) if len(entry) == 4 else {}
+        for key, value in kwargs.items():
+            # tf-keras writes a tensor passed by keyword (MultiHeadAttention's
+            # value=, key=) as [layer name, node index, tensor index]
+            if isinstance(value, list) and len(value) == 3 and value[0] in created \
+                    and all(isinstance(v, int) for v in value[1:]):
+                kwargs[key] = tensor_at(value)
+                if kwargs[key] is None:
+                    return False
         out = layer(tensors[0] if len(tensors) == 1 else tensors, **kwargs)
         node_index_map[(layer.name, node_count[layer])] = \
             flatten(out)[0]._keras_history.node_index

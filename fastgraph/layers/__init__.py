@@ -16,6 +16,16 @@ from .pooling import (AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D,
                       MaxPool1D, MaxPool2D, MaxPooling1D, MaxPooling2D)
 from .recurrent import GRU, LSTM, SimpleRNN
 from .wrappers import Bidirectional, TimeDistributed, Wrapper
+from .activation import ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
+from .core import Identity, Masking
+from .regularization import (ActivityRegularization, AlphaDropout, GaussianDropout,
+                             GaussianNoise, SpatialDropout1D, SpatialDropout2D,
+                             SpatialDropout3D)
+from .attention import AdditiveAttention, Attention
+from .einsum_dense import EinsumDense
+from .multi_head_attention import MultiHeadAttention
+from .normalization import GroupNormalization, UnitNormalization
+from .spectral_normalization import SpectralNormalization
 from .merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply,
                     Subtract, add, average, concatenate, dot, maximum, minimum,
                     multiply, subtract)
@@ -34,3 +44,9 @@ __all__ = ["Input", "InputLayer", "InputSpec", "Layer", "serialize", "deserializ
            "GlobalMaxPooling2D", "MaxPool1D", "MaxPool2D", "MaxPooling1D",
            "MaxPooling2D", "GRU", "LSTM", "SimpleRNN", "Bidirectional",
            "TimeDistributed", "Wrapper"]
+__all__ += ["ELU", "LeakyReLU", "PReLU", "ReLU", "Softmax", "ThresholdedReLU",
+            "Identity", "Masking", "ActivityRegularization", "AlphaDropout",
+            "GaussianDropout", "GaussianNoise", "SpatialDropout1D", "SpatialDropout2D",
+            "SpatialDropout3D"]
+__all__ += ["AdditiveAttention", "Attention", "EinsumDense", "MultiHeadAttention",
+            "GroupNormalization", "UnitNormalization", "SpectralNormalization"]

@@ -1,5 +1,6 @@
 """Core layers: Dense, Activation, Dropout, Flatten, Reshape, Permute,
-RepeatVector, Lambda (tf-keras 2.x arguments and behaviour)."""
+RepeatVector, Lambda, Masking, Identity (tf-keras 2.x arguments and
+behaviour)."""
 import inspect
 import math
 import numbers
@@ -7,8 +8,9 @@ import numbers
 import numpy as np
 
 from .. import activations, constraints, initializers, regularizers
-from ..autodiff import Tensor, no_grad
+from ..autodiff import Tensor, as_array, no_grad
 from ..engine.layer import InputSpec, Layer, infer_by_dummy_call, is_shape
+from ..ops import elementwise as E
 from ..ops import shape as S
 from ..ops.dense import dense, dense_array
 from ..ops.random import dropout
@@ -165,6 +167,61 @@ class Dropout(Layer):
         config.update({"rate": self.rate, "noise_shape": self.noise_shape,
                        "seed": self.seed})
         return config
+
+
+class Masking(Layer):
+    """Masks the timesteps whose features all equal `mask_value`: their
+    outputs become 0 and the output mask (batch, steps) marks them False,
+    so that recurrent layers skip them, merges and pooling leave them out
+    and the losses do not count them."""
+
+    def __init__(self, mask_value=0.0, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(mask_value, bool) or not isinstance(mask_value, numbers.Real):
+            raise ValueError(f"Masking: mask_value must be a number, got {mask_value!r}")
+        self.mask_value = mask_value
+        self.supports_masking = True
+
+    def _keep(self, inputs):
+        return np.any(np.not_equal(as_array(inputs), self.mask_value), axis=-1,
+                      keepdims=True)
+
+    def call(self, inputs):
+        return E.multiply(inputs, self._keep(inputs).astype(inputs.dtype))
+
+    def compute_mask(self, inputs, mask=None):
+        return self._keep(inputs)[..., 0]
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def _compute_output_dtype(self, input_dtypes):
+        return _first_dtype(input_dtypes)
+
+    def get_config(self):
+        config = super().get_config()
+        config["mask_value"] = self.mask_value
+        return config
+
+
+class Identity(Layer):
+    """Returns its input unchanged (a placeholder in a model), mask included."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs):
+        return inputs
+
+    def _inference_fn(self, input_dtype):
+        return lambda x, training: x
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def _compute_output_dtype(self, input_dtypes):
+        return input_dtypes
 
 
 class _Reshaping(Layer):

@@ -1,13 +1,16 @@
-"""BatchNormalization and LayerNormalization, as tf-keras 2.x computes them."""
+"""BatchNormalization, LayerNormalization, GroupNormalization and
+UnitNormalization, as tf-keras 2.x computes them."""
 import numbers
 
 import numpy as np
 
 from .. import constraints, initializers, regularizers
 from ..autodiff import as_array
+from ..backend import l2_normalize
 from ..engine.layer import InputSpec, Layer
 from ..ops import elementwise as E
 from ..ops import reduce as R
+from ..ops.group_norm import group_norm
 from ..ops.normalization import batch_norm_infer, batch_norm_train, layer_norm
 from ..ops.shape import reshape, transpose
 from .core import get_constraint
@@ -217,20 +220,19 @@ class BatchNormalization(Layer):
         return config
 
 
-class LayerNormalization(Layer):
-    """Normalise each sample over `axis` (an int or ints), then scale by
-    gamma and shift by beta, shaped by the input along `axis` in the order
-    given (tf-keras 2.x).  Masks pass through unchanged."""
+class _Affine(Layer):
+    """A normalization with an optional learned scale (gamma) and shift
+    (beta) per normalized feature: the arguments, weights and config that
+    LayerNormalization and GroupNormalization share."""
 
-    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True,
-                 beta_initializer="zeros", gamma_initializer="ones",
-                 beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
-                 gamma_constraint=None, **kwargs):
+    def __init__(self, epsilon, center, scale, beta_initializer, gamma_initializer,
+                 beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint,
+                 **kwargs):
         super().__init__(**kwargs)
-        owner = "LayerNormalization"
-        self.axis = _check_axis_arg(axis, owner)
-        if isinstance(self.axis, tuple):
-            self.axis = list(self.axis)
+        owner = type(self).__name__
+        if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real) \
+                or not epsilon >= 0:
+            raise ValueError(f"{owner}: epsilon must be a number >= 0, got {epsilon!r}")
         self.epsilon = float(epsilon)
         self.center, self.scale = bool(center), bool(scale)
         self.beta_initializer = initializers.get(beta_initializer)
@@ -242,33 +244,15 @@ class LayerNormalization(Layer):
                                                "gamma_constraint")
         self.supports_masking = True
 
-    def build(self, input_shape):
-        input_shape = tuple(input_shape)
-        axes = validate_axis(self, self.axis, input_shape)
-        self.axis = axes
-        param_shape = tuple(input_shape[a] for a in axes)
+    def _add_affine(self, shape):
         self.gamma = (self.add_weight(
-            name="gamma", shape=param_shape, initializer=self.gamma_initializer,
+            name="gamma", shape=shape, initializer=self.gamma_initializer,
             regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
             if self.scale else None)
         self.beta = (self.add_weight(
-            name="beta", shape=param_shape, initializer=self.beta_initializer,
+            name="beta", shape=shape, initializer=self.beta_initializer,
             regularizer=self.beta_regularizer, constraint=self.beta_constraint)
             if self.center else None)
-        self._sorted_axes = tuple(sorted(axes))
-        # tf-keras reshapes (not transposes) parameters of unsorted axes into
-        # the increasing-axis order the op expects.
-        self._sorted_shape = tuple(input_shape[a] for a in self._sorted_axes)
-        self.input_spec = InputSpec(ndim=len(input_shape),
-                                    axes={a: input_shape[a] for a in axes})
-        self.built = True
-
-    def call(self, inputs):
-        gamma, beta = self.gamma, self.beta
-        if list(self._sorted_axes) != self.axis:
-            gamma = None if gamma is None else reshape(gamma, self._sorted_shape)
-            beta = None if beta is None else reshape(beta, self._sorted_shape)
-        return layer_norm(inputs, gamma, beta, self._sorted_axes, self.epsilon)
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -285,4 +269,122 @@ class LayerNormalization(Layer):
             "beta_constraint": constraints.serialize(self.beta_constraint),
             "gamma_constraint": constraints.serialize(self.gamma_constraint),
         })
+        return config
+
+
+class LayerNormalization(_Affine):
+    """Normalise each sample over `axis` (an int or ints), then scale by
+    gamma and shift by beta, shaped by the input along `axis` in the order
+    given (tf-keras 2.x).  Masks pass through unchanged."""
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones",
+                 beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, **kwargs):
+        super().__init__(epsilon, center, scale, beta_initializer, gamma_initializer,
+                         beta_regularizer, gamma_regularizer, beta_constraint,
+                         gamma_constraint, **kwargs)
+        self.axis = _check_axis_arg(axis, "LayerNormalization")
+        if isinstance(self.axis, tuple):
+            self.axis = list(self.axis)
+
+    def build(self, input_shape):
+        input_shape = tuple(input_shape)
+        axes = validate_axis(self, self.axis, input_shape)
+        self.axis = axes
+        self._add_affine(tuple(input_shape[a] for a in axes))
+        self._sorted_axes = tuple(sorted(axes))
+        # tf-keras reshapes (not transposes) parameters of unsorted axes into
+        # the increasing-axis order the op expects.
+        self._sorted_shape = tuple(input_shape[a] for a in self._sorted_axes)
+        self.input_spec = InputSpec(ndim=len(input_shape),
+                                    axes={a: input_shape[a] for a in axes})
+        self.built = True
+
+    def call(self, inputs):
+        gamma, beta = self.gamma, self.beta
+        if list(self._sorted_axes) != self.axis:
+            gamma = None if gamma is None else reshape(gamma, self._sorted_shape)
+            beta = None if beta is None else reshape(beta, self._sorted_shape)
+        return layer_norm(inputs, gamma, beta, self._sorted_axes, self.epsilon)
+
+
+class GroupNormalization(_Affine):
+    """Splits the channels on `axis` into `groups` (-1: one per channel) and
+    normalizes each sample's group by its mean and variance, then scales
+    and shifts per channel (tf-keras 2.x).  A mask given to the call, or
+    from the layer before, weights the statistics (it must broadcast to the
+    inputs, as in tf-keras)."""
+
+    def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones",
+                 beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, **kwargs):
+        super().__init__(epsilon, center, scale, beta_initializer, gamma_initializer,
+                         beta_regularizer, gamma_regularizer, beta_constraint,
+                         gamma_constraint, **kwargs)
+        if isinstance(groups, bool) or not isinstance(groups, numbers.Integral) \
+                or not (groups >= 1 or groups == -1):
+            raise ValueError(f"GroupNormalization: groups must be a positive int or "
+                             f"-1 (one group per channel), got {groups!r}")
+        self.groups = int(groups)
+        if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
+            raise TypeError(f"GroupNormalization: expected an int for the argument "
+                            f"'axis', but received: {axis!r}")
+        self.axis = int(axis)
+
+    def build(self, input_shape):
+        input_shape = tuple(input_shape)
+        (axis,) = validate_axis(self, self.axis, input_shape)
+        if axis == 0:
+            raise ValueError(f'Layer "{self.name}": axis {self.axis} is the batch axis; '
+                             f'GroupNormalization needs the channel axis')
+        dim = input_shape[axis]
+        if self.groups == -1:
+            self.groups = dim
+        if dim < self.groups:
+            raise ValueError(f'Layer "{self.name}": number of groups ({self.groups}) '
+                             f'cannot be more than the number of channels ({dim})')
+        if dim % self.groups:
+            raise ValueError(f'Layer "{self.name}": number of groups ({self.groups}) '
+                             f'must divide the number of channels ({dim})')
+        self._add_affine((dim,))
+        self.input_spec = InputSpec(ndim=len(input_shape), axes={self.axis: dim})
+        self.built = True
+
+    def call(self, inputs, mask=None):
+        return group_norm(inputs, self.gamma, self.beta, self.groups, self.axis,
+                          self.epsilon, mask)
+
+    def get_config(self):
+        config = super().get_config()
+        config["groups"] = self.groups
+        return config
+
+
+class UnitNormalization(Layer):
+    """Scales each sample to unit L2 norm over `axis` (an int or ints), as
+    tf.linalg.l2_normalize: x / sqrt(max(sum(x ** 2), 1e-12))."""
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = _check_axis_arg(axis, "UnitNormalization")
+        if isinstance(self.axis, tuple):
+            self.axis = list(self.axis)
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        validate_axis(self, self.axis, tuple(input_shape))
+        self.built = True
+
+    def call(self, inputs):
+        axis = tuple(self.axis) if isinstance(self.axis, list) else self.axis
+        return l2_normalize(inputs, axis=axis)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config["axis"] = self.axis
         return config

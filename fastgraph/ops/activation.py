@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from ..autodiff import Tensor, as_tensor, output
+from ..autodiff import Tensor, as_tensor, output, unbroadcast
 from .._kernels import load
 from ._common import contiguous, float_input
 
@@ -160,6 +160,62 @@ def swish(x):
     return output(y, (x,), backward)
 
 
+def prelu(x, alpha):
+    """x where x > 0, alpha * x elsewhere, with a learned `alpha` that
+    broadcasts to x (Keras's PReLU: relu(x) - alpha * relu(-x), whose
+    gradient is 0 at x = 0)."""
+    op = "prelu"
+    x = float_input(x, op)
+    alpha = as_tensor(alpha)
+    if alpha.dtype != x.dtype:
+        raise TypeError(f"{op}: alpha must have the dtype of x ({x.dtype}), got "
+                        f"{alpha.dtype}")
+    xd, ad = x.data, alpha.data
+    try:
+        shape = np.broadcast_shapes(xd.shape, ad.shape)
+    except ValueError:
+        shape = None
+    if shape != xd.shape:
+        raise ValueError(f"{op}: alpha of shape {ad.shape} does not broadcast to x "
+                         f"of shape {xd.shape}")
+    neg = np.minimum(xd, 0)
+    y = np.maximum(xd, 0)
+    y += ad * neg
+
+    def backward(g):
+        gx = ga = None
+        if x.requires_grad:
+            gx = g * ((xd > 0) + ad * (xd < 0))
+        if alpha.requires_grad:
+            ga = unbroadcast(g * neg, ad.shape)
+        return gx, ga
+    return output(y, (x, alpha), backward)
+
+
+def _from_input(x, code, op):
+    """y = act(x) in C, backward from x in C (no derivative from y)."""
+    x = float_input(x, op)
+    xd = contiguous(x.data)
+    y = _k.act_forward(code, xd, None, np.empty_like(xd))
+
+    def backward(g):
+        return (_k.act_backward_x(code, xd, contiguous(g, xd.dtype), np.empty_like(xd)),)
+    return output(y, (x,), backward)
+
+
+def gelu(x, approximate=False):
+    """Gaussian error linear unit, x * Phi(x): 0.5 x (1 + erf(x / sqrt 2)),
+    or with `approximate` tf's tanh form."""
+    if not isinstance(approximate, (bool, np.bool_)):
+        raise TypeError(f"gelu: approximate must be True or False, got {approximate!r}")
+    return _from_input(x, _k.GELU_TANH if approximate else _k.GELU, "gelu")
+
+
+def mish(x):
+    """x * tanh(softplus(x))."""
+    return _from_input(x, _k.MISH, "mish")
+
+
 def softmax(x, axis=-1):
     """exp(x) / sum(exp(x)) along `axis`, shifted by the max so it cannot
     overflow, as an ActivationOutput whose logits are `x`."""
@@ -187,6 +243,7 @@ ACTIVATIONS = {
     "softplus": softplus, "softsign": softsign, "sigmoid": sigmoid,
     "hard_sigmoid": hard_sigmoid, "tanh": tanh, "softmax": softmax,
     "exponential": exponential, "swish": swish, "leaky_relu": leaky_relu,
+    "gelu": gelu, "mish": mish,
 }
 
 # Activations whose derivative the C kernel computes from the output, so they

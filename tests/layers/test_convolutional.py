@@ -254,7 +254,7 @@ def test_input_too_small():
     (lambda: Conv1D(4, 3, strides=(1, 1)), "Conv1D.*strides"),
     (lambda: Conv2D(4, 3, groups=2), "Conv2D.*groups"),
     (lambda: Conv2D(4, 3, activation="nope"), "nope"),
-    (lambda: Conv2D(4, 3, kernel_constraint="max_norm"), "kernel_constraint"),
+    (lambda: Conv2D(4, 3, kernel_constraint="max_nrom"), "kernel_constraint"),
     (lambda: ZeroPadding2D(((1, 2, 3), (0, 0))), "ZeroPadding2D.*padding"),
     (lambda: ZeroPadding2D(-1), "ZeroPadding2D.*padding"),
     (lambda: Cropping1D((1, 2, 3)), "Cropping1D.*cropping"),

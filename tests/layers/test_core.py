@@ -95,7 +95,9 @@ def test_dense_config_and_errors():
     with pytest.raises(ValueError, match="min_ndim=2"):
         L.Dense(2)(Input(batch_shape=(3,)))
     with pytest.raises(ValueError, match="kernel_constraint"):
-        L.Dense(2, kernel_constraint="max_norm")
+        L.Dense(2, kernel_constraint="max_nrom")
+    assert type(L.Dense(2, kernel_constraint="max_norm").kernel_constraint).__name__ \
+        == "MaxNorm"
 
 
 @pytest.mark.parametrize("act", ["relu", "softplus", "selu", "hard_sigmoid", "softsign",

@@ -239,7 +239,7 @@ def test_bad_axes(make, shape, match):
     (lambda: BatchNormalization(renorm=True), ValueError, "renorm"),
     (lambda: BatchNormalization(virtual_batch_size=4), ValueError, "virtual_batch_size"),
     (lambda: BatchNormalization(fused=True, synchronized=True), ValueError, "synchronized"),
-    (lambda: BatchNormalization(gamma_constraint="unit_norm"), ValueError, "gamma_constraint"),
+    (lambda: BatchNormalization(gamma_constraint="unit_nrom"), ValueError, "gamma_constraint"),
 ])
 def test_bad_arguments(make, error, match):
     with pytest.raises(error, match=match):

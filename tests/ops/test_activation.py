@@ -163,6 +163,9 @@ TF_KERAS = {
     "tanh": [-0.9950547, -0.7615942, -0.2449187, 0.0, 0.4621171, 0.9640276, 0.9993293],
     "exponential": [0.0497871, 0.3678795, 0.7788008, 1.0, 1.6487212, 7.3890562, 54.5981483],
     "softmax": [0.0007563, 0.0055881, 0.0118301, 0.0151901, 0.0250442, 0.1122404, 0.8293508],
+    # tf-keras 2.21 in /work/venv-tf, rounded to 7 digits
+    "gelu": [-0.004049696, -0.1586553, -0.1003234, 0.0, 0.3457312, 1.9545, 3.999873],
+    "mish": [-0.1456475, -0.3034015, -0.129927, 0.0, 0.3752452, 1.943959, 3.997412],
 }
 
 
@@ -184,11 +187,53 @@ def test_parametrized_match_tf_keras():
         [-0.4751065, -0.3160603, -0.1105996, 0.0, 0.5, 2.0, 4.0], rtol=1e-6)
     np.testing.assert_allclose(A.leaky_relu(XA).data[0],
                                [-0.9, -0.3, -0.075, 0.0, 0.5, 2.0, 4.0], rtol=1e-6)
+    np.testing.assert_allclose(  # tf_keras.activations.gelu(XA, approximate=True)
+        A.gelu(XA, approximate=True).data[0],
+        [-0.003637433, -0.158808, -0.1003246, 0.0, 0.345714, 1.954598, 3.99993],
+        rtol=1e-5, atol=1e-7)
+
+
+def _gelu(x):
+    from math import erf
+    return 0.5 * x * (1 + np.vectorize(erf)(x / np.sqrt(2)))
+
+
+def _gelu_tanh(x):
+    return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))
+
+
+def _mish(x):
+    return x * np.tanh(np.logaddexp(0, x))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(3, 7), (250, 201)])  # the last runs threaded
+@pytest.mark.parametrize("code, fn", [(K.GELU, _gelu), (K.GELU_TANH, _gelu_tanh),
+                                      (K.MISH, _mish)])
+def test_kernels_with_backward_from_the_input(code, fn, shape, dtype):
+    """gelu and mish: forward against NumPy, backward (from x) against a
+    central difference of the float64 reference."""
+    rng = np.random.RandomState(2)
+    x = (rng.randn(*shape) * 3).astype(dtype)
+    g = rng.randn(*shape).astype(dtype)
+    x64 = x.astype(np.float64)
+    np.testing.assert_allclose(K.act_forward(code, x, None, np.empty_like(x)), fn(x64),
+                               **_tol(dtype))
+    dz = K.act_backward_x(code, x, g, np.empty_like(x))
+    h = 1e-6
+    numeric = (fn(x64 + h) - fn(x64 - h)) / (2 * h) * g
+    tol = dict(rtol=2e-4, atol=2e-5) if dtype == np.float32 else dict(rtol=1e-7, atol=1e-8)
+    np.testing.assert_allclose(dz, numeric, **tol)
+    with pytest.raises(ValueError, match="act_backward: activation code"):
+        K.act_backward(code, x, g, np.empty_like(x))
+    with pytest.raises(ValueError, match="act_backward_x: activation code"):
+        K.act_backward_x(K.TANH, x, g, np.empty_like(x))
 
 
 def test_extreme_inputs_stay_finite():
     x = np.array([[-100.0, -30.0, 0.0, 30.0, 100.0]], np.float32)
-    for name in ("sigmoid", "softplus", "tanh", "softmax", "swish", "elu", "selu"):
+    for name in ("sigmoid", "softplus", "tanh", "softmax", "swish", "elu", "selu",
+                 "gelu", "mish"):
         v = Variable(x)
         y = A.ACTIVATIONS[name](v)
         (g,) = gradients(y, [v])
@@ -304,3 +349,17 @@ def test_shim_rejects_bad_arrays():
         K.softmax_forward(x, np.empty_like(x), 2)
     with pytest.raises(ValueError, match="x must be C-contiguous"):
         K.softmax_forward(x[:, ::2], np.empty((3, 2)), 1)
+
+
+def test_prelu_values_and_gradients():
+    """relu(x) - alpha * relu(-x): alpha per entry or shared (broadcast)."""
+    r = np.random.RandomState(4)
+    x = r.randn(2, 3, 4)
+    for alpha in (r.rand(3, 4), r.rand(1, 4), r.rand(3, 1)):
+        y = A.prelu(x, alpha).data
+        np.testing.assert_allclose(y, np.maximum(x, 0) - alpha * np.maximum(-x, 0))
+        check_gradients(A.prelu, x, alpha)
+    with pytest.raises(ValueError, match="prelu: alpha of shape"):
+        A.prelu(x, np.ones((2, 4)))
+    with pytest.raises(TypeError, match="prelu: alpha must have the dtype"):
+        A.prelu(x, np.ones(4, np.float32))
