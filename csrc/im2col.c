@@ -1,8 +1,8 @@
-/* im2col / col2im for channels-last 2-D convolution.
+/* im2col / col2im for channels-last convolution.
  *
  * In NHWC a kernel row's taps at consecutive x positions are consecutive
- * pixels, so with dilation 1 a whole kernel row (kw*c values) is one
- * contiguous copy whenever it lies inside the image. */
+ * pixels, so with dilation 1 and one group a whole kernel row (kw*c values)
+ * is one contiguous copy whenever it lies inside the input. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,51 +11,66 @@
 /* Parallel regions only pay above this many column elements. */
 #define FG_PAR_MIN 32768
 
+/* Output row r's batch index n and output position (z, i). */
+#define FG_CONV_ROW(g, r, n, z, i)                                            \
+    const fg_idx n = (r) / ((g)->od * (g)->oh);                               \
+    const fg_idx z = (r) / (g)->oh % (g)->od, i = (r) % (g)->oh
+
 void fg_im2col(const void *x_, void *cols_, size_t esz, const fg_conv_geom *g,
                fg_idx r0, fg_idx r1)
 {
     const char *x = (const char *)x_;
     char *cols = (char *)cols_;
-    const size_t pix = (size_t)g->c * esz;
-    const size_t krow = (size_t)g->kw * pix;
-    const size_t img = (size_t)g->h * g->w * pix;
-    const fg_idx K = g->kh * g->kw * g->c;
+    const fg_idx G = g->groups, taps = g->kd * g->kh * g->kw;
+    const size_t pix = (size_t)g->c * esz, gsz = pix / (size_t)G;
+    const size_t img = (size_t)g->d * g->h * g->w * pix;
+    const fg_idx K = taps * g->c;
+    const int rows_fast = G == 1 && g->dw == 1;
 
 #if FG_HAVE_OPENMP
 #pragma omp parallel for schedule(static) if ((r1 - r0) * g->ow * K > FG_PAR_MIN)
 #endif
     for (fg_idx r = r0; r < r1; r++) {
-        const fg_idx n = r / g->oh, i = r % g->oh;
+        FG_CONV_ROW(g, r, n, z, i);
         const char *src = x + (size_t)n * img;
-        char *dst = cols + (size_t)(r - r0) * g->ow * K * esz;
+        char *row = cols + (size_t)(r - r0) * g->ow * K * esz;
         for (fg_idx j = 0; j < g->ow; j++) {
+            char *dst = row + (size_t)j * K * esz;
             const fg_idx x0 = j * g->sw - g->pl;
-            const int row_inside = g->dw == 1 && x0 >= 0 && x0 + g->kw <= g->w;
-            for (fg_idx a = 0; a < g->kh; a++) {
-                const fg_idx y = i * g->sh - g->pt + a * g->dh;
-                if (y < 0 || y >= g->h) {
-                    memset(dst, 0, krow);
-                    dst += krow;
-                    continue;
-                }
-                const char *line = src + (size_t)y * g->w * pix;
-                if (row_inside) {
-                    memcpy(dst, line + (size_t)x0 * pix, krow);
-                    dst += krow;
-                    continue;
-                }
-                for (fg_idx b = 0; b < g->kw; b++, dst += pix) {
-                    const fg_idx xx = x0 + b * g->dw;
-                    if (xx < 0 || xx >= g->w)
-                        memset(dst, 0, pix);
-                    else
-                        memcpy(dst, line + (size_t)xx * pix, pix);
+            const int row_inside = rows_fast && x0 >= 0 && x0 + g->kw <= g->w;
+            for (fg_idx e = 0; e < g->kd; e++) {
+                const fg_idx zz = z * g->sd - g->pf + e * g->dd;
+                for (fg_idx a = 0; a < g->kh; a++) {
+                    const fg_idx y = i * g->sh - g->pt + a * g->dh;
+                    const fg_idx tap0 = (e * g->kh + a) * g->kw;
+                    if (zz < 0 || zz >= g->d || y < 0 || y >= g->h) {
+                        for (fg_idx grp = 0; grp < G; grp++)
+                            memset(dst + (size_t)(grp * taps + tap0) * gsz, 0,
+                                   (size_t)g->kw * gsz);
+                        continue;
+                    }
+                    const char *line = src + (size_t)(zz * g->h + y) * g->w * pix;
+                    if (row_inside) {
+                        memcpy(dst + (size_t)tap0 * pix, line + (size_t)x0 * pix,
+                               (size_t)g->kw * pix);
+                        continue;
+                    }
+                    for (fg_idx b = 0; b < g->kw; b++) {
+                        const fg_idx xx = x0 + b * g->dw;
+                        const int inside = xx >= 0 && xx < g->w;
+                        for (fg_idx grp = 0; grp < G; grp++) {
+                            char *d = dst + (size_t)(grp * taps + tap0 + b) * gsz;
+                            if (inside)
+                                memcpy(d, line + (size_t)xx * pix + grp * gsz, gsz);
+                            else
+                                memset(d, 0, gsz);
+                        }
+                    }
                 }
             }
         }
     }
 }
-
 #if FG_HAVE_OPENMP
 #define FG_OMP_PARALLEL _Pragma("omp parallel if (par)")
 #define FG_OMP_FOR _Pragma("omp for schedule(static)")
