@@ -58,7 +58,7 @@ _WINO_AT_GRAD = {
 _WINO_MIN_CHANNELS = 16
 
 
-def _check_activation(op, activation):
+def fused_activation(op, activation):
     """True for 'relu', False for None / 'linear' (the activations fused here)."""
     if activation in (None, "linear", "relu"):
         return activation == "relu"
@@ -112,7 +112,7 @@ def _spatial(op, x, kernel, bias, strides, padding, dilation_rate, activation,
     strides = ints(op, "strides", strides, n)
     dilation = ints(op, "dilation_rate", dilation_rate, n)
     check_padding(op, padding, paddings)
-    relu = _check_activation(op, activation)
+    relu = fused_activation(op, activation)
     out, pads = [], []
     for axis, length, k, s, d in zip(axes, x.shape[1:-1], kernel.shape, strides, dilation):
         size, before = window_geometry(op, axis, length, k, s, d, padding)
