@@ -5,8 +5,10 @@ from ..engine.serialization import deserialize_layer as deserialize
 from ..engine.serialization import serialize_layer as serialize
 from .core import (Activation, Dense, Dropout, Flatten, Lambda, Permute,
                    RepeatVector, Reshape)
-from .convolutional import (Conv1D, Conv2D, Convolution1D, Convolution2D,
-                            Cropping1D, Cropping2D, ZeroPadding1D, ZeroPadding2D)
+from .convolutional import (Conv1D, Conv2D, Conv3D, Convolution1D, Convolution2D,
+                            Convolution3D)
+from .reshaping import (Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSampling2D,
+                        UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
 from .embeddings import Embedding
 from .normalization import BatchNormalization, LayerNormalization
 from .pooling import (AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D,
@@ -14,6 +16,9 @@ from .pooling import (AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D,
                       GlobalAvgPool1D, GlobalAvgPool2D, GlobalMaxPool1D,
                       GlobalMaxPool2D, GlobalMaxPooling1D, GlobalMaxPooling2D,
                       MaxPool1D, MaxPool2D, MaxPooling1D, MaxPooling2D)
+from .pooling import (AveragePooling3D, AvgPool3D, GlobalAveragePooling3D,
+                      GlobalAvgPool3D, GlobalMaxPool3D, GlobalMaxPooling3D, MaxPool3D,
+                      MaxPooling3D)
 from .recurrent import GRU, LSTM, SimpleRNN
 from .wrappers import Bidirectional, TimeDistributed, Wrapper
 from .merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply,
@@ -34,3 +39,7 @@ __all__ = ["Input", "InputLayer", "InputSpec", "Layer", "serialize", "deserializ
            "GlobalMaxPooling2D", "MaxPool1D", "MaxPool2D", "MaxPooling1D",
            "MaxPooling2D", "GRU", "LSTM", "SimpleRNN", "Bidirectional",
            "TimeDistributed", "Wrapper"]
+__all__ += ["Conv3D", "Convolution3D", "Cropping3D", "UpSampling1D", "UpSampling2D",
+            "UpSampling3D", "ZeroPadding3D", "AveragePooling3D", "AvgPool3D",
+            "GlobalAveragePooling3D", "GlobalAvgPool3D", "GlobalMaxPool3D",
+            "GlobalMaxPooling3D", "MaxPool3D", "MaxPooling3D"]

@@ -393,6 +393,11 @@ def conv_backward(g2, y2, x5, k2, dk, dx, db, geom, pointwise, groups=1):
                 _k.col2im(cols, dx, *geom, (lo, hi), groups)
 
 
+def chunk_budget():
+    """Bytes of column buffer a chunk may take (_CHUNK_BYTES per thread)."""
+    return _CHUNK_BYTES * _threads.get_omp_threads()
+
+
 def row_chunks(lines, ow, kdim, o, pointwise, dtype):
     """Yield ((start, end) output rows, column buffer (rows*ow, kdim) or None
     when pointwise) covering all `lines` rows of `ow` outputs with `kdim`
@@ -404,8 +409,7 @@ def row_chunks(lines, ow, kdim, o, pointwise, dtype):
     than on larger chunks).
     """
     line_bytes = ow * max(kdim, o) * np.dtype(dtype).itemsize
-    budget = _CHUNK_BYTES * _threads.get_omp_threads()
-    step = max(1, min(lines, budget // max(line_bytes, 1)))
+    step = max(1, min(lines, chunk_budget() // max(line_bytes, 1)))
     buf = None if pointwise else workspace("cols", step * ow * kdim, dtype)
     for lo in range(0, lines, step):
         hi = min(lines, lo + step)
