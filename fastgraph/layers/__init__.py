@@ -7,6 +7,13 @@ from .core import (Activation, Dense, Dropout, Flatten, Lambda, Permute,
                    RepeatVector, Reshape)
 from .convolutional import (Conv1D, Conv2D, Conv3D, Convolution1D, Convolution2D,
                             Convolution3D)
+from .convolutional_transpose import (Conv1DTranspose, Conv2DTranspose, Conv3DTranspose,
+                                      Convolution1DTranspose, Convolution2DTranspose,
+                                      Convolution3DTranspose)
+from .convolutional_depthwise import (DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D,
+                                      SeparableConv2D, SeparableConvolution1D,
+                                      SeparableConvolution2D)
+from .locally_connected import LocallyConnected1D, LocallyConnected2D
 from .reshaping import (Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSampling2D,
                         UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
 from .embeddings import Embedding
@@ -39,6 +46,11 @@ __all__ = ["Input", "InputLayer", "InputSpec", "Layer", "serialize", "deserializ
            "GlobalMaxPooling2D", "MaxPool1D", "MaxPool2D", "MaxPooling1D",
            "MaxPooling2D", "GRU", "LSTM", "SimpleRNN", "Bidirectional",
            "TimeDistributed", "Wrapper"]
+__all__ += ["Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
+            "Convolution1DTranspose", "Convolution2DTranspose", "Convolution3DTranspose",
+            "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D",
+            "SeparableConvolution1D", "SeparableConvolution2D", "LocallyConnected1D",
+            "LocallyConnected2D"]
 __all__ += ["Conv3D", "Convolution3D", "Cropping3D", "UpSampling1D", "UpSampling2D",
             "UpSampling3D", "ZeroPadding3D", "AveragePooling3D", "AvgPool3D",
             "GlobalAveragePooling3D", "GlobalAvgPool3D", "GlobalMaxPool3D",

@@ -1,0 +1,262 @@
+"""Depthwise and separable convolution layers (DepthwiseConv1D/2D,
+SeparableConv1D/2D) with tf-keras 2.x arguments, weights and configs.
+
+A depthwise convolution convolves every input channel with its own
+`depth_multiplier` filters (depthwise_kernel (k..., channels, multiplier));
+a separable one follows it with a pointwise (1x1) convolution
+(pointwise_kernel (1..., channels * multiplier, filters)) and the bias.
+"""
+import numbers
+
+from .. import activations, constraints, initializers, regularizers
+from ..ops.activation import bias_activation
+from ..ops.conv import conv1d, conv2d
+from ..ops.conv_depthwise import depthwise_conv1d, depthwise_conv2d
+from .conv_utils import channels_first, channels_last
+from .convolutional import _Conv
+from .core import get_constraint
+
+
+def _multiplier(value, owner):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{owner}: `depth_multiplier` must be a positive integer, "
+                         f"got {value!r}")
+    return int(value)
+
+
+def _activate(layer, y, op, bias):
+    """op(y, bias, activation) with relu / linear fused, else the bias and
+    the activation in place after it."""
+    linear = layer.activation is activations.linear
+    if linear or layer.activation is activations.relu:
+        return op(y, bias, None if linear else "relu")
+    y = op(y, None, None)
+    if bias is None:
+        return layer.activation(y)
+    return bias_activation(y, bias, layer.activation, inplace=True)
+
+
+class _DepthwiseConv(_Conv):
+    """Shared body of DepthwiseConv1D and DepthwiseConv2D."""
+
+    _exact_rank = True
+
+    def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1,
+                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, depthwise_constraint=None,
+                 bias_constraint=None, **kwargs):
+        owner = type(self).__name__
+        super().__init__(None, kernel_size, strides, padding, data_format,
+                         dilation_rate, kwargs.pop("groups", 1), activation, use_bias,
+                         bias_initializer=bias_initializer,
+                         bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         bias_constraint=bias_constraint, **kwargs)
+        self.depth_multiplier = _multiplier(depth_multiplier, owner)
+        self.depthwise_initializer = initializers.get(depthwise_initializer)
+        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
+        self.depthwise_constraint = get_constraint(depthwise_constraint, owner,
+                                                   "depthwise_constraint")
+
+    def _out_channels(self, channels):
+        return None if channels is None else channels * self.depth_multiplier
+
+    def build(self, input_shape):
+        channels = self._input_channels(input_shape)
+        self.compute_output_shape(input_shape)
+        self.depthwise_kernel = self.add_weight(
+            name="depthwise_kernel",
+            shape=self.kernel_size + (channels, self.depth_multiplier),
+            initializer=self.depthwise_initializer,
+            regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint, trainable=True)
+        self._add_bias(channels * self.depth_multiplier)
+        self.input_spec = self._spec(channels)
+        self.built = True
+
+    def _depthwise(self, x, bias, activation):
+        op = depthwise_conv1d if self.rank == 1 else depthwise_conv2d
+        return op(x, self.depthwise_kernel, bias, self.strides, self.padding,
+                  self.dilation_rate, activation)
+
+    def call(self, inputs):
+        y = _activate(self, channels_last(inputs, self.data_format), self._depthwise,
+                      self.bias)
+        return channels_first(y, self.data_format)
+
+    def get_config(self):
+        config = super().get_config()
+        for key in ("filters", "kernel_initializer", "kernel_regularizer",
+                    "kernel_constraint"):
+            config.pop(key)
+        config.update({
+            "depth_multiplier": self.depth_multiplier,
+            "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
+            "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
+            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
+        })
+        return config
+
+
+class DepthwiseConv1D(_DepthwiseConv):
+    """Depthwise 1-D convolution over (batch, steps, channels): kernel
+    (kernel_size, channels, depth_multiplier), output channels * multiplier."""
+
+    rank = 1
+
+    def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1,
+                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, depthwise_constraint=None,
+                 bias_constraint=None, **kwargs):
+        super().__init__(kernel_size, strides, padding, depth_multiplier, data_format,
+                         dilation_rate, activation, use_bias, depthwise_initializer,
+                         bias_initializer, depthwise_regularizer, bias_regularizer,
+                         activity_regularizer, depthwise_constraint, bias_constraint,
+                         **kwargs)
+
+
+class DepthwiseConv2D(_DepthwiseConv):
+    """Depthwise 2-D convolution: kernel (kh, kw, channels, depth_multiplier),
+    output channel c*multiplier + q from filter q of channel c."""
+
+    rank = 2
+
+    def __init__(self, kernel_size, strides=(1, 1), padding="valid",
+                 depth_multiplier=1, data_format=None, dilation_rate=(1, 1),
+                 activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(kernel_size, strides, padding, depth_multiplier, data_format,
+                         dilation_rate, activation, use_bias, depthwise_initializer,
+                         bias_initializer, depthwise_regularizer, bias_regularizer,
+                         activity_regularizer, depthwise_constraint, bias_constraint,
+                         **kwargs)
+
+
+class _SeparableConv(_Conv):
+    """Shared body of SeparableConv1D and SeparableConv2D: a depthwise
+    convolution (no bias) then a pointwise one with the bias and activation."""
+
+    _exact_rank = True
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid",
+                 data_format=None, dilation_rate=1, depth_multiplier=1,
+                 activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
+                 pointwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, pointwise_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, pointwise_constraint=None,
+                 bias_constraint=None, **kwargs):
+        owner = type(self).__name__
+        super().__init__(filters, kernel_size, strides, padding, data_format,
+                         dilation_rate, kwargs.pop("groups", 1), activation, use_bias,
+                         bias_initializer=bias_initializer,
+                         bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         bias_constraint=bias_constraint, **kwargs)
+        self.depth_multiplier = _multiplier(depth_multiplier, owner)
+        self.depthwise_initializer = initializers.get(depthwise_initializer)
+        self.pointwise_initializer = initializers.get(pointwise_initializer)
+        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
+        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
+        self.depthwise_constraint = get_constraint(depthwise_constraint, owner,
+                                                   "depthwise_constraint")
+        self.pointwise_constraint = get_constraint(pointwise_constraint, owner,
+                                                   "pointwise_constraint")
+
+    def build(self, input_shape):
+        channels = self._input_channels(input_shape)
+        self.compute_output_shape(input_shape)
+        self.depthwise_kernel = self.add_weight(
+            name="depthwise_kernel",
+            shape=self.kernel_size + (channels, self.depth_multiplier),
+            initializer=self.depthwise_initializer,
+            regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint, trainable=True)
+        self.pointwise_kernel = self.add_weight(
+            name="pointwise_kernel",
+            shape=(1,) * self.rank + (channels * self.depth_multiplier, self.filters),
+            initializer=self.pointwise_initializer,
+            regularizer=self.pointwise_regularizer,
+            constraint=self.pointwise_constraint, trainable=True)
+        self._add_bias(self.filters)
+        self.input_spec = self._spec(channels)
+        self.built = True
+
+    def _pointwise(self, z, bias, activation):
+        op = conv1d if self.rank == 1 else conv2d
+        return op(z, self.pointwise_kernel, bias, 1, "valid", 1, activation)
+
+    def call(self, inputs):
+        x = channels_last(inputs, self.data_format)
+        depthwise = depthwise_conv1d if self.rank == 1 else depthwise_conv2d
+        z = depthwise(x, self.depthwise_kernel, None, self.strides, self.padding,
+                      self.dilation_rate)
+        return channels_first(_activate(self, z, self._pointwise, self.bias),
+                              self.data_format)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "depth_multiplier": self.depth_multiplier,
+            "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
+            "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
+            "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
+            "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
+            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
+            "pointwise_constraint": constraints.serialize(self.pointwise_constraint),
+        })
+        return config
+
+
+class SeparableConv1D(_SeparableConv):
+    """Depthwise-separable 1-D convolution; padding 'valid', 'same' or 'causal'."""
+
+    rank = 1
+    _paddings = ("valid", "same", "causal")
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid",
+                 data_format=None, dilation_rate=1, depth_multiplier=1,
+                 activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
+                 pointwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, pointwise_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, pointwise_constraint=None,
+                 bias_constraint=None, **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, data_format,
+                         dilation_rate, depth_multiplier, activation, use_bias,
+                         depthwise_initializer, pointwise_initializer, bias_initializer,
+                         depthwise_regularizer, pointwise_regularizer, bias_regularizer,
+                         activity_regularizer, depthwise_constraint,
+                         pointwise_constraint, bias_constraint, **kwargs)
+
+
+class SeparableConv2D(_SeparableConv):
+    """Depthwise-separable 2-D convolution: a depthwise convolution then a
+    1x1 convolution to `filters` channels."""
+
+    rank = 2
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
+                 data_format=None, dilation_rate=(1, 1), depth_multiplier=1,
+                 activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
+                 pointwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, pointwise_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, pointwise_constraint=None,
+                 bias_constraint=None, **kwargs):
+        super().__init__(filters, kernel_size, strides, padding, data_format,
+                         dilation_rate, depth_multiplier, activation, use_bias,
+                         depthwise_initializer, pointwise_initializer, bias_initializer,
+                         depthwise_regularizer, pointwise_regularizer, bias_regularizer,
+                         activity_regularizer, depthwise_constraint,
+                         pointwise_constraint, bias_constraint, **kwargs)
+
+
+SeparableConvolution1D = SeparableConv1D
+SeparableConvolution2D = SeparableConv2D
