@@ -10,7 +10,7 @@ tf-keras's CPU backend transposes too).
 """
 import numbers
 
-from .. import backend
+from .. import backend, constraints, initializers, regularizers
 from ..ops.conv import padded_output
 from ..ops.shape import transpose
 
@@ -51,6 +51,32 @@ def normalize_data_format(data_format, owner):
         raise ValueError(f"{owner}: `data_format` must be 'channels_last' or "
                          f"'channels_first', got {data_format!r}")
     return value
+
+
+def set_weight_args(layer, prefix, initializer, regularizer, constraint):
+    """layer.<prefix>_initializer / _regularizer / _constraint from their
+    identifiers (an unknown constraint is a ValueError naming the layer)."""
+    owner = type(layer).__name__
+    setattr(layer, f"{prefix}_initializer", initializers.get(initializer))
+    setattr(layer, f"{prefix}_regularizer", regularizers.get(regularizer))
+    try:
+        setattr(layer, f"{prefix}_constraint", constraints.get(constraint))
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{owner}: {prefix}_constraint: {err}") from None
+
+
+def weight_config(layer, *prefixes):
+    """The serialized <prefix>_initializer / _regularizer / _constraint
+    entries of layer's config, for each weight prefix."""
+    config = {}
+    for prefix in prefixes:
+        config[f"{prefix}_initializer"] = initializers.serialize(
+            getattr(layer, f"{prefix}_initializer"))
+        config[f"{prefix}_regularizer"] = regularizers.serialize(
+            getattr(layer, f"{prefix}_regularizer"))
+        config[f"{prefix}_constraint"] = constraints.serialize(
+            getattr(layer, f"{prefix}_constraint"))
+    return config
 
 
 def normalize_padding(padding, owner, allowed=("valid", "same")):

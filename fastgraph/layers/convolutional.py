@@ -7,7 +7,7 @@ convolutional_transpose.py and convolutional_depthwise.py.
 """
 import numbers
 
-from .. import activations, constraints, initializers, regularizers
+from .. import activations, regularizers
 from ..engine.layer import InputSpec, Layer
 from ..ops.activation import bias_activation
 from ..ops.conv import conv1d, conv2d, conv3d
@@ -15,8 +15,7 @@ from ..ops.conv_depthwise import depthwise_conv1d, depthwise_conv2d
 from ..ops.shape import reshape
 from .conv_utils import (channels_first, channels_last, check_rank, join_shape, layout,
                          normalize_data_format, normalize_padding, normalize_tuple,
-                         output_length, split_shape)
-from .core import get_constraint
+                         output_length, set_weight_args, split_shape, weight_config)
 
 def check_filters(filters, owner, allow_none=False):
     """`filters` as a positive int (floats truncated, as tf-keras)."""
@@ -71,13 +70,9 @@ class _Conv(Layer):
                              f"dilation_rate={self.dilation_rate}")
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = get_constraint(kernel_constraint, owner,
-                                                "kernel_constraint")
-        self.bias_constraint = get_constraint(bias_constraint, owner, "bias_constraint")
+        set_weight_args(self, "kernel", kernel_initializer, kernel_regularizer,
+                        kernel_constraint)
+        set_weight_args(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
         self.input_spec = self._spec()
 
     # ------------------------------------------------------------ shapes
@@ -201,14 +196,9 @@ class _Conv(Layer):
             "groups": self.groups,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
         })
+        config.update(weight_config(self, "kernel", "bias"))
         return config
 
 
@@ -239,36 +229,12 @@ class Conv2D(_Conv):
 
     rank = 2
 
-    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
-                 data_format=None, dilation_rate=(1, 1), groups=1, activation=None,
-                 use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None,
-                 bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(filters, kernel_size, strides, padding, data_format,
-                         dilation_rate, groups, activation, use_bias,
-                         kernel_initializer, bias_initializer, kernel_regularizer,
-                         bias_regularizer, activity_regularizer, kernel_constraint,
-                         bias_constraint, **kwargs)
-
 
 class Conv3D(_Conv):
     """3-D convolution over (batch, depth, height, width, channels): kernel
     (kd, kh, kw, in_channels / groups, filters); padding 'valid' or 'same'."""
 
     rank = 3
-
-    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
-                 data_format=None, dilation_rate=(1, 1, 1), groups=1, activation=None,
-                 use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None,
-                 bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(filters, kernel_size, strides, padding, data_format,
-                         dilation_rate, groups, activation, use_bias,
-                         kernel_initializer, bias_initializer, kernel_regularizer,
-                         bias_regularizer, activity_regularizer, kernel_constraint,
-                         bias_constraint, **kwargs)
 
 
 Convolution1D = Conv1D

@@ -8,13 +8,12 @@ a separable one follows it with a pointwise (1x1) convolution
 """
 import numbers
 
-from .. import activations, constraints, initializers, regularizers
+from .. import activations
 from ..ops.activation import bias_activation
 from ..ops.conv import conv1d, conv2d
 from ..ops.conv_depthwise import depthwise_conv1d, depthwise_conv2d
-from .conv_utils import channels_first, channels_last
+from .conv_utils import channels_first, channels_last, set_weight_args, weight_config
 from .convolutional import _Conv
-from .core import get_constraint
 
 
 def _multiplier(value, owner):
@@ -22,6 +21,23 @@ def _multiplier(value, owner):
         raise ValueError(f"{owner}: `depth_multiplier` must be a positive integer, "
                          f"got {value!r}")
     return int(value)
+
+
+def _depthwise_init(layer, filters, kernel_size, strides, padding, data_format,
+                    dilation_rate, depth_multiplier, activation, use_bias, bias_args,
+                    depthwise_args, activity_regularizer, kwargs):
+    """The constructor body the depthwise and separable layers share: _Conv's
+    arguments (the kernel_* ones only through kwargs, as tf-keras), then
+    depth_multiplier and the depthwise kernel's initializer, regularizer
+    and constraint."""
+    bias_initializer, bias_regularizer, bias_constraint = bias_args
+    _Conv.__init__(layer, filters, kernel_size, strides, padding, data_format,
+                   dilation_rate, kwargs.pop("groups", 1), activation, use_bias,
+                   bias_initializer=bias_initializer, bias_regularizer=bias_regularizer,
+                   activity_regularizer=activity_regularizer,
+                   bias_constraint=bias_constraint, **kwargs)
+    layer.depth_multiplier = _multiplier(depth_multiplier, type(layer).__name__)
+    set_weight_args(layer, "depthwise", *depthwise_args)
 
 
 def _activate(layer, y, op, bias):
@@ -47,18 +63,11 @@ class _DepthwiseConv(_Conv):
                  depthwise_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, depthwise_constraint=None,
                  bias_constraint=None, **kwargs):
-        owner = type(self).__name__
-        super().__init__(None, kernel_size, strides, padding, data_format,
-                         dilation_rate, kwargs.pop("groups", 1), activation, use_bias,
-                         bias_initializer=bias_initializer,
-                         bias_regularizer=bias_regularizer,
-                         activity_regularizer=activity_regularizer,
-                         bias_constraint=bias_constraint, **kwargs)
-        self.depth_multiplier = _multiplier(depth_multiplier, owner)
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.depthwise_constraint = get_constraint(depthwise_constraint, owner,
-                                                   "depthwise_constraint")
+        _depthwise_init(self, None, kernel_size, strides, padding, data_format,
+                        dilation_rate, depth_multiplier, activation, use_bias,
+                        (bias_initializer, bias_regularizer, bias_constraint),
+                        (depthwise_initializer, depthwise_regularizer,
+                         depthwise_constraint), activity_regularizer, kwargs)
 
     def _out_channels(self, channels):
         return None if channels is None else channels * self.depth_multiplier
@@ -91,12 +100,8 @@ class _DepthwiseConv(_Conv):
         for key in ("filters", "kernel_initializer", "kernel_regularizer",
                     "kernel_constraint"):
             config.pop(key)
-        config.update({
-            "depth_multiplier": self.depth_multiplier,
-            "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
-            "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
-            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
-        })
+        config["depth_multiplier"] = self.depth_multiplier
+        config.update(weight_config(self, "depthwise"))
         return config
 
 
@@ -106,36 +111,12 @@ class DepthwiseConv1D(_DepthwiseConv):
 
     rank = 1
 
-    def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1,
-                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
-                 depthwise_initializer="glorot_uniform", bias_initializer="zeros",
-                 depthwise_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, depthwise_constraint=None,
-                 bias_constraint=None, **kwargs):
-        super().__init__(kernel_size, strides, padding, depth_multiplier, data_format,
-                         dilation_rate, activation, use_bias, depthwise_initializer,
-                         bias_initializer, depthwise_regularizer, bias_regularizer,
-                         activity_regularizer, depthwise_constraint, bias_constraint,
-                         **kwargs)
-
 
 class DepthwiseConv2D(_DepthwiseConv):
     """Depthwise 2-D convolution: kernel (kh, kw, channels, depth_multiplier),
     output channel c*multiplier + q from filter q of channel c."""
 
     rank = 2
-
-    def __init__(self, kernel_size, strides=(1, 1), padding="valid",
-                 depth_multiplier=1, data_format=None, dilation_rate=(1, 1),
-                 activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
-                 bias_initializer="zeros", depthwise_regularizer=None,
-                 bias_regularizer=None, activity_regularizer=None,
-                 depthwise_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(kernel_size, strides, padding, depth_multiplier, data_format,
-                         dilation_rate, activation, use_bias, depthwise_initializer,
-                         bias_initializer, depthwise_regularizer, bias_regularizer,
-                         activity_regularizer, depthwise_constraint, bias_constraint,
-                         **kwargs)
 
 
 class _SeparableConv(_Conv):
@@ -152,22 +133,13 @@ class _SeparableConv(_Conv):
                  bias_regularizer=None, activity_regularizer=None,
                  depthwise_constraint=None, pointwise_constraint=None,
                  bias_constraint=None, **kwargs):
-        owner = type(self).__name__
-        super().__init__(filters, kernel_size, strides, padding, data_format,
-                         dilation_rate, kwargs.pop("groups", 1), activation, use_bias,
-                         bias_initializer=bias_initializer,
-                         bias_regularizer=bias_regularizer,
-                         activity_regularizer=activity_regularizer,
-                         bias_constraint=bias_constraint, **kwargs)
-        self.depth_multiplier = _multiplier(depth_multiplier, owner)
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.pointwise_initializer = initializers.get(pointwise_initializer)
-        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
-        self.depthwise_constraint = get_constraint(depthwise_constraint, owner,
-                                                   "depthwise_constraint")
-        self.pointwise_constraint = get_constraint(pointwise_constraint, owner,
-                                                   "pointwise_constraint")
+        _depthwise_init(self, filters, kernel_size, strides, padding, data_format,
+                        dilation_rate, depth_multiplier, activation, use_bias,
+                        (bias_initializer, bias_regularizer, bias_constraint),
+                        (depthwise_initializer, depthwise_regularizer,
+                         depthwise_constraint), activity_regularizer, kwargs)
+        set_weight_args(self, "pointwise", pointwise_initializer, pointwise_regularizer,
+                        pointwise_constraint)
 
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
@@ -202,15 +174,8 @@ class _SeparableConv(_Conv):
 
     def get_config(self):
         config = super().get_config()
-        config.update({
-            "depth_multiplier": self.depth_multiplier,
-            "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
-            "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
-            "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
-            "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
-            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
-            "pointwise_constraint": constraints.serialize(self.pointwise_constraint),
-        })
+        config["depth_multiplier"] = self.depth_multiplier
+        config.update(weight_config(self, "depthwise", "pointwise"))
         return config
 
 
@@ -220,42 +185,12 @@ class SeparableConv1D(_SeparableConv):
     rank = 1
     _paddings = ("valid", "same", "causal")
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid",
-                 data_format=None, dilation_rate=1, depth_multiplier=1,
-                 activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
-                 pointwise_initializer="glorot_uniform", bias_initializer="zeros",
-                 depthwise_regularizer=None, pointwise_regularizer=None,
-                 bias_regularizer=None, activity_regularizer=None,
-                 depthwise_constraint=None, pointwise_constraint=None,
-                 bias_constraint=None, **kwargs):
-        super().__init__(filters, kernel_size, strides, padding, data_format,
-                         dilation_rate, depth_multiplier, activation, use_bias,
-                         depthwise_initializer, pointwise_initializer, bias_initializer,
-                         depthwise_regularizer, pointwise_regularizer, bias_regularizer,
-                         activity_regularizer, depthwise_constraint,
-                         pointwise_constraint, bias_constraint, **kwargs)
-
 
 class SeparableConv2D(_SeparableConv):
     """Depthwise-separable 2-D convolution: a depthwise convolution then a
     1x1 convolution to `filters` channels."""
 
     rank = 2
-
-    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
-                 data_format=None, dilation_rate=(1, 1), depth_multiplier=1,
-                 activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
-                 pointwise_initializer="glorot_uniform", bias_initializer="zeros",
-                 depthwise_regularizer=None, pointwise_regularizer=None,
-                 bias_regularizer=None, activity_regularizer=None,
-                 depthwise_constraint=None, pointwise_constraint=None,
-                 bias_constraint=None, **kwargs):
-        super().__init__(filters, kernel_size, strides, padding, data_format,
-                         dilation_rate, depth_multiplier, activation, use_bias,
-                         depthwise_initializer, pointwise_initializer, bias_initializer,
-                         depthwise_regularizer, pointwise_regularizer, bias_regularizer,
-                         activity_regularizer, depthwise_constraint,
-                         pointwise_constraint, bias_constraint, **kwargs)
 
 
 SeparableConvolution1D = SeparableConv1D

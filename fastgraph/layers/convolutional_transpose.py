@@ -74,18 +74,6 @@ class Conv1DTranspose(_ConvTranspose):
 
     rank = 1
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid",
-                 output_padding=None, data_format=None, dilation_rate=1,
-                 activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None,
-                 bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(filters, kernel_size, strides, padding, output_padding,
-                         data_format, dilation_rate, activation, use_bias,
-                         kernel_initializer, bias_initializer, kernel_regularizer,
-                         bias_regularizer, activity_regularizer, kernel_constraint,
-                         bias_constraint, **kwargs)
-
 
 class Conv2DTranspose(_ConvTranspose):
     """Transposed 2-D convolution ("deconvolution"): kernel (kh, kw, filters,
@@ -93,18 +81,6 @@ class Conv2DTranspose(_ConvTranspose):
     high (Keras's arithmetic)."""
 
     rank = 2
-
-    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
-                 output_padding=None, data_format=None, dilation_rate=(1, 1),
-                 activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None,
-                 bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(filters, kernel_size, strides, padding, output_padding,
-                         data_format, dilation_rate, activation, use_bias,
-                         kernel_initializer, bias_initializer, kernel_regularizer,
-                         bias_regularizer, activity_regularizer, kernel_constraint,
-                         bias_constraint, **kwargs)
 
 
 class Conv3DTranspose(_ConvTranspose):

@@ -10,16 +10,15 @@ kernels are gathered into it through an index computed once at build.
 """
 import numpy as np
 
-from .. import activations, constraints, initializers, regularizers
+from .. import activations, regularizers
 from ..engine.layer import InputSpec, Layer
 from ..ops import elementwise as E
 from ..ops.conv_local import local_conv
 from ..ops.shape import gather, reshape, transpose
 from .conv_utils import (channels_first, channels_last, check_rank, join_shape, layout,
                          normalize_data_format, normalize_padding, normalize_tuple,
-                         output_length, split_shape)
+                         output_length, set_weight_args, split_shape, weight_config)
 from .convolutional import check_filters
-from .core import get_constraint
 
 
 def _window_starts(padding, kernel_size):
@@ -106,13 +105,9 @@ class _LocallyConnected(Layer):
         self.data_format = normalize_data_format(data_format, owner)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = get_constraint(kernel_constraint, owner,
-                                                "kernel_constraint")
-        self.bias_constraint = get_constraint(bias_constraint, owner, "bias_constraint")
+        set_weight_args(self, "kernel", kernel_initializer, kernel_regularizer,
+                        kernel_constraint)
+        set_weight_args(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
         self.input_spec = InputSpec(ndim=rank + 2)
 
     def compute_output_shape(self, input_shape):
@@ -197,15 +192,10 @@ class _LocallyConnected(Layer):
             "data_format": self.data_format,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
             "implementation": self.implementation,
         })
+        config.update(weight_config(self, "kernel", "bias"))
         return config
 
 
@@ -216,17 +206,6 @@ class LocallyConnected1D(_LocallyConnected):
 
     rank = 1
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid",
-                 data_format=None, activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None,
-                 bias_constraint=None, implementation=1, **kwargs):
-        super().__init__(filters, kernel_size, strides, padding, data_format,
-                         activation, use_bias, kernel_initializer, bias_initializer,
-                         kernel_regularizer, bias_regularizer, activity_regularizer,
-                         kernel_constraint, bias_constraint, implementation, **kwargs)
-
 
 class LocallyConnected2D(_LocallyConnected):
     """Unshared-weight 2-D convolution: kernel (out_rows * out_cols,
@@ -234,14 +213,3 @@ class LocallyConnected2D(_LocallyConnected):
     out_cols, filters)."""
 
     rank = 2
-
-    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
-                 data_format=None, activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None,
-                 bias_constraint=None, implementation=1, **kwargs):
-        super().__init__(filters, kernel_size, strides, padding, data_format,
-                         activation, use_bias, kernel_initializer, bias_initializer,
-                         kernel_regularizer, bias_regularizer, activity_regularizer,
-                         kernel_constraint, bias_constraint, implementation, **kwargs)

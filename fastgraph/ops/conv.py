@@ -97,6 +97,23 @@ def _groups(op, groups):
     return int(groups)
 
 
+def sliding_window(op, axes, spatial, window, strides, dilation_rate, padding,
+                   paddings):
+    """Check the strides, dilation_rate and padding of a window sliding over
+    the `spatial` axes; return (strides, dilation, padding before, output
+    size) per axis."""
+    n = len(axes)
+    strides = ints(op, "strides", strides, n)
+    dilation = ints(op, "dilation_rate", dilation_rate, n)
+    check_padding(op, padding, paddings)
+    out, pads = [], []
+    for axis, length, k, s, d in zip(axes, spatial, window, strides, dilation):
+        size, before = window_geometry(op, axis, length, k, s, d, padding)
+        out.append(size)
+        pads.append(before)
+    return strides, dilation, tuple(pads), tuple(out)
+
+
 def _spatial(op, x, kernel, bias, strides, padding, dilation_rate, activation,
              groups, axes, paddings=("valid", "same")):
     """Check the arguments of an n-D convolution (n = len(axes)); return its
@@ -109,18 +126,13 @@ def _spatial(op, x, kernel, bias, strides, padding, dilation_rate, activation,
     k_layout = "(" + ", ".join(f"k_{a}" for a in axes) + ", in_channels, filters)"
     groups = _groups(op, groups)
     _check_inputs(op, x, kernel, bias, n + 2, layout, k_layout, groups)
-    strides = ints(op, "strides", strides, n)
-    dilation = ints(op, "dilation_rate", dilation_rate, n)
-    check_padding(op, padding, paddings)
+    strides, dilation, pads, out = sliding_window(op, axes, x.shape[1:-1], kernel.shape,
+                                                  strides, dilation_rate, padding,
+                                                  paddings)
     relu = fused_activation(op, activation)
-    out, pads = [], []
-    for axis, length, k, s, d in zip(axes, x.shape[1:-1], kernel.shape, strides, dilation):
-        size, before = window_geometry(op, axis, length, k, s, d, padding)
-        out.append(size)
-        pads.append(before)
     one = (1,) * (3 - n)
     geom = (x.shape[:1] + one + x.shape[1:], one + kernel.shape, one + strides,
-            one + dilation, (0,) * (3 - n) + tuple(pads), one + tuple(out))
+            one + dilation, (0,) * (3 - n) + pads, one + out)
     return x, kernel, bias, geom, relu, groups
 
 
@@ -219,18 +231,10 @@ def _conv(x, kernel, bias, x5_shape, k5_shape, strides, dilation, pads, out_size
     keep_y = y2 if relu else None
 
     def backward(g):
-        g2 = np.ascontiguousarray(g, dtype=dtype).reshape(-1, o)
-        db = None
-        if bias is not None and bias.requires_grad:
-            db = np.zeros(o, dtype=np.float64)
         dk = None if keep_x is None else np.empty(k2.shape, dtype=dtype)
         dx = None if keep_k is None else np.empty(x5_shape, dtype=dtype)
         if wino:
-            dz = g2
-            if keep_y is not None:
-                dz = workspace("dz_full", g2.size, dtype).reshape(g2.shape)
-            if keep_y is not None or db is not None:
-                _k.act_grad(keep_y, g2, dz, db, keep_y is not None)
+            dz, db = epilogue_backward(g, keep_y, bias, dtype)
             dz4 = dz.reshape(n, oh, ow, o)
             if dk is not None:
                 _winograd_dk(keep_x.reshape(n, h, w, c), dz4, pads[1:],
@@ -242,17 +246,48 @@ def _conv(x, kernel, bias, x5_shape, k5_shape, strides, dilation, pads, out_size
                           (kh - 1 - pads[1], kw - 1 - pads[2]), (h, w),
                           dx.reshape(n, h, w, c), None, False)
         else:
+            g2 = np.ascontiguousarray(g, dtype=dtype).reshape(-1, o)
+            db = bias_grad_buffer(bias, o)
             k2_keep = None if keep_k is None else keep_k.reshape(k2.shape)
             conv_backward(g2, keep_y, keep_x, k2_keep, dk, dx, db, geom, pointwise,
                           groups)
-        dx = None if dx is None else dx.reshape(x.shape)
-        dk = None if dk is None else dk.reshape(kernel.shape)
-        if bias is None:
-            return dx, dk
-        return dx, dk, None if db is None else db.astype(dtype)
+        return input_grads(x, dx, kernel, dk, bias, db)
 
     inputs = (x, kernel) if bias is None else (x, kernel, bias)
     return output(y, inputs, backward)
+
+
+def bias_grad_buffer(bias, o):
+    """The float64 accumulator of the bias gradient, or None when the bias
+    needs none."""
+    if bias is not None and bias.requires_grad:
+        return np.zeros(o, dtype=np.float64)
+    return None
+
+
+def epilogue_backward(g, y2, bias, dtype):
+    """The backward of the convolutions' epilogue (bias, then relu when the
+    relu output y2 (2-D) is given) on the whole output gradient g at once:
+    (dz as (pixels, channels), the float64 bias gradient or None)."""
+    o = g.shape[-1]
+    g2 = np.ascontiguousarray(g, dtype=dtype).reshape(-1, o)
+    db = bias_grad_buffer(bias, o)
+    dz = g2
+    if y2 is not None:
+        dz = workspace("dz_full", g2.size, dtype).reshape(g2.shape)
+    if y2 is not None or db is not None:
+        _k.act_grad(y2, g2, dz, db, y2 is not None)
+    return dz, db
+
+
+def input_grads(x, dx, kernel, dk, bias, db):
+    """The gradients a convolution op returns: dx and dk in the shapes of x
+    and the kernel (or None), then db (cast to x's dtype) when there is a bias."""
+    dx = None if dx is None else dx.reshape(x.shape)
+    dk = None if dk is None else dk.reshape(kernel.shape)
+    if bias is None:
+        return dx, dk
+    return dx, dk, None if db is None else db.astype(x.dtype)
 
 
 def _winograd_fits(k4_shape, strides, dilation, c_in, c_out):
@@ -398,18 +433,18 @@ def chunk_budget():
     return _CHUNK_BYTES * _threads.get_omp_threads()
 
 
-def row_chunks(lines, ow, kdim, o, pointwise, dtype):
+def row_chunks(lines, ow, kdim, o, pointwise, dtype, scale=1):
     """Yield ((start, end) output rows, column buffer (rows*ow, kdim) or None
     when pointwise) covering all `lines` rows of `ow` outputs with `kdim`
     columns and `o` output channels each.
 
     A chunk's column buffer and its output part are each at most about
-    _CHUNK_BYTES per thread: small enough to stay in cache from im2col
-    through the GEMM to the epilogue (the GEMMs themselves run faster there
-    than on larger chunks).
+    _CHUNK_BYTES per thread (times `scale`): small enough to stay in cache
+    from im2col through the GEMM to the epilogue (the GEMMs themselves run
+    faster there than on larger chunks).
     """
     line_bytes = ow * max(kdim, o) * np.dtype(dtype).itemsize
-    step = max(1, min(lines, chunk_budget() // max(line_bytes, 1)))
+    step = max(1, min(lines, scale * chunk_budget() // max(line_bytes, 1)))
     buf = None if pointwise else workspace("cols", step * ow * kdim, dtype)
     for lo in range(0, lines, step):
         hi = min(lines, lo + step)

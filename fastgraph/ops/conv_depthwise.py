@@ -11,8 +11,8 @@ import numpy as np
 
 from .._kernels import load
 from ..autodiff import as_tensor, output
-from ._common import check_float, check_padding, ints, window_geometry, workspace
-from .conv import fused_activation
+from ._common import check_float
+from .conv import epilogue_backward, fused_activation, input_grads, sliding_window
 
 _k = load("depthwise")
 _epilogue = load("im2col")
@@ -56,17 +56,12 @@ def _depthwise(op, axes, x, kernel, bias, strides, padding, dilation_rate,
         if bias.shape != (o,):
             raise ValueError(f"{op}: bias must have shape ({o},) (channels x "
                              f"depth_multiplier), got {bias.shape}")
-    strides = ints(op, "strides", strides, nd)
-    dilation = ints(op, "dilation_rate", dilation_rate, nd)
-    check_padding(op, padding, paddings)
+    strides, dilation, pads, out = sliding_window(op, axes, x.shape[1:-1], kernel.shape,
+                                                  strides, dilation_rate, padding,
+                                                  paddings)
     relu = fused_activation(op, activation)
-    out, pads = [], []
-    for axis, length, k, s, d in zip(axes, x.shape[1:-1], kernel.shape, strides, dilation):
-        size, before = window_geometry(op, axis, length, k, s, d, padding)
-        out.append(size)
-        pads.append(before)
     one = (1,) * (2 - nd)
-    geom = (one + strides, one + dilation, (0,) * (2 - nd) + tuple(pads))
+    geom = (one + strides, one + dilation, (0,) * (2 - nd) + pads)
     n, c = x.shape[0], x.shape[-1]
     x4_shape = (n,) + one + x.shape[1:]
     k4_shape = one + kernel.shape
@@ -90,28 +85,16 @@ def _run(x, kernel, bias, x4_shape, k4_shape, y4_shape, geom, relu):
     keep_y = y2 if relu else None
 
     def backward(g):
-        g2 = np.ascontiguousarray(g, dtype=dtype).reshape(-1, o)
-        db = None
-        if bias is not None and bias.requires_grad:
-            db = np.zeros(o, dtype=np.float64)
-        dz = g2
-        if keep_y is not None:
-            dz = workspace("dz_full", g2.size, dtype).reshape(g2.shape)
-        if keep_y is not None or db is not None:
-            _epilogue.act_grad(keep_y, g2, dz, db, keep_y is not None)
+        dz, db = epilogue_backward(g, keep_y, bias, dtype)
         dz4 = dz.reshape(y4_shape)
         dx = dk = None
         if keep_k is not None:
             dx = np.empty(x4_shape, dtype=dtype)
             _k.depthwise_dx(dz4, keep_k, dx, *geom)
-            dx = dx.reshape(x.shape)
         if keep_x is not None:
             dk = np.empty(k4_shape, dtype=dtype)
             _k.depthwise_dk(keep_x, dz4, dk, *geom)
-            dk = dk.reshape(kernel.shape)
-        if bias is None:
-            return dx, dk
-        return dx, dk, None if db is None else db.astype(dtype)
+        return input_grads(x, dx, kernel, dk, bias, db)
 
     inputs = (x, kernel) if bias is None else (x, kernel, bias)
     return output(y.reshape((x.shape[0],) + y4_shape[4 - x.ndim + 1:]), inputs, backward)

@@ -14,10 +14,12 @@ import numpy as np
 
 from .._kernels import load
 from ..autodiff import as_tensor, output
-from ._common import check_float, check_padding, ints, workspace
-from .conv import fused_activation, row_chunks
+from ._common import check_float, check_padding, ints
+from .conv import epilogue_backward, fused_activation, input_grads, row_chunks
 
 _k = load("im2col")
+# The backward's chunks, in multiples of the forward's (see _conv_transpose).
+_BACKWARD_SCALE = 2
 
 
 def transposed_output(length, window, stride=1, padding="valid",
@@ -157,21 +159,17 @@ def _conv_transpose(x, kernel, bias, x5_shape, k5_shape, strides, dilation, pads
     keep_y = y2 if relu else None
 
     def backward(g):
-        g2 = np.ascontiguousarray(g, dtype=dtype).reshape(-1, o)
-        db = None
-        if bias is not None and bias.requires_grad:
-            db = np.zeros(o, dtype=np.float64)
-        dz = g2
-        if keep_y is not None:
-            dz = workspace("dz_full", g2.size, dtype).reshape(g2.shape)
-        if keep_y is not None or db is not None:
-            _k.act_grad(keep_y, g2, dz, db, keep_y is not None)
+        dz, db = epilogue_backward(g, keep_y, bias, dtype)
         dz5 = dz.reshape((n,) + out_size + (o,))
         dx = None if keep_k is None else np.empty((n * d * h * w, c), dtype=dtype)
-        dk = None if keep_x is None else np.zeros(k2.shape, dtype=dtype)
+        dk = None if keep_x is None else np.empty(k2.shape, dtype=dtype)
+        if dk is not None and n * d * h * w == 0:
+            dk.fill(0)
         tmp = None
+        # two GEMMs read each chunk's columns and the kernel gradient sums
+        # over the chunks: longer chunks than the forward's pay
         for (lo, hi), cols in row_chunks(n * d * h, w, k2.shape[0], c, pointwise,
-                                         dtype):
+                                         dtype, _BACKWARD_SCALE):
             p0, p1 = lo * w, hi * w
             if pointwise:
                 cols = dz[p0:p1]
@@ -180,15 +178,14 @@ def _conv_transpose(x, kernel, bias, x5_shape, k5_shape, strides, dilation, pads
             if dx is not None:
                 np.matmul(cols, keep_k, out=dx[p0:p1])
             if dk is not None:
+                if lo == 0:
+                    np.matmul(cols.T, keep_x[p0:p1], out=dk)
+                    continue
                 if tmp is None:
                     tmp = np.empty_like(dk)
                 np.matmul(cols.T, keep_x[p0:p1], out=tmp)
                 dk += tmp
-        dx = None if dx is None else dx.reshape(x.shape)
-        dk = None if dk is None else dk.reshape(kernel.shape)
-        if bias is None:
-            return dx, dk
-        return dx, dk, None if db is None else db.astype(dtype)
+        return input_grads(x, dx, kernel, dk, bias, db)
 
     inputs = (x, kernel) if bias is None else (x, kernel, bias)
     return output(y.reshape((n,) + out_size[5 - x.ndim:] + (o,)), inputs, backward)
