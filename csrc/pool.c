@@ -29,6 +29,11 @@
     fg_idx y0 = (i) * (g)->sh - (g)->pt, y1 = y0 + (g)->ph;                   \
     if (y0 < 0) y0 = 0;                                                       \
     if (y1 > (g)->h) y1 = (g)->h
+/* Loop over the lines (zz, y) of a window, planes outer: one loop, so that a
+ * window of one plane costs what a 2-D window does. */
+#define FG_WINDOW_LINES(zz, y, z0, z1, y0, y1)                                \
+    for (fg_idx zz = (z0), y = (y0); zz < (z1);                               \
+         ++y == (y1) ? (y = (y0), ++zz) : 0)
 #define FG_WINDOW_COLS(g, j, x0, x1)                                          \
     fg_idx x0 = (j) * (g)->sw - (g)->pl, x1 = x0 + (g)->pw;                   \
     if (x0 < 0) x0 = 0;                                                       \

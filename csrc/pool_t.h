@@ -20,18 +20,20 @@ void FG_FN(fg_max_pool)(const FG_T *x, FG_T *out, int32_t *argmax,
                 o[ch] = img[first + ch];
                 am[ch] = first + (int32_t)ch;
             }
-            for (fg_idx zz = z0; zz < z1; zz++)
-                for (fg_idx y = y0; y < y1; y++)
-                    for (fg_idx xx = (zz == z0 && y == y0 ? x0 + 1 : x0); xx < x1; xx++) {
-                        const int32_t base = (int32_t)(((zz * g->h + y) * g->w + xx) * C);
-                        const FG_T *FG_RESTRICT s = img + base;
-                        /* selects, not branches: the channel loop vectorizes */
-                        for (fg_idx ch = 0; ch < C; ch++) {
-                            const int better = s[ch] > o[ch];
-                            am[ch] = better ? base + (int32_t)ch : am[ch];
-                            o[ch] = better ? s[ch] : o[ch];
-                        }
+            fg_idx from = x0 + 1;     /* the first pixel is already in */
+            FG_WINDOW_LINES(zz, y, z0, z1, y0, y1) {
+                for (fg_idx xx = from; xx < x1; xx++) {
+                    const int32_t base = (int32_t)(((zz * g->h + y) * g->w + xx) * C);
+                    const FG_T *FG_RESTRICT s = img + base;
+                    /* selects, not branches: the channel loop vectorizes */
+                    for (fg_idx ch = 0; ch < C; ch++) {
+                        const int better = s[ch] > o[ch];
+                        am[ch] = better ? base + (int32_t)ch : am[ch];
+                        o[ch] = better ? s[ch] : o[ch];
                     }
+                }
+                from = x0;
+            }
         }
     }
 }
@@ -87,15 +89,14 @@ void FG_FN(fg_max_pool_bwd_tiled)(const FG_T *dy, const int32_t *argmax, FG_T *d
                     const fg_idx k0 = n * per + ((z * g->oh + i) * g->ow + j) * C;
                     const FG_T *FG_RESTRICT gv = dy + k0;
                     const int32_t *FG_RESTRICT am = argmax + k0;
-                    for (fg_idx zz = z0; zz < z1; zz++)
-                        for (fg_idx y = y0; y < y1; y++)
-                            for (fg_idx xx = x0; xx < x1; xx++) {
-                                const int32_t base =
-                                    (int32_t)(((zz * g->h + y) * g->w + xx) * C);
-                                FG_T *FG_RESTRICT t = d + base;
-                                for (fg_idx ch = 0; ch < C; ch++)
-                                    t[ch] = am[ch] == base + (int32_t)ch ? gv[ch] : 0;
-                            }
+                    FG_WINDOW_LINES(zz, y, z0, z1, y0, y1)
+                        for (fg_idx xx = x0; xx < x1; xx++) {
+                            const int32_t base =
+                                (int32_t)(((zz * g->h + y) * g->w + xx) * C);
+                            FG_T *FG_RESTRICT t = d + base;
+                            for (fg_idx ch = 0; ch < C; ch++)
+                                t[ch] = am[ch] == base + (int32_t)ch ? gv[ch] : 0;
+                        }
                 }
             }
         }
@@ -118,13 +119,16 @@ void FG_FN(fg_avg_pool)(const FG_T *x, FG_T *out, const fg_pool_geom *g)
             FG_T *FG_RESTRICT o = out + (r * g->ow + j) * C;
             const FG_T scale = (FG_T)1 / (FG_T)((z1 - z0) * (y1 - y0) * (x1 - x0));
             memset(o, 0, (size_t)C * sizeof(FG_T));
-            for (fg_idx zz = z0; zz < z1; zz++)
-                for (fg_idx y = y0; y < y1; y++)
-                    for (fg_idx xx = x0; xx < x1; xx++) {
-                        const FG_T *FG_RESTRICT s = img + ((zz * g->h + y) * g->w + xx) * C;
+            const FG_T *plane = img + ((z0 * g->h + y0) * g->w + x0) * C;
+            for (fg_idx zz = z0; zz < z1; zz++, plane += g->h * g->w * C) {
+                const FG_T *line = plane;
+                for (fg_idx y = y0; y < y1; y++, line += g->w * C)
+                    for (fg_idx xx = 0; xx < x1 - x0; xx++) {
+                        const FG_T *FG_RESTRICT s = line + xx * C;
                         for (fg_idx ch = 0; ch < C; ch++)
                             o[ch] += s[ch];
                     }
+            }
             for (fg_idx ch = 0; ch < C; ch++)
                 o[ch] *= scale;
         }
@@ -150,13 +154,16 @@ void FG_FN(fg_avg_pool_bwd)(const FG_T *dy, FG_T *dx, const fg_pool_geom *g)
                         dy + (((n * g->od + z) * g->oh + i) * g->ow + j) * C;
                     const FG_T scale =
                         (FG_T)1 / (FG_T)((z1 - z0) * (y1 - y0) * (x1 - x0));
-                    for (fg_idx zz = z0; zz < z1; zz++)
-                        for (fg_idx y = y0; y < y1; y++)
-                            for (fg_idx xx = x0; xx < x1; xx++) {
-                                FG_T *FG_RESTRICT t = d + ((zz * g->h + y) * g->w + xx) * C;
+                    FG_T *plane = d + ((z0 * g->h + y0) * g->w + x0) * C;
+                    for (fg_idx zz = z0; zz < z1; zz++, plane += g->h * g->w * C) {
+                        FG_T *line = plane;
+                        for (fg_idx y = y0; y < y1; y++, line += g->w * C)
+                            for (fg_idx xx = 0; xx < x1 - x0; xx++) {
+                                FG_T *FG_RESTRICT t = line + xx * C;
                                 for (fg_idx ch = 0; ch < C; ch++)
                                     t[ch] += s[ch] * scale;
                             }
+                    }
                 }
             }
         }
