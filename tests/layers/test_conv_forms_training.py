@@ -124,38 +124,48 @@ def test_summary_counts():
 
 
 # ---------------------------------------------------------- float64 gradients
-GRAD_LAYERS = [
-    (lambda: L.Conv3D(2, 2, padding="same", groups=2, activation="tanh"), (2, 3, 4, 3, 4)),
-    (lambda: L.Conv2D(4, 3, groups=2, data_format=CF, activation="sigmoid"), (2, 4, 5, 4)),
-    (lambda: L.Conv2D(4, 3, groups=2, dilation_rate=2, padding="same"), (1, 5, 5, 2)),
-    (lambda: L.Conv2DTranspose(2, 3, strides=2, output_padding=1, data_format=CF,
-                               activation="elu"), (2, 3, 3, 2)),
-    (lambda: L.Conv1DTranspose(2, 3, dilation_rate=2, padding="same"), (2, 5, 3)),
-    (lambda: L.Conv3DTranspose(2, 2, strides=(2, 1, 2), padding="same"), (1, 2, 3, 2, 2)),
-    (lambda: L.DepthwiseConv2D(3, depth_multiplier=2, padding="same", data_format=CF,
-                               activation="tanh"), (2, 2, 4, 4)),
-    (lambda: L.SeparableConv2D(3, 2, depth_multiplier=2, strides=2, activation="softplus"),
-     (2, 5, 5, 2)),
-    (lambda: L.SeparableConv1D(2, 3, padding="causal", dilation_rate=2), (2, 6, 3)),
-    (lambda: L.LocallyConnected2D(2, 2, data_format=CF, activation="tanh"), (2, 2, 4, 3)),
-    (lambda: L.LocallyConnected1D(2, 3, padding="same", implementation=3), (2, 5, 2)),
-    (lambda: L.LocallyConnected2D(2, 3, padding="same", implementation=2), (1, 4, 3, 2)),
-    (lambda: L.UpSampling2D((2, 3), interpolation="bilinear", data_format=CF), (2, 2, 3, 3)),
-    (lambda: L.AveragePooling3D(2, padding="same", data_format=CF), (1, 2, 3, 3, 3)),
-    (lambda: L.MaxPooling3D((2, 1, 2)), (1, 4, 3, 4, 2)),
+GRAD_LAYERS = [  # class, arguments, input shape
+    (L.Conv3D, dict(filters=2, kernel_size=2, padding="same", groups=2,
+                    activation="tanh"), (2, 3, 4, 3, 4)),
+    (L.Conv2D, dict(filters=4, kernel_size=3, groups=2, data_format=CF,
+                    activation="sigmoid"), (2, 4, 5, 4)),
+    (L.Conv2D, dict(filters=4, kernel_size=3, groups=2, dilation_rate=2, padding="same"),
+     (1, 5, 5, 2)),
+    (L.Conv2DTranspose, dict(filters=2, kernel_size=3, strides=2, output_padding=1,
+                             data_format=CF, activation="elu"), (2, 3, 3, 2)),
+    (L.Conv1DTranspose, dict(filters=2, kernel_size=3, dilation_rate=2, padding="same"),
+     (2, 5, 3)),
+    (L.Conv3DTranspose, dict(filters=2, kernel_size=2, strides=(2, 1, 2), padding="same"),
+     (1, 2, 3, 2, 2)),
+    (L.DepthwiseConv2D, dict(kernel_size=3, depth_multiplier=2, padding="same",
+                             data_format=CF, activation="tanh"), (2, 2, 4, 4)),
+    (L.SeparableConv2D, dict(filters=3, kernel_size=2, depth_multiplier=2, strides=2,
+                             activation="softplus"), (2, 5, 5, 2)),
+    (L.SeparableConv1D, dict(filters=2, kernel_size=3, padding="causal", dilation_rate=2),
+     (2, 6, 3)),
+    (L.LocallyConnected2D, dict(filters=2, kernel_size=2, data_format=CF,
+                                activation="tanh"), (2, 2, 4, 3)),
+    (L.LocallyConnected1D, dict(filters=2, kernel_size=3, padding="same",
+                                implementation=3), (2, 5, 2)),
+    (L.LocallyConnected2D, dict(filters=2, kernel_size=3, padding="same",
+                                implementation=2), (1, 4, 3, 2)),
+    (L.UpSampling2D, dict(size=(2, 3), interpolation="bilinear", data_format=CF),
+     (2, 2, 3, 3)),
+    (L.AveragePooling3D, dict(pool_size=2, padding="same", data_format=CF), (1, 2, 3, 3, 3)),
+    (L.MaxPooling3D, dict(pool_size=(2, 1, 2)), (1, 4, 3, 4, 2)),
 ]
 
 
-@pytest.mark.parametrize("make,shape", GRAD_LAYERS)
-def test_layer_gradients_match_finite_differences(make, shape):
+@pytest.mark.parametrize("cls,kwargs,shape", GRAD_LAYERS)
+def test_layer_gradients_match_finite_differences(cls, kwargs, shape):
     rng = np.random.RandomState(5)
-    layer = make()
-    layer.dtype = "float64"
+    layer = cls(**kwargs, dtype="float64")
     x = Variable(rng.permutation(np.prod(shape)).reshape(shape) * 0.05 - 1.0)
     layer(x.data)
     layer.set_weights([rng.uniform(-0.5, 0.5, w.shape) for w in layer.get_weights()])
     variables = [x] + layer.trainable_weights
     out = layer(x)
+    assert out.dtype == np.float64
     probe = rng.uniform(-1, 1, out.shape)
     analytic = gradients(layer(x), variables, grad_loss=probe)
     eps = 1e-6
