@@ -132,13 +132,19 @@ class _Conv(Layer):
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
         self.compute_output_shape(input_shape)
-        self.kernel = self.add_weight(
-            name="kernel", shape=self._kernel_shape(channels),
-            initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint, trainable=True)
+        self.kernel = self._add_kernel("kernel", self._kernel_shape(channels))
         self._add_bias(self._out_channels(channels))
         self.input_spec = self._spec(channels)
         self.built = True
+
+    def _add_kernel(self, prefix, shape):
+        """The weight `<prefix>` (kernel, depthwise_kernel, ...) with the
+        initializer, regularizer and constraint of its prefix."""
+        arg = prefix[:-len("_kernel")] if prefix.endswith("_kernel") else prefix
+        return self.add_weight(
+            name=prefix, shape=shape, initializer=getattr(self, f"{arg}_initializer"),
+            regularizer=getattr(self, f"{arg}_regularizer"),
+            constraint=getattr(self, f"{arg}_constraint"), trainable=True)
 
     def _add_bias(self, size):
         if self.use_bias:

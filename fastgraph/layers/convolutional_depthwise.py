@@ -40,6 +40,16 @@ def _depthwise_init(layer, filters, kernel_size, strides, padding, data_format,
     set_weight_args(layer, "depthwise", *depthwise_args)
 
 
+def _build_depthwise(layer, input_shape):
+    """Check the input shape and add the depthwise kernel (kernel_size +
+    (channels, depth_multiplier)); return the channels."""
+    channels = layer._input_channels(input_shape)
+    layer.compute_output_shape(input_shape)
+    layer.depthwise_kernel = layer._add_kernel(
+        "depthwise_kernel", layer.kernel_size + (channels, layer.depth_multiplier))
+    return channels
+
+
 def _activate(layer, y, op, bias):
     """op(y, bias, activation) with relu / linear fused, else the bias and
     the activation in place after it."""
@@ -73,14 +83,7 @@ class _DepthwiseConv(_Conv):
         return None if channels is None else channels * self.depth_multiplier
 
     def build(self, input_shape):
-        channels = self._input_channels(input_shape)
-        self.compute_output_shape(input_shape)
-        self.depthwise_kernel = self.add_weight(
-            name="depthwise_kernel",
-            shape=self.kernel_size + (channels, self.depth_multiplier),
-            initializer=self.depthwise_initializer,
-            regularizer=self.depthwise_regularizer,
-            constraint=self.depthwise_constraint, trainable=True)
+        channels = _build_depthwise(self, input_shape)
         self._add_bias(channels * self.depth_multiplier)
         self.input_spec = self._spec(channels)
         self.built = True
@@ -142,20 +145,10 @@ class _SeparableConv(_Conv):
                         pointwise_constraint)
 
     def build(self, input_shape):
-        channels = self._input_channels(input_shape)
-        self.compute_output_shape(input_shape)
-        self.depthwise_kernel = self.add_weight(
-            name="depthwise_kernel",
-            shape=self.kernel_size + (channels, self.depth_multiplier),
-            initializer=self.depthwise_initializer,
-            regularizer=self.depthwise_regularizer,
-            constraint=self.depthwise_constraint, trainable=True)
-        self.pointwise_kernel = self.add_weight(
-            name="pointwise_kernel",
-            shape=(1,) * self.rank + (channels * self.depth_multiplier, self.filters),
-            initializer=self.pointwise_initializer,
-            regularizer=self.pointwise_regularizer,
-            constraint=self.pointwise_constraint, trainable=True)
+        channels = _build_depthwise(self, input_shape)
+        self.pointwise_kernel = self._add_kernel(
+            "pointwise_kernel",
+            (1,) * self.rank + (channels * self.depth_multiplier, self.filters))
         self._add_bias(self.filters)
         self.input_spec = self._spec(channels)
         self.built = True
