@@ -3,14 +3,21 @@
     python -m bench.compare_torch [--threads 1,2] [--reps N] [--quick]
 
 Forward + backward (gradients of every input, seeded with ones) of:
-  conv2d  batch 64, 28x28x32 -> 64 filters 3x3 ('valid'), with bias;
-  lstm    T=100, batch 32, 512 inputs, 32 units, last output;
-  dense   batch 128, 784 -> 512, bias + relu;
-  mha     self-attention, batch 32, 128 steps, 256 features, 8 heads of 32
-          (every projection with bias, no mask; mha_causal: a causal mask);
-through fastgraph.ops (conv.conv2d, rnn.lstm, dense.dense) and
+  conv2d            batch 64, 28x28x32 -> 64 filters 3x3 ('valid'), with bias;
+  lstm              T=100, batch 32, 512 inputs, 32 units, last output;
+  dense             batch 128, 784 -> 512, bias + relu;
+  conv2d_transpose  batch 32, 16x16x128 -> 32x32x64, 4x4 stride 2 'same'
+                    (a DCGAN generator step), with bias, against ConvTranspose2d;
+  depthwise         batch 32, 56x56x128, 3x3 'same' (a MobileNet block),
+                    against a grouped Conv2d (groups = channels);
+  mha               self-attention, batch 32, 128 steps, 256 features, 8 heads of 32
+                    (every projection with bias, no mask; mha_causal: a causal mask),
+                    against nn.MultiheadAttention;
+through fastgraph.ops (conv.conv2d, rnn.lstm, dense.dense,
+conv_transpose.conv2d_transpose, conv_depthwise.depthwise_conv2d) and
 fastgraph.autodiff.gradients, and through torch.nn.functional / nn.LSTM with
-torch.autograd.grad.  Both run at each thread count (fastgraph's
+torch.autograd.grad; each case first checks that both compute the same
+output.  Both run at each thread count (fastgraph's
 set_num_threads sets its OpenMP and NumPy's BLAS threads; torch's its own),
 in alternating blocks of calls; prints median ms and the ratio fastgraph/torch.
 torch is optional: without it the script says so and exits.
@@ -22,8 +29,9 @@ import time
 
 import numpy as np
 
-# Issue 2's targets for fastgraph/torch (measured, never asserted).
-TARGETS = {"conv2d": 1.5, "lstm": 1.0, "mha": 1.0, "mha_causal": 1.0}
+# Issue 2's and issue 13's targets for fastgraph/torch (measured, never asserted).
+TARGETS = {"conv2d": 1.5, "lstm": 1.0, "conv2d_transpose": 1.0, "depthwise": 1.0,
+           "mha": 1.0, "mha_causal": 1.0}
 BLOCK = 5
 
 
@@ -108,6 +116,70 @@ def dense_case(torch):
     return fg, th
 
 
+def _same_output(fg_y, th_y, torch):
+    """Both sides compute the same thing (torch's output is NCHW)."""
+    with torch.no_grad():
+        want = th_y.detach().numpy().transpose(0, 2, 3, 1)
+    np.testing.assert_allclose(fg_y, want, rtol=1e-3, atol=1e-3)
+
+
+def conv_transpose_case(torch):
+    """Conv2DTranspose (4x4, stride 2, 'same') fwd+bwd closures."""
+    from fastgraph.autodiff import Variable, gradients
+    from fastgraph.ops.conv_transpose import conv2d_transpose
+    rng = _rng()
+    x = rng.standard_normal((32, 16, 16, 128), dtype=np.float32)
+    k = rng.standard_normal((4, 4, 64, 128), dtype=np.float32) * 0.05
+    b = np.zeros(64, np.float32)
+    fv = [Variable(a) for a in (x, k, b)]
+
+    def fg():
+        y = conv2d_transpose(*fv, strides=2, padding="same")
+        return gradients(y, fv, grad_loss=np.ones(y.shape, np.float32))
+
+    # Keras's (kh, kw, out, in) kernel is torch's (in, out, kh, kw); 'same'
+    # pads one row and column on each side here, torch's padding=1
+    tx = torch.tensor(x.transpose(0, 3, 1, 2).copy(), requires_grad=True)
+    tk = torch.tensor(k.transpose(3, 2, 0, 1).copy(), requires_grad=True)
+    tb = torch.tensor(b, requires_grad=True)
+
+    def th():
+        y = torch.nn.functional.conv_transpose2d(tx, tk, tb, stride=2, padding=1)
+        return torch.autograd.grad(y, (tx, tk, tb), torch.ones_like(y))
+
+    _same_output(conv2d_transpose(x, k, b, 2, "same").data,
+                 torch.nn.functional.conv_transpose2d(tx, tk, tb, stride=2, padding=1),
+                 torch)
+    return fg, th
+
+
+def depthwise_case(torch):
+    """DepthwiseConv2D (3x3, 'same', multiplier 1) fwd+bwd closures."""
+    from fastgraph.autodiff import Variable, gradients
+    from fastgraph.ops.conv_depthwise import depthwise_conv2d
+    rng = _rng()
+    x = rng.standard_normal((32, 56, 56, 128), dtype=np.float32)
+    k = rng.standard_normal((3, 3, 128, 1), dtype=np.float32) * 0.1
+    b = np.zeros(128, np.float32)
+    fv = [Variable(a) for a in (x, k, b)]
+
+    def fg():
+        y = depthwise_conv2d(*fv, padding="same")
+        return gradients(y, fv, grad_loss=np.ones(y.shape, np.float32))
+
+    tx = torch.tensor(x.transpose(0, 3, 1, 2).copy(), requires_grad=True)
+    tk = torch.tensor(k.transpose(2, 3, 0, 1).copy(), requires_grad=True)
+    tb = torch.tensor(b, requires_grad=True)
+
+    def th():
+        y = torch.nn.functional.conv2d(tx, tk, tb, padding=1, groups=128)
+        return torch.autograd.grad(y, (tx, tk, tb), torch.ones_like(y))
+
+    _same_output(depthwise_conv2d(x, k, b, padding="same").data,
+                 torch.nn.functional.conv2d(tx, tk, tb, padding=1, groups=128), torch)
+    return fg, th
+
+
 def mha_case(torch, causal=False):
     """MultiHeadAttention (self-attention) fwd+bwd closures for fastgraph's
     layer and torch.nn.MultiheadAttention, gradients of the input and of
@@ -137,8 +209,9 @@ def mha_case(torch, causal=False):
     return fg, th
 
 
-CASES = {"conv2d": conv_case, "lstm": lstm_case, "dense": dense_case, "mha": mha_case,
-         "mha_causal": lambda torch: mha_case(torch, causal=True)}
+CASES = {"conv2d": conv_case, "lstm": lstm_case, "dense": dense_case,
+         "conv2d_transpose": conv_transpose_case, "depthwise": depthwise_case,
+         "mha": mha_case, "mha_causal": lambda torch: mha_case(torch, causal=True)}
 
 
 def time_pair(fg, th, reps, warmup=3):

@@ -1,8 +1,8 @@
-/* im2col / col2im for channels-last 2-D convolution.
+/* im2col / col2im for channels-last convolution.
  *
  * In NHWC a kernel row's taps at consecutive x positions are consecutive
- * pixels, so with dilation 1 a whole kernel row (kw*c values) is one
- * contiguous copy whenever it lies inside the image. */
+ * pixels, so with dilation 1 and one group a whole kernel row (kw*c values)
+ * is one contiguous copy whenever it lies inside the input. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,39 +11,64 @@
 /* Parallel regions only pay above this many column elements. */
 #define FG_PAR_MIN 32768
 
-void fg_im2col(const void *x_, void *cols_, size_t esz, const fg_conv_geom *g,
-               fg_idx r0, fg_idx r1)
-{
-    const char *x = (const char *)x_;
-    char *cols = (char *)cols_;
-    const size_t pix = (size_t)g->c * esz;
-    const size_t krow = (size_t)g->kw * pix;
-    const size_t img = (size_t)g->h * g->w * pix;
-    const fg_idx K = g->kh * g->kw * g->c;
+/* Output row r's batch index n and output position (z, i). */
+#define FG_CONV_ROW(g, r, n, z, i)                                            \
+    const fg_idx n = (r) / ((g)->od * (g)->oh);                               \
+    const fg_idx z = (r) / (g)->oh % (g)->od, i = (r) % (g)->oh
 
-#if FG_HAVE_OPENMP
-#pragma omp parallel for schedule(static) if ((r1 - r0) * g->ow * K > FG_PAR_MIN)
-#endif
-    for (fg_idx r = r0; r < r1; r++) {
-        const fg_idx n = r / g->oh, i = r % g->oh;
-        const char *src = x + (size_t)n * img;
-        char *dst = cols + (size_t)(r - r0) * g->ow * K * esz;
-        for (fg_idx j = 0; j < g->ow; j++) {
-            const fg_idx x0 = j * g->sw - g->pl;
-            const int row_inside = g->dw == 1 && x0 >= 0 && x0 + g->kw <= g->w;
-            for (fg_idx a = 0; a < g->kh; a++) {
-                const fg_idx y = i * g->sh - g->pt + a * g->dh;
-                if (y < 0 || y >= g->h) {
-                    memset(dst, 0, krow);
-                    dst += krow;
-                    continue;
-                }
-                const char *line = src + (size_t)y * g->w * pix;
-                if (row_inside) {
-                    memcpy(dst, line + (size_t)x0 * pix, krow);
-                    dst += krow;
-                    continue;
-                }
+/* The input lines an output row (z, i) reads, per kernel plane and row
+ * (e, a): NULL where the line lies in the padding.  Returns 0 when the
+ * kernel has more than FG_LINES of them (the caller finds them itself). */
+#define FG_LINES 64
+static int fg_row_lines(const char *src, size_t pix, const fg_conv_geom *g, fg_idx z,
+                        fg_idx i, const char **lines)
+{
+    if (g->kd * g->kh > FG_LINES)
+        return 0;
+    for (fg_idx e = 0; e < g->kd; e++) {
+        const fg_idx zz = z * g->sd - g->pf + e * g->dd;
+        for (fg_idx a = 0; a < g->kh; a++) {
+            const fg_idx y = i * g->sh - g->pt + a * g->dh;
+            lines[e * g->kh + a] = zz < 0 || zz >= g->d || y < 0 || y >= g->h ? NULL
+                : src + (size_t)(zz * g->h + y) * g->w * pix;
+        }
+    }
+    return 1;
+}
+
+/* The input line of kernel plane and row ea = e*kh + a for output row
+ * (z, i), or NULL in the padding. */
+static const char *fg_line(const char *src, size_t pix, const fg_conv_geom *g,
+                           fg_idx z, fg_idx i, fg_idx ea)
+{
+    const fg_idx zz = z * g->sd - g->pf + ea / g->kh * g->dd;
+    const fg_idx y = i * g->sh - g->pt + ea % g->kh * g->dh;
+    if (zz < 0 || zz >= g->d || y < 0 || y >= g->h)
+        return NULL;
+    return src + (size_t)(zz * g->h + y) * g->w * pix;
+}
+
+/* One output row (z, i) of one group: with dilation 1 a kernel row inside
+ * the input is one copy of kw*c values. */
+static void fg_im2col_row(const char *src, char *dst, size_t esz,
+                          const fg_conv_geom *g, fg_idx z, fg_idx i)
+{
+    const size_t pix = (size_t)g->c * esz, krow = (size_t)g->kw * pix;
+    const fg_idx rows = g->kd * g->kh;
+    const char *lines[FG_LINES];
+    const int known = fg_row_lines(src, pix, g, z, i, lines);
+    for (fg_idx j = 0; j < g->ow; j++) {
+        const fg_idx x0 = j * g->sw - g->pl;
+        const int row_inside = g->dw == 1 && x0 >= 0 && x0 + g->kw <= g->w;
+        for (fg_idx ea = 0; ea < rows; ea++) {
+            const char *line = known ? lines[ea] : fg_line(src, pix, g, z, i, ea);
+            if (line == NULL) {
+                memset(dst, 0, krow);
+                dst += krow;
+            } else if (row_inside) {
+                memcpy(dst, line + (size_t)x0 * pix, krow);
+                dst += krow;
+            } else {
                 for (fg_idx b = 0; b < g->kw; b++, dst += pix) {
                     const fg_idx xx = x0 + b * g->dw;
                     if (xx < 0 || xx >= g->w)
@@ -53,6 +78,55 @@ void fg_im2col(const void *x_, void *cols_, size_t esz, const fg_conv_geom *g,
                 }
             }
         }
+    }
+}
+
+/* The same with channel groups: the taps of group grp are a block of
+ * taps * c/groups columns, each tap c/groups values of its pixel. */
+static void fg_im2col_row_grouped(const char *src, char *dst, size_t esz,
+                                  const fg_conv_geom *g, fg_idx z, fg_idx i)
+{
+    const fg_idx G = g->groups, taps = g->kd * g->kh * g->kw;
+    const size_t pix = (size_t)g->c * esz, gsz = pix / (size_t)G;
+    for (fg_idx j = 0; j < g->ow; j++, dst += (size_t)taps * pix) {
+        const fg_idx x0 = j * g->sw - g->pl;
+        for (fg_idx ea = 0; ea < g->kd * g->kh; ea++) {
+            const char *line = fg_line(src, pix, g, z, i, ea);
+            for (fg_idx b = 0; b < g->kw; b++) {
+                const fg_idx xx = x0 + b * g->dw;
+                const int ok = line != NULL && xx >= 0 && xx < g->w;
+                for (fg_idx grp = 0; grp < G; grp++) {
+                    char *d = dst + (size_t)(grp * taps + ea * g->kw + b) * gsz;
+                    if (ok)
+                        memcpy(d, line + (size_t)xx * pix + grp * gsz, gsz);
+                    else
+                        memset(d, 0, gsz);
+                }
+            }
+        }
+    }
+}
+
+void fg_im2col(const void *x_, void *cols_, size_t esz, const fg_conv_geom *g,
+               fg_idx r0, fg_idx r1)
+{
+    const char *x = (const char *)x_;
+    char *cols = (char *)cols_;
+    const size_t pix = (size_t)g->c * esz;
+    const size_t img = (size_t)g->d * g->h * g->w * pix;
+    const fg_idx K = g->kd * g->kh * g->kw * g->c;
+
+#if FG_HAVE_OPENMP
+#pragma omp parallel for schedule(static) if ((r1 - r0) * g->ow * K > FG_PAR_MIN)
+#endif
+    for (fg_idx r = r0; r < r1; r++) {
+        FG_CONV_ROW(g, r, n, z, i);
+        const char *src = x + (size_t)n * img;
+        char *row = cols + (size_t)(r - r0) * g->ow * K * esz;
+        if (g->groups == 1)
+            fg_im2col_row(src, row, esz, g, z, i);
+        else
+            fg_im2col_row_grouped(src, row, esz, g, z, i);
     }
 }
 

@@ -1,23 +1,30 @@
-/* im2col / col2im for channels-last (NHWC) 2-D convolution. */
+/* im2col / col2im for channels-last convolution (NWC, NHWC, NDHWC: 1-D and
+ * 2-D convolutions are 3-D ones with unit depth (and height)). */
 #ifndef FG_IM2COL_H
 #define FG_IM2COL_H
 
 #include "fg_kernels.h"
 
-/* Geometry of one convolution; the padding after is implied by oh, ow. */
+/* Geometry of one convolution; the padding after is implied by od, oh, ow.
+ * The channels split into `groups` equal groups (grouped convolution): the
+ * columns of a pixel are group-major, [group][kd][kh][kw][c / groups], so
+ * that each group's columns are one block (groups = 1: [kd][kh][kw][c]). */
 typedef struct {
-    fg_idx n, h, w, c;   /* input batch, height, width, channels */
-    fg_idx kh, kw;       /* kernel height, width */
-    fg_idx sh, sw;       /* strides */
-    fg_idx dh, dw;       /* dilation */
-    fg_idx pt, pl;       /* zero padding before: top, left */
-    fg_idx oh, ow;       /* output height, width */
+    fg_idx n, d, h, w, c;   /* input batch, depth, height, width, channels */
+    fg_idx kd, kh, kw;      /* kernel depth, height, width */
+    fg_idx sd, sh, sw;      /* strides */
+    fg_idx dd, dh, dw;      /* dilation */
+    fg_idx pf, pt, pl;      /* zero padding before: front, top, left */
+    fg_idx od, oh, ow;      /* output depth, height, width */
+    fg_idx groups;          /* channel groups (divides c) */
 } fg_conv_geom;
 
-/* Output rows r = n*oh + i in [r0, r1), i.e. any run of output rows across
- * the batch, so callers bound the column buffer whatever the image size:
- * cols[(r - r0)*ow + j][(a*kw + b)*c + ch] = x[n][i*sh-pt+a*dh][j*sw-pl+b*dw][ch]
- * (0 outside the image).  Element type agnostic: esz is sizeof(element). */
+/* Output rows r = (n*od + z)*oh + i in [r0, r1), i.e. any run of output rows
+ * across the batch, so callers bound the column buffer whatever the volume:
+ * row (r - r0)*ow + j, column (grp*kd*kh*kw + (e*kh + a)*kw + b)*cg + ch
+ * (cg = c / groups) holds x[n][z*sd-pf+e*dd][i*sh-pt+a*dh][j*sw-pl+b*dw]
+ * [grp*cg + ch] (0 outside the input).  Element type agnostic: esz is
+ * sizeof(element). */
 void fg_im2col(const void *x, void *cols, size_t esz, const fg_conv_geom *g,
                fg_idx r0, fg_idx r1);
 

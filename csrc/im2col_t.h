@@ -1,37 +1,74 @@
 /* The convolution kernels over FG_T (see fg_twins.h), compiled by im2col.c. */
 
-/* Race-free in parallel: for a fixed kernel row a, distinct output rows
- * (n, i) write distinct input rows (n, i*sh - pt + a*dh), so the kernel rows
- * are processed one after another, each split across threads by output row. */
+/* Add one output row's columns of kernel plane and row (e, a), src, into
+ * the input row `line` (one group: every tap a contiguous run of C). */
+static void FG_FN(col2im_row)(const FG_T *src, FG_T *FG_RESTRICT line,
+                              const fg_conv_geom *g, fg_idx K)
+{
+    const fg_idx C = g->c, W = g->w;
+    for (fg_idx j = 0; j < g->ow; j++, src += K) {
+        const fg_idx x0 = j * g->sw - g->pl;
+        for (fg_idx b = 0; b < g->kw; b++) {
+            const fg_idx xx = x0 + b * g->dw;
+            if (xx < 0 || xx >= W)
+                continue;
+            FG_T *FG_RESTRICT d = line + xx * C;
+            const FG_T *FG_RESTRICT s = src + b * C;
+            for (fg_idx ch = 0; ch < C; ch++)
+                d[ch] += s[ch];
+        }
+    }
+}
+
+/* The same with channel groups: tap b of group grp is a run of C / groups. */
+static void FG_FN(col2im_row_grouped)(const FG_T *src, FG_T *FG_RESTRICT line,
+                                      const fg_conv_geom *g, fg_idx K)
+{
+    const fg_idx C = g->c, W = g->w, G = g->groups, cg = C / G;
+    const fg_idx taps = g->kd * g->kh * g->kw;
+    for (fg_idx j = 0; j < g->ow; j++, src += K) {
+        const fg_idx x0 = j * g->sw - g->pl;
+        for (fg_idx b = 0; b < g->kw; b++) {
+            const fg_idx xx = x0 + b * g->dw;
+            if (xx < 0 || xx >= W)
+                continue;
+            for (fg_idx grp = 0; grp < G; grp++) {
+                FG_T *FG_RESTRICT d = line + xx * C + grp * cg;
+                const FG_T *FG_RESTRICT s = src + (grp * taps + b) * cg;
+                for (fg_idx ch = 0; ch < cg; ch++)
+                    d[ch] += s[ch];
+            }
+        }
+    }
+}
+
+/* Race-free in parallel: for a fixed kernel plane and row (e, a), distinct
+ * output rows (n, z, i) write distinct input rows (n, z*sd - pf + e*dd,
+ * i*sh - pt + a*dh), so the (e, a) pairs are processed one after another,
+ * each split across threads by output row. */
 void FG_FN(fg_col2im)(const FG_T *cols, FG_T *dx, const fg_conv_geom *g,
                       fg_idx r0, fg_idx r1)
 {
-    const fg_idx C = g->c, W = g->w;
-    const fg_idx K = g->kh * g->kw * C;
+    const fg_idx C = g->c, cg = C / g->groups;
+    const fg_idx K = g->kd * g->kh * g->kw * C;
     const int par = (r1 - r0) * g->ow * K > FG_PAR_MIN;
     FG_OMP_PARALLEL
     {
-        for (fg_idx a = 0; a < g->kh; a++) {
+        for (fg_idx ea = 0; ea < g->kd * g->kh; ea++) {
+            const fg_idx e = ea / g->kh, a = ea % g->kh;
             FG_OMP_FOR
             for (fg_idx r = r0; r < r1; r++) {
-                const fg_idx n = r / g->oh, i = r % g->oh;
+                FG_CONV_ROW(g, r, n, z, i);
+                const fg_idx zz = z * g->sd - g->pf + e * g->dd;
                 const fg_idx y = i * g->sh - g->pt + a * g->dh;
-                if (y < 0 || y >= g->h)
+                if (zz < 0 || zz >= g->d || y < 0 || y >= g->h)
                     continue;
-                FG_T *FG_RESTRICT line = dx + (n * g->h + y) * W * C;
-                const FG_T *src = cols + (r - r0) * g->ow * K + a * g->kw * C;
-                for (fg_idx j = 0; j < g->ow; j++, src += K) {
-                    const fg_idx x0 = j * g->sw - g->pl;
-                    for (fg_idx b = 0; b < g->kw; b++) {
-                        const fg_idx xx = x0 + b * g->dw;
-                        if (xx < 0 || xx >= W)
-                            continue;
-                        FG_T *FG_RESTRICT d = line + xx * C;
-                        const FG_T *FG_RESTRICT s = src + b * C;
-                        for (fg_idx ch = 0; ch < C; ch++)
-                            d[ch] += s[ch];
-                    }
-                }
+                FG_T *line = dx + ((n * g->d + zz) * g->h + y) * g->w * C;
+                const FG_T *src = cols + (r - r0) * g->ow * K + ea * g->kw * cg;
+                if (g->groups == 1)
+                    FG_FN(col2im_row)(src, line, g, K);
+                else
+                    FG_FN(col2im_row_grouped)(src, line, g, K);
             }
         }
     }

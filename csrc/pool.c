@@ -1,7 +1,8 @@
-/* Max and average pooling, channels-last: the channel loop is innermost, so
- * each window tap is a contiguous, vectorisable run of c values.  Forward
- * passes split output rows across threads; backward passes scatter into
- * their image only, so they split images across threads. */
+/* Max and average pooling, channels-last (2-D as 3-D of unit depth): the
+ * channel loop is innermost, so each window tap is a contiguous,
+ * vectorisable run of c values.  Forward passes split output rows across
+ * threads; backward passes scatter into their volume only, so they split
+ * volumes across threads. */
 #include <string.h>
 
 #include "pool.h"
@@ -18,12 +19,21 @@
 #define FG_OMP_FOR_BAD
 #endif
 
-/* The in-image part [y0, y1) x [x0, x1) of output row i's windows and of
- * column j's window. */
+/* The in-volume part [z0, z1) x [y0, y1) x [x0, x1) of output plane z's,
+ * row i's and column j's windows. */
+#define FG_WINDOW_PLANES(g, z, z0, z1)                                        \
+    fg_idx z0 = (z) * (g)->sd - (g)->pf, z1 = z0 + (g)->pd;                   \
+    if (z0 < 0) z0 = 0;                                                       \
+    if (z1 > (g)->d) z1 = (g)->d
 #define FG_WINDOW_ROWS(g, i, y0, y1)                                          \
     fg_idx y0 = (i) * (g)->sh - (g)->pt, y1 = y0 + (g)->ph;                   \
     if (y0 < 0) y0 = 0;                                                       \
     if (y1 > (g)->h) y1 = (g)->h
+/* Loop over the lines (zz, y) of a window, planes outer: one loop, so that a
+ * window of one plane costs what a 2-D window does. */
+#define FG_WINDOW_LINES(zz, y, z0, z1, y0, y1)                                \
+    for (fg_idx zz = (z0), y = (y0); zz < (z1);                               \
+         ++y == (y1) ? (y = (y0), ++zz) : 0)
 #define FG_WINDOW_COLS(g, j, x0, x1)                                          \
     fg_idx x0 = (j) * (g)->sw - (g)->pl, x1 = x0 + (g)->pw;                   \
     if (x0 < 0) x0 = 0;                                                       \

@@ -1,4 +1,5 @@
-/* Max and average pooling, channels-last (NHWC). */
+/* Max and average pooling, channels-last (NHWC, NDHWC; 2-D pooling is 3-D
+ * pooling of unit depth). */
 #ifndef FG_POOL_H
 #define FG_POOL_H
 
@@ -6,18 +7,19 @@
 
 #include "fg_kernels.h"
 
-/* Geometry of one pooling; windows must overlap the image (pt < ph,
- * pl < pw, (oh-1)*sh - pt < h, (ow-1)*sw - pl < w): the callers check. */
+/* Geometry of one pooling; windows must overlap the volume (pf < pd,
+ * pt < ph, pl < pw, (od-1)*sd - pf < d, (oh-1)*sh - pt < h,
+ * (ow-1)*sw - pl < w): the callers check. */
 typedef struct {
-    fg_idx n, h, w, c;   /* input batch, height, width, channels */
-    fg_idx ph, pw;       /* window height, width */
-    fg_idx sh, sw;       /* strides */
-    fg_idx pt, pl;       /* padding before: top, left (padding is ignored) */
-    fg_idx oh, ow;       /* output height, width */
+    fg_idx n, d, h, w, c;   /* input batch, depth, height, width, channels */
+    fg_idx pd, ph, pw;      /* window depth, height, width */
+    fg_idx sd, sh, sw;      /* strides */
+    fg_idx pf, pt, pl;      /* padding before: front, top, left (ignored cells) */
+    fg_idx od, oh, ow;      /* output depth, height, width */
 } fg_pool_geom;
 
-/* out = max over each window; argmax = its index (y*w + x)*c + ch within the
- * image (the first maximum in row-major window order). */
+/* out = max over each window; argmax = its index ((z*h + y)*w + x)*c + ch
+ * within the volume (the first maximum in row-major window order). */
 void fg_max_pool_f32(const float *x, float *out, int32_t *argmax, const fg_pool_geom *g);
 void fg_max_pool_f64(const double *x, double *out, int32_t *argmax, const fg_pool_geom *g);
 
@@ -29,8 +31,8 @@ fg_idx fg_max_pool_bwd_f32(const float *dy, const int32_t *argmax, float *dx,
 fg_idx fg_max_pool_bwd_f64(const double *dy, const int32_t *argmax, double *dx,
                            fg_idx n, fg_idx per, fg_idx img);
 
-/* The same as fg_max_pool_bwd for windows that do not overlap (sh >= ph,
- * sw >= pw: the caller checks), in one pass writing dx: each window's
+/* The same as fg_max_pool_bwd for windows that do not overlap (sd >= pd,
+ * sh >= ph, sw >= pw: the caller checks), in one pass writing dx: each window's
  * pixels get dy where argmax points and 0 elsewhere.  Writes only inside
  * dx whatever argmax holds; an entry pointing outside its window adds
  * nothing. */
@@ -39,7 +41,7 @@ void fg_max_pool_bwd_tiled_f32(const float *dy, const int32_t *argmax, float *dx
 void fg_max_pool_bwd_tiled_f64(const double *dy, const int32_t *argmax, double *dx,
                                const fg_pool_geom *g);
 
-/* out = mean over the part of each window inside the image. */
+/* out = mean over the part of each window inside the volume. */
 void fg_avg_pool_f32(const float *x, float *out, const fg_pool_geom *g);
 void fg_avg_pool_f64(const double *x, double *out, const fg_pool_geom *g);
 

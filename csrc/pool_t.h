@@ -2,26 +2,28 @@
 void FG_FN(fg_max_pool)(const FG_T *x, FG_T *out, int32_t *argmax,
                         const fg_pool_geom *g)
 {
-    const fg_idx C = g->c, rows = g->n * g->oh;
-    const int par = rows * g->ow * C * g->ph * g->pw > FG_PAR_MIN;
+    const fg_idx C = g->c, rows = g->n * g->od * g->oh;
+    const int par = rows * g->ow * C * g->pd * g->ph * g->pw > FG_PAR_MIN;
     (void)par;
     FG_OMP_FOR
     for (fg_idx r = 0; r < rows; r++) {
-        const fg_idx n = r / g->oh, i = r % g->oh;
-        const FG_T *img = x + n * g->h * g->w * C;
+        const fg_idx n = r / (g->od * g->oh), z = r / g->oh % g->od, i = r % g->oh;
+        const FG_T *img = x + n * g->d * g->h * g->w * C;
+        FG_WINDOW_PLANES(g, z, z0, z1);
         FG_WINDOW_ROWS(g, i, y0, y1);
         for (fg_idx j = 0; j < g->ow; j++) {
             FG_WINDOW_COLS(g, j, x0, x1);
             FG_T *FG_RESTRICT o = out + (r * g->ow + j) * C;
             int32_t *FG_RESTRICT am = argmax + (r * g->ow + j) * C;
-            const int32_t first = (int32_t)((y0 * g->w + x0) * C);
+            const int32_t first = (int32_t)(((z0 * g->h + y0) * g->w + x0) * C);
             for (fg_idx ch = 0; ch < C; ch++) {
                 o[ch] = img[first + ch];
                 am[ch] = first + (int32_t)ch;
             }
-            for (fg_idx y = y0; y < y1; y++)
-                for (fg_idx xx = (y == y0 ? x0 + 1 : x0); xx < x1; xx++) {
-                    const int32_t base = (int32_t)((y * g->w + xx) * C);
+            fg_idx from = x0 + 1;     /* the first pixel is already in */
+            FG_WINDOW_LINES(zz, y, z0, z1, y0, y1) {
+                for (fg_idx xx = from; xx < x1; xx++) {
+                    const int32_t base = (int32_t)(((zz * g->h + y) * g->w + xx) * C);
                     const FG_T *FG_RESTRICT s = img + base;
                     /* selects, not branches: the channel loop vectorizes */
                     for (fg_idx ch = 0; ch < C; ch++) {
@@ -30,6 +32,8 @@ void FG_FN(fg_max_pool)(const FG_T *x, FG_T *out, int32_t *argmax,
                         o[ch] = better ? s[ch] : o[ch];
                     }
                 }
+                from = x0;
+            }
         }
     }
 }
@@ -64,9 +68,11 @@ fg_idx FG_FN(fg_max_pool_bwd)(const FG_T *dy, const int32_t *argmax, FG_T *dx,
 void FG_FN(fg_max_pool_bwd_tiled)(const FG_T *dy, const int32_t *argmax, FG_T *dx,
                                   const fg_pool_geom *g)
 {
-    const fg_idx C = g->c, img = g->h * g->w * C, per = g->oh * g->ow * C;
-    const int covered = g->sh == g->ph && g->sw == g->pw &&
-        g->oh * g->sh - g->pt >= g->h && g->ow * g->sw - g->pl >= g->w;
+    const fg_idx C = g->c, img = g->d * g->h * g->w * C;
+    const fg_idx per = g->od * g->oh * g->ow * C;
+    const int covered = g->sd == g->pd && g->sh == g->ph && g->sw == g->pw &&
+        g->od * g->sd - g->pf >= g->d && g->oh * g->sh - g->pt >= g->h &&
+        g->ow * g->sw - g->pl >= g->w;
     const int par = g->n * (per + img) > FG_PAR_MIN;
     (void)par;
     FG_OMP_FOR
@@ -74,20 +80,24 @@ void FG_FN(fg_max_pool_bwd_tiled)(const FG_T *dy, const int32_t *argmax, FG_T *d
         FG_T *d = dx + n * img;
         if (!covered)
             memset(d, 0, (size_t)img * sizeof(FG_T));
-        for (fg_idx i = 0; i < g->oh; i++) {
-            FG_WINDOW_ROWS(g, i, y0, y1);
-            for (fg_idx j = 0; j < g->ow; j++) {
-                FG_WINDOW_COLS(g, j, x0, x1);
-                const fg_idx k0 = n * per + (i * g->ow + j) * C;
-                const FG_T *FG_RESTRICT gv = dy + k0;
-                const int32_t *FG_RESTRICT am = argmax + k0;
-                for (fg_idx y = y0; y < y1; y++)
-                    for (fg_idx xx = x0; xx < x1; xx++) {
-                        const int32_t base = (int32_t)((y * g->w + xx) * C);
-                        FG_T *FG_RESTRICT t = d + base;
-                        for (fg_idx ch = 0; ch < C; ch++)
-                            t[ch] = am[ch] == base + (int32_t)ch ? gv[ch] : 0;
-                    }
+        for (fg_idx z = 0; z < g->od; z++) {
+            FG_WINDOW_PLANES(g, z, z0, z1);
+            for (fg_idx i = 0; i < g->oh; i++) {
+                FG_WINDOW_ROWS(g, i, y0, y1);
+                for (fg_idx j = 0; j < g->ow; j++) {
+                    FG_WINDOW_COLS(g, j, x0, x1);
+                    const fg_idx k0 = n * per + ((z * g->oh + i) * g->ow + j) * C;
+                    const FG_T *FG_RESTRICT gv = dy + k0;
+                    const int32_t *FG_RESTRICT am = argmax + k0;
+                    FG_WINDOW_LINES(zz, y, z0, z1, y0, y1)
+                        for (fg_idx xx = x0; xx < x1; xx++) {
+                            const int32_t base =
+                                (int32_t)(((zz * g->h + y) * g->w + xx) * C);
+                            FG_T *FG_RESTRICT t = d + base;
+                            for (fg_idx ch = 0; ch < C; ch++)
+                                t[ch] = am[ch] == base + (int32_t)ch ? gv[ch] : 0;
+                        }
+                }
             }
         }
     }
@@ -95,25 +105,30 @@ void FG_FN(fg_max_pool_bwd_tiled)(const FG_T *dy, const int32_t *argmax, FG_T *d
 
 void FG_FN(fg_avg_pool)(const FG_T *x, FG_T *out, const fg_pool_geom *g)
 {
-    const fg_idx C = g->c, rows = g->n * g->oh;
-    const int par = rows * g->ow * C * g->ph * g->pw > FG_PAR_MIN;
+    const fg_idx C = g->c, rows = g->n * g->od * g->oh;
+    const int par = rows * g->ow * C * g->pd * g->ph * g->pw > FG_PAR_MIN;
     (void)par;
     FG_OMP_FOR
     for (fg_idx r = 0; r < rows; r++) {
-        const fg_idx n = r / g->oh, i = r % g->oh;
-        const FG_T *img = x + n * g->h * g->w * C;
+        const fg_idx n = r / (g->od * g->oh), z = r / g->oh % g->od, i = r % g->oh;
+        const FG_T *img = x + n * g->d * g->h * g->w * C;
+        FG_WINDOW_PLANES(g, z, z0, z1);
         FG_WINDOW_ROWS(g, i, y0, y1);
         for (fg_idx j = 0; j < g->ow; j++) {
             FG_WINDOW_COLS(g, j, x0, x1);
             FG_T *FG_RESTRICT o = out + (r * g->ow + j) * C;
-            const FG_T scale = (FG_T)1 / (FG_T)((y1 - y0) * (x1 - x0));
+            const FG_T scale = (FG_T)1 / (FG_T)((z1 - z0) * (y1 - y0) * (x1 - x0));
             memset(o, 0, (size_t)C * sizeof(FG_T));
-            for (fg_idx y = y0; y < y1; y++)
-                for (fg_idx xx = x0; xx < x1; xx++) {
-                    const FG_T *FG_RESTRICT s = img + (y * g->w + xx) * C;
-                    for (fg_idx ch = 0; ch < C; ch++)
-                        o[ch] += s[ch];
-                }
+            const FG_T *plane = img + ((z0 * g->h + y0) * g->w + x0) * C;
+            for (fg_idx zz = z0; zz < z1; zz++, plane += g->h * g->w * C) {
+                const FG_T *line = plane;
+                for (fg_idx y = y0; y < y1; y++, line += g->w * C)
+                    for (fg_idx xx = 0; xx < x1 - x0; xx++) {
+                        const FG_T *FG_RESTRICT s = line + xx * C;
+                        for (fg_idx ch = 0; ch < C; ch++)
+                            o[ch] += s[ch];
+                    }
+            }
             for (fg_idx ch = 0; ch < C; ch++)
                 o[ch] *= scale;
         }
@@ -122,26 +137,34 @@ void FG_FN(fg_avg_pool)(const FG_T *x, FG_T *out, const fg_pool_geom *g)
 
 void FG_FN(fg_avg_pool_bwd)(const FG_T *dy, FG_T *dx, const fg_pool_geom *g)
 {
-    const fg_idx C = g->c, img = g->h * g->w * C;
-    const int par = g->n * g->oh * g->ow * C * g->ph * g->pw > FG_PAR_MIN;
+    const fg_idx C = g->c, img = g->d * g->h * g->w * C;
+    const int par = g->n * g->od * g->oh * g->ow * C * g->pd * g->ph * g->pw > FG_PAR_MIN;
     (void)par;
     FG_OMP_FOR
     for (fg_idx n = 0; n < g->n; n++) {
         FG_T *d = dx + n * img;
         memset(d, 0, (size_t)img * sizeof(FG_T));
-        for (fg_idx i = 0; i < g->oh; i++) {
-            FG_WINDOW_ROWS(g, i, y0, y1);
-            for (fg_idx j = 0; j < g->ow; j++) {
-                FG_WINDOW_COLS(g, j, x0, x1);
-                const FG_T *FG_RESTRICT s =
-                    dy + ((n * g->oh + i) * g->ow + j) * C;
-                const FG_T scale = (FG_T)1 / (FG_T)((y1 - y0) * (x1 - x0));
-                for (fg_idx y = y0; y < y1; y++)
-                    for (fg_idx xx = x0; xx < x1; xx++) {
-                        FG_T *FG_RESTRICT t = d + (y * g->w + xx) * C;
-                        for (fg_idx ch = 0; ch < C; ch++)
-                            t[ch] += s[ch] * scale;
+        for (fg_idx z = 0; z < g->od; z++) {
+            FG_WINDOW_PLANES(g, z, z0, z1);
+            for (fg_idx i = 0; i < g->oh; i++) {
+                FG_WINDOW_ROWS(g, i, y0, y1);
+                for (fg_idx j = 0; j < g->ow; j++) {
+                    FG_WINDOW_COLS(g, j, x0, x1);
+                    const FG_T *FG_RESTRICT s =
+                        dy + (((n * g->od + z) * g->oh + i) * g->ow + j) * C;
+                    const FG_T scale =
+                        (FG_T)1 / (FG_T)((z1 - z0) * (y1 - y0) * (x1 - x0));
+                    FG_T *plane = d + ((z0 * g->h + y0) * g->w + x0) * C;
+                    for (fg_idx zz = z0; zz < z1; zz++, plane += g->h * g->w * C) {
+                        FG_T *line = plane;
+                        for (fg_idx y = y0; y < y1; y++, line += g->w * C)
+                            for (fg_idx xx = 0; xx < x1 - x0; xx++) {
+                                FG_T *FG_RESTRICT t = line + xx * C;
+                                for (fg_idx ch = 0; ch < C; ch++)
+                                    t[ch] += s[ch] * scale;
+                            }
                     }
+                }
             }
         }
     }

@@ -24,6 +24,7 @@ from .ops.losses import (binary_crossentropy,  # noqa: F401
                          sparse_categorical_crossentropy)
 
 _EPSILON = [1e-7]
+_IMAGE_DATA_FORMAT = ["channels_last"]
 _LEARNING_PHASE = [0]
 
 
@@ -40,15 +41,18 @@ def set_epsilon(value):
 
 
 def image_data_format():
-    """Always 'channels_last': the only layout fastgraph implements."""
-    return "channels_last"
+    """The default data_format of the image layers: 'channels_last' (NHWC)
+    unless set_image_data_format said otherwise."""
+    return _IMAGE_DATA_FORMAT[0]
 
 
 def set_image_data_format(data_format):
-    """Accepts 'channels_last' only (the layout fastgraph implements)."""
-    if data_format != "channels_last":
-        raise ValueError(f"set_image_data_format: fastgraph supports only "
-                         f"'channels_last', got {data_format!r}")
+    """Set the default data_format ('channels_last' or 'channels_first') of
+    the layers created afterwards with data_format=None."""
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(f"set_image_data_format: data_format must be "
+                         f"'channels_last' or 'channels_first', got {data_format!r}")
+    _IMAGE_DATA_FORMAT[0] = str(data_format)
 
 
 def learning_phase():

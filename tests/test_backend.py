@@ -86,9 +86,14 @@ def test_configuration():
         assert K.epsilon() == 1e-5
     finally:
         K.set_epsilon(1e-7)
-    K.set_image_data_format("channels_last")
-    with pytest.raises(ValueError, match="only 'channels_last'"):
-        K.set_image_data_format("channels_first")
+    K.set_image_data_format("channels_first")
+    try:
+        assert K.image_data_format() == "channels_first"
+    finally:
+        K.set_image_data_format("channels_last")
+    with pytest.raises(ValueError, match="set_image_data_format: data_format must be"):
+        K.set_image_data_format("channels_middle")
+    assert K.image_data_format() == "channels_last"
 
 
 def test_creation_and_queries():

@@ -8,12 +8,13 @@ cnp.import_array()
 
 cdef extern from "im2col.h":
     ctypedef struct fg_conv_geom:
-        Py_ssize_t n, h, w, c
-        Py_ssize_t kh, kw
-        Py_ssize_t sh, sw
-        Py_ssize_t dh, dw
-        Py_ssize_t pt, pl
-        Py_ssize_t oh, ow
+        Py_ssize_t n, d, h, w, c
+        Py_ssize_t kd, kh, kw
+        Py_ssize_t sd, sh, sw
+        Py_ssize_t dd, dh, dw
+        Py_ssize_t pf, pt, pl
+        Py_ssize_t od, oh, ow
+        Py_ssize_t groups
     void fg_im2col(const void *x, void *cols, size_t esz,
                    const fg_conv_geom *g, Py_ssize_t r0, Py_ssize_t r1) nogil
     void fg_col2im_f32(const float *cols, float *dx, const fg_conv_geom *g,
@@ -63,41 +64,63 @@ cdef extern from "im2col.h":
 
 
 cdef _geometry(fn, fg_conv_geom *g, shape, kernel_size, strides, dilation,
-               pads, out_size, rows, cols):
-    """Fill `g`; return the output row range, checked against `cols`."""
-    g.n, g.h, g.w, g.c = shape
-    g.kh, g.kw = kernel_size
-    g.sh, g.sw = strides
-    g.dh, g.dw = dilation
-    g.pt, g.pl = pads
-    g.oh, g.ow = out_size
+               pads, out_size, rows, cols, groups):
+    """Fill `g` for a 2-D (NHWC `shape`, pairs) or 3-D (NDHWC, triples)
+    convolution; return the output row range, checked against `cols`."""
+    nd = len(shape) - 2
     for name, vals, low in (("kernel_size", kernel_size, 1), ("strides", strides, 1),
                             ("dilation", dilation, 1), ("pads", pads, 0),
                             ("out_size", out_size, 0)):
+        if len(vals) != nd:
+            raise ValueError(f"{fn}: {name} must have {nd} entries (one per spatial "
+                             f"axis of an input of shape {tuple(shape)}), got "
+                             f"{tuple(vals)}")
         if min(vals) < low:
             raise ValueError(f"{fn}: {name} must be >= {low}, got {tuple(vals)}")
-    r0, r1 = (0, g.n * g.oh) if rows is None else rows
-    if not 0 <= r0 <= r1 <= g.n * g.oh:
+    one = (1,) if nd == 2 else ()
+    g.n, g.c = shape[0], shape[nd + 1]
+    g.d, g.h, g.w = one + tuple(shape[1:nd + 1])
+    g.kd, g.kh, g.kw = one + tuple(kernel_size)
+    g.sd, g.sh, g.sw = one + tuple(strides)
+    g.dd, g.dh, g.dw = one + tuple(dilation)
+    g.pf, g.pt, g.pl = (0,) * (3 - nd) + tuple(pads)
+    g.od, g.oh, g.ow = one + tuple(out_size)
+    if groups < 1 or g.c % groups:
+        raise ValueError(f"{fn}: groups must be a positive divisor of the {g.c} "
+                         f"channels, got {groups}")
+    g.groups = groups
+    lines = g.n * g.od * g.oh
+    r0, r1 = (0, lines) if rows is None else rows
+    if not 0 <= r0 <= r1 <= lines:
         raise ValueError(f"{fn}: rows must satisfy 0 <= start <= end <= "
-                         f"{g.n * g.oh} (batch * out height), got {(r0, r1)}")
-    has_shape(fn, "cols", cols, ((r1 - r0) * g.ow, g.kh * g.kw * g.c))
+                         f"{lines} (batch * out depth * out height), got {(r0, r1)}")
+    has_shape(fn, "cols", cols, ((r1 - r0) * g.ow, g.kd * g.kh * g.kw * g.c))
     return r0, r1
 
 
-def im2col(x, cols, kernel_size, strides, dilation, pads, out_size, rows=None):
-    """Fill `cols` with the zero-padded patches of NHWC `x`, one row per output pixel.
+cdef int _volume(str fn, str name, object a, object kernel_size) except -1:
+    """`a` is a float 4-D (NHWC) or 5-D (NDHWC) array, by len(kernel_size)."""
+    return array(fn, name, a, ANY_FLOAT, 5 if len(kernel_size) == 3 else 4)
 
-    `pads` is the padding before (top, left) and `out_size` is (oh, ow).
-    `rows` = (start, end) selects output rows n*oh + i across the batch
-    (default all); `cols` is ((end - start) * ow, kh*kw*c).
+
+def im2col(x, cols, kernel_size, strides, dilation, pads, out_size, rows=None,
+           groups=1):
+    """Fill `cols` with the zero-padded patches of NHWC (or NDHWC) `x`, one
+    row per output pixel.
+
+    The geometry is given per spatial axis (pairs for NHWC, triples for
+    NDHWC): `pads` is the padding before and `out_size` the output size.
+    `rows` = (start, end) selects output rows (n*od + z)*oh + i across the
+    batch (default all); `cols` is ((end - start) * ow, taps * c), each
+    pixel's columns group-major for `groups` channel groups.
     """
     cdef fg_conv_geom g
     cdef Py_ssize_t r0, r1
-    array("im2col", "x", x, ANY_FLOAT, 4)
+    _volume("im2col", "x", x, kernel_size)
     like("im2col", "cols", cols, x, "x", 2)
     writeable("im2col", "cols", cols)
     r0, r1 = _geometry("im2col", &g, x.shape, kernel_size, strides, dilation,
-                       pads, out_size, rows, cols)
+                       pads, out_size, rows, cols, groups)
     cdef void *xp = data(x)
     cdef void *cp = data(cols)
     cdef size_t esz = x.itemsize
@@ -105,18 +128,20 @@ def im2col(x, cols, kernel_size, strides, dilation, pads, out_size, rows=None):
         fg_im2col(xp, cp, esz, &g, r0, r1)
 
 
-def col2im(cols, dx, kernel_size, strides, dilation, pads, out_size, rows=None):
-    """Add `cols` into NHWC `dx`, each entry to the pixel im2col copied it from.
+def col2im(cols, dx, kernel_size, strides, dilation, pads, out_size, rows=None,
+           groups=1):
+    """Add `cols` into NHWC (or NDHWC) `dx`, each entry to the pixel im2col
+    copied it from.
 
     The adjoint of `im2col` with the same arguments; `dx` accumulates.
     """
     cdef fg_conv_geom g
     cdef Py_ssize_t r0, r1
-    cdef int t = array("col2im", "dx", dx, ANY_FLOAT, 4)
+    cdef int t = _volume("col2im", "dx", dx, kernel_size)
     writeable("col2im", "dx", dx)
     like("col2im", "cols", cols, dx, "dx", 2)
     r0, r1 = _geometry("col2im", &g, dx.shape, kernel_size, strides, dilation,
-                       pads, out_size, rows, cols)
+                       pads, out_size, rows, cols, groups)
     cdef void *cp = data(cols)
     cdef void *dp = data(dx)
     if t == cnp.NPY_FLOAT:

@@ -1,4 +1,5 @@
-"""Max and average pooling, channels-last (csrc/pool.c)."""
+"""Max and average pooling, channels-last (csrc/pool.c): NHWC arrays with
+pairs of window sizes, strides and pads, or NDHWC ones with triples."""
 cimport numpy as cnp
 from libc.stdint cimport int32_t
 
@@ -8,11 +9,11 @@ cnp.import_array()
 
 cdef extern from "pool.h":
     ctypedef struct fg_pool_geom:
-        Py_ssize_t n, h, w, c
-        Py_ssize_t ph, pw
-        Py_ssize_t sh, sw
-        Py_ssize_t pt, pl
-        Py_ssize_t oh, ow
+        Py_ssize_t n, d, h, w, c
+        Py_ssize_t pd, ph, pw
+        Py_ssize_t sd, sh, sw
+        Py_ssize_t pf, pt, pl
+        Py_ssize_t od, oh, ow
     void fg_max_pool_f32(const float *x, float *out, int32_t *argmax,
                          const fg_pool_geom *g) nogil
     void fg_max_pool_f64(const double *x, double *out, int32_t *argmax,
@@ -35,47 +36,65 @@ cdef extern from "pool.h":
 _INT32_MAX = 2**31 - 1
 
 
-cdef int _nhwc(str fn, str name, object a, object ref=None, str ref_name=None) \
-        except -1:
-    """Check a 4-D (NHWC) array: float, or of ref's dtype when given."""
+cdef int _nhwc(str fn, str name, object a, object ref=None, str ref_name=None,
+               int ndim=4) except -1:
+    """Check a channels-last array of `ndim` dimensions: float, or of ref's
+    dtype when given."""
     if ref is None:
-        return array(fn, name, a, ANY_FLOAT, 4)
-    like(fn, name, a, ref, ref_name, 4)
+        return array(fn, name, a, ANY_FLOAT, ndim)
+    like(fn, name, a, ref, ref_name, ndim)
     return cnp.PyArray_TYPE(<cnp.ndarray>a)
 
 
+cdef int _rank(object pool_size) except -1:
+    """The number of dimensions of the arrays a pooling of `pool_size` takes."""
+    return 5 if len(pool_size) == 3 else 4
+
+
 cdef _geometry(fn, fg_pool_geom *g, x_shape, out_shape, pool_size, strides, pads):
-    """Fill `g`, checking that every window overlaps the image."""
-    g.n, g.h, g.w, g.c = x_shape
-    g.ph, g.pw = pool_size
-    g.sh, g.sw = strides
-    g.pt, g.pl = pads
-    g.oh, g.ow = out_shape[1], out_shape[2]
-    if out_shape[0] != g.n or out_shape[3] != g.c:
+    """Fill `g`, checking that every window overlaps the volume."""
+    nd = len(x_shape) - 2
+    if len(pool_size) != nd or len(strides) != nd or len(pads) != nd:
+        raise ValueError(f"{fn}: pool_size, strides and pads must have {nd} entries "
+                         f"each, got {tuple(pool_size)}, {tuple(strides)}, "
+                         f"{tuple(pads)}")
+    one = (1,) if nd == 2 else ()
+    g.n, g.c = x_shape[0], x_shape[nd + 1]
+    g.d, g.h, g.w = one + tuple(x_shape[1:nd + 1])
+    g.pd, g.ph, g.pw = one + tuple(pool_size)
+    g.sd, g.sh, g.sw = one + tuple(strides)
+    g.pf, g.pt, g.pl = (0,) * (3 - nd) + tuple(pads)
+    g.od, g.oh, g.ow = one + tuple(out_shape[1:nd + 1])
+    if out_shape[0] != g.n or out_shape[nd + 1] != g.c:
         raise ValueError(f"{fn}: output shape {tuple(out_shape)} does not match "
                          f"input shape {tuple(x_shape)} in batch and channels")
     if min(pool_size) < 1 or min(strides) < 1 or min(pads) < 0:
         raise ValueError(f"{fn}: need pool_size >= 1, strides >= 1, pads >= 0; got "
                          f"{tuple(pool_size)}, {tuple(strides)}, {tuple(pads)}")
-    if g.h * g.w * g.c > _INT32_MAX:
-        raise ValueError(f"{fn}: an image of {g.h * g.w * g.c} elements is too "
-                         f"large for int32 argmax indices")
-    if g.oh > 0 and g.ow > 0 and (
-            g.pt >= g.ph or g.pl >= g.pw or (g.oh - 1) * g.sh - g.pt >= g.h
+    if g.d * g.h * g.w * g.c > _INT32_MAX:
+        raise ValueError(f"{fn}: an image of {g.d * g.h * g.w * g.c} elements is "
+                         f"too large for int32 argmax indices")
+    if g.od > 0 and g.oh > 0 and g.ow > 0 and (
+            g.pf >= g.pd or g.pt >= g.ph or g.pl >= g.pw
+            or (g.od - 1) * g.sd - g.pf >= g.d or (g.oh - 1) * g.sh - g.pt >= g.h
             or (g.ow - 1) * g.sw - g.pl >= g.w):
-        raise ValueError(f"{fn}: output size {(g.oh, g.ow)} with pads {tuple(pads)} "
-                         f"leaves pooling windows outside the input {(g.h, g.w)}")
+        out = tuple(out_shape[1:nd + 1])
+        raise ValueError(f"{fn}: output size {out} with pads {tuple(pads)} "
+                         f"leaves pooling windows outside the input "
+                         f"{tuple(x_shape[1:nd + 1])}")
 
 
 def max_pool_forward(x, out, argmax, pool_size, strides, pads):
-    """Max pooling of NHWC `x` into `out`, `argmax` (int32 index within the image).
+    """Max pooling of NHWC (NDHWC) `x` into `out`, `argmax` (int32 index
+    within the image).
 
     `pads` is the padding before (top, left); padded cells never win.
     """
     cdef fg_pool_geom g
     fn = "max_pool_forward"
-    cdef int t = _nhwc(fn, "x", x)
-    _nhwc(fn, "out", out, x, "x")
+    cdef int nd = _rank(pool_size)
+    cdef int t = _nhwc(fn, "x", x, None, None, nd)
+    _nhwc(fn, "out", out, x, "x", nd)
     writeable(fn, "out", out)
     array(fn, "argmax", argmax, cnp.NPY_INT32, out.shape)
     writeable(fn, "argmax", argmax)
@@ -92,18 +111,18 @@ def max_pool_forward(x, out, argmax, pool_size, strides, pads):
 
 
 def max_pool_backward(dy, argmax, dx):
-    """Overwrite NHWC `dx` with `dy` scattered through `argmax`."""
+    """Overwrite NHWC (NDHWC) `dx` with `dy` scattered through `argmax`."""
     fn = "max_pool_backward"
-    cdef int t = _nhwc(fn, "dy", dy)
+    cdef int t = _nhwc(fn, "dy", dy, None, None, 5 if getattr(dy, "ndim", 4) == 5 else 4)
     array(fn, "argmax", argmax, cnp.NPY_INT32, dy.shape)
-    _nhwc(fn, "dx", dx, dy, "dy")
+    _nhwc(fn, "dx", dx, dy, "dy", dy.ndim)
     writeable(fn, "dx", dx)
-    if dx.shape[0] != dy.shape[0] or dx.shape[3] != dy.shape[3]:
+    if dx.shape[0] != dy.shape[0] or dx.shape[dx.ndim - 1] != dy.shape[dy.ndim - 1]:
         raise ValueError(f"max_pool_backward: dx shape {dx.shape} does not match "
                          f"dy shape {dy.shape} in batch and channels")
     cdef Py_ssize_t n = dy.shape[0]
-    cdef Py_ssize_t per = dy.shape[1] * dy.shape[2] * dy.shape[3]
-    cdef Py_ssize_t img = dx.shape[1] * dx.shape[2] * dx.shape[3]
+    cdef Py_ssize_t per = dy.size // n if n else 0
+    cdef Py_ssize_t img = dx.size // n if n else 0
     cdef Py_ssize_t bad
     cdef void *gp = data(dy)
     cdef void *dp = data(dx)
@@ -124,12 +143,13 @@ def max_pool_backward_tiled(dy, argmax, dx, pool_size, strides, pads):
     pool_size), in one pass that writes every element of `dx` once."""
     cdef fg_pool_geom g
     fn = "max_pool_backward_tiled"
-    cdef int t = _nhwc(fn, "dy", dy)
+    cdef int nd = _rank(pool_size)
+    cdef int t = _nhwc(fn, "dy", dy, None, None, nd)
     array(fn, "argmax", argmax, cnp.NPY_INT32, dy.shape)
-    _nhwc(fn, "dx", dx, dy, "dy")
+    _nhwc(fn, "dx", dx, dy, "dy", nd)
     writeable(fn, "dx", dx)
     _geometry(fn, &g, dx.shape, dy.shape, pool_size, strides, pads)
-    if g.sh < g.ph or g.sw < g.pw:
+    if g.sd < g.pd or g.sh < g.ph or g.sw < g.pw:
         raise ValueError(f"{fn}: strides {tuple(strides)} must be >= pool_size "
                          f"{tuple(pool_size)} (windows must not overlap)")
     cdef void *gp = data(dy)
@@ -147,8 +167,9 @@ def avg_pool_forward(x, out, pool_size, strides, pads):
     """Average pooling of NHWC `x` into `out`, over the in-image part of each window."""
     cdef fg_pool_geom g
     fn = "avg_pool_forward"
-    cdef int t = _nhwc(fn, "x", x)
-    _nhwc(fn, "out", out, x, "x")
+    cdef int nd = _rank(pool_size)
+    cdef int t = _nhwc(fn, "x", x, None, None, nd)
+    _nhwc(fn, "out", out, x, "x", nd)
     writeable(fn, "out", out)
     _geometry(fn, &g, x.shape, out.shape, pool_size, strides, pads)
     cdef void *xp = data(x)
@@ -165,8 +186,9 @@ def avg_pool_backward(dy, dx, pool_size, strides, pads):
     """Overwrite NHWC `dx` with the gradient of average pooling given `dy`."""
     cdef fg_pool_geom g
     fn = "avg_pool_backward"
-    cdef int t = _nhwc(fn, "dy", dy)
-    _nhwc(fn, "dx", dx, dy, "dy")
+    cdef int nd = _rank(pool_size)
+    cdef int t = _nhwc(fn, "dy", dy, None, None, nd)
+    _nhwc(fn, "dx", dx, dy, "dy", nd)
     writeable(fn, "dx", dx)
     _geometry(fn, &g, dx.shape, dy.shape, pool_size, strides, pads)
     cdef void *gp = data(dy)

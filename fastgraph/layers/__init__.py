@@ -5,8 +5,17 @@ from ..engine.serialization import deserialize_layer as deserialize
 from ..engine.serialization import serialize_layer as serialize
 from .core import (Activation, Dense, Dropout, Flatten, Lambda, Permute,
                    RepeatVector, Reshape)
-from .convolutional import (Conv1D, Conv2D, Convolution1D, Convolution2D,
-                            Cropping1D, Cropping2D, ZeroPadding1D, ZeroPadding2D)
+from .convolutional import (Conv1D, Conv2D, Conv3D, Convolution1D, Convolution2D,
+                            Convolution3D)
+from .convolutional_transpose import (Conv1DTranspose, Conv2DTranspose, Conv3DTranspose,
+                                      Convolution1DTranspose, Convolution2DTranspose,
+                                      Convolution3DTranspose)
+from .convolutional_depthwise import (DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D,
+                                      SeparableConv2D, SeparableConvolution1D,
+                                      SeparableConvolution2D)
+from .locally_connected import LocallyConnected1D, LocallyConnected2D
+from .reshaping import (Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSampling2D,
+                        UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
 from .embeddings import Embedding
 from .normalization import BatchNormalization, LayerNormalization
 from .pooling import (AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D,
@@ -14,6 +23,9 @@ from .pooling import (AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D,
                       GlobalAvgPool1D, GlobalAvgPool2D, GlobalMaxPool1D,
                       GlobalMaxPool2D, GlobalMaxPooling1D, GlobalMaxPooling2D,
                       MaxPool1D, MaxPool2D, MaxPooling1D, MaxPooling2D)
+from .pooling import (AveragePooling3D, AvgPool3D, GlobalAveragePooling3D,
+                      GlobalAvgPool3D, GlobalMaxPool3D, GlobalMaxPooling3D, MaxPool3D,
+                      MaxPooling3D)
 from .recurrent import GRU, LSTM, SimpleRNN
 from .wrappers import Bidirectional, TimeDistributed, Wrapper
 from .activation import ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
@@ -50,3 +62,12 @@ __all__ += ["ELU", "LeakyReLU", "PReLU", "ReLU", "Softmax", "ThresholdedReLU",
             "SpatialDropout3D"]
 __all__ += ["AdditiveAttention", "Attention", "EinsumDense", "MultiHeadAttention",
             "GroupNormalization", "UnitNormalization", "SpectralNormalization"]
+__all__ += ["Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
+            "Convolution1DTranspose", "Convolution2DTranspose", "Convolution3DTranspose",
+            "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D",
+            "SeparableConvolution1D", "SeparableConvolution2D", "LocallyConnected1D",
+            "LocallyConnected2D"]
+__all__ += ["Conv3D", "Convolution3D", "Cropping3D", "UpSampling1D", "UpSampling2D",
+            "UpSampling3D", "ZeroPadding3D", "AveragePooling3D", "AvgPool3D",
+            "GlobalAveragePooling3D", "GlobalAvgPool3D", "GlobalMaxPool3D",
+            "GlobalMaxPooling3D", "MaxPool3D", "MaxPooling3D"]

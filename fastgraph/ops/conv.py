@@ -1,8 +1,12 @@
-"""Convolutions, channels-last: Winograd or im2col in C, then GEMMs per chunk.
+"""Convolutions, channels-last (1-D, 2-D, 3-D, grouped, dilated): Winograd or
+im2col in C, then GEMMs per chunk.
 
-The column matrix of a run of output rows (n*oh + i across the batch),
-(rows*ow, kh*kw*C), times the kernel reshaped to (kh*kw*C, O) is already
-that part of the NHWC output.  Chunks are bounded in bytes whatever the image
+The column matrix of a run of output rows ((n*od + z)*oh + i across the
+batch), (rows*ow, taps*C), times the kernel reshaped to (taps*C, O) is
+already that part of the channels-last output; 1-D and 2-D convolutions run
+as 3-D ones of unit depth (and height) on views of the same arrays.  With
+`groups`, each pixel's columns are group-major and every group is one GEMM
+of its own columns and its kernel block, all of them in one batched matmul.  Chunks are bounded in bytes whatever the image
 size.  The backward pass rebuilds the columns chunk by chunk (cheaper than
 keeping them: they are kh*kw times the input), so memory stays at one
 column buffer.  Bias and relu are applied to each chunk while it is in cache.
@@ -14,6 +18,8 @@ same convolution of the padded output gradient with the rotated kernel) and
 for the kernel gradient (F(r x r, 2x2)).  float32 results then differ from
 the direct sums by a few units in the 6th digit for 5x5 (the 7th for 3x3).
 """
+import numbers
+
 import numpy as np
 
 from .._kernels import load
@@ -52,7 +58,7 @@ _WINO_AT_GRAD = {
 _WINO_MIN_CHANNELS = 16
 
 
-def _check_activation(op, activation):
+def fused_activation(op, activation):
     """True for 'relu', False for None / 'linear' (the activations fused here)."""
     if activation in (None, "linear", "relu"):
         return activation == "relu"
@@ -60,8 +66,8 @@ def _check_activation(op, activation):
                      f"fused ones), got {activation!r}")
 
 
-def _check_inputs(op, x, kernel, bias, rank, x_layout, k_layout):
-    """Dtype, rank and channel checks shared by conv1d and conv2d."""
+def _check_inputs(op, x, kernel, bias, rank, x_layout, k_layout, groups=1):
+    """Dtype, rank, channel and group checks shared by the convolutions."""
     check_float(op, "x", x)
     check_float(op, "kernel", kernel, x.dtype)
     if x.ndim != rank:
@@ -69,10 +75,14 @@ def _check_inputs(op, x, kernel, bias, rank, x_layout, k_layout):
     if kernel.ndim != rank:
         raise ValueError(f"{op}: kernel must have rank {rank} {k_layout}, got "
                          f"shape {kernel.shape}")
-    if kernel.shape[-2] != x.shape[-1]:
-        raise ValueError(f"{op}: kernel input channels {kernel.shape[-2]} "
+    if kernel.shape[-2] * groups != x.shape[-1]:
+        per = f" x groups {groups}" if groups > 1 else ""
+        raise ValueError(f"{op}: kernel input channels {kernel.shape[-2]}{per} "
                          f"(kernel shape {kernel.shape}) do not match x channels "
                          f"{x.shape[-1]} (x shape {x.shape})")
+    if kernel.shape[-1] % groups:
+        raise ValueError(f"{op}: groups {groups} must divide the kernel's "
+                         f"{kernel.shape[-1]} filters (kernel shape {kernel.shape})")
     if bias is not None:
         check_float(op, "bias", bias, x.dtype)
         if bias.shape != (kernel.shape[-1],):
@@ -80,124 +90,204 @@ def _check_inputs(op, x, kernel, bias, rank, x_layout, k_layout):
                              f"(the kernel's filters), got {bias.shape}")
 
 
+def _groups(op, groups):
+    if isinstance(groups, bool) or not isinstance(groups, numbers.Integral) \
+            or groups < 1:
+        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    return int(groups)
+
+
+def sliding_window(op, axes, spatial, window, strides, dilation_rate, padding,
+                   paddings):
+    """Check the strides, dilation_rate and padding of a window sliding over
+    the `spatial` axes; return (strides, dilation, padding before, output
+    size) per axis."""
+    n = len(axes)
+    strides = ints(op, "strides", strides, n)
+    dilation = ints(op, "dilation_rate", dilation_rate, n)
+    check_padding(op, padding, paddings)
+    out, pads = [], []
+    for axis, length, k, s, d in zip(axes, spatial, window, strides, dilation):
+        size, before = window_geometry(op, axis, length, k, s, d, padding)
+        out.append(size)
+        pads.append(before)
+    return strides, dilation, tuple(pads), tuple(out)
+
+
+def _spatial(op, x, kernel, bias, strides, padding, dilation_rate, activation,
+             groups, axes, paddings=("valid", "same")):
+    """Check the arguments of an n-D convolution (n = len(axes)); return its
+    3-D geometry: (x5 shape, kernel5 shape, strides, dilation, pads, output
+    size), unit-padded in front for n < 3, and whether relu is fused."""
+    n = len(axes)
+    x, kernel = as_tensor(x), as_tensor(kernel)
+    bias = None if bias is None else as_tensor(bias)
+    layout = "(batch, " + ", ".join(axes) + ", channels)"
+    k_layout = "(" + ", ".join(f"k_{a}" for a in axes) + ", in_channels, filters)"
+    groups = _groups(op, groups)
+    _check_inputs(op, x, kernel, bias, n + 2, layout, k_layout, groups)
+    strides, dilation, pads, out = sliding_window(op, axes, x.shape[1:-1], kernel.shape,
+                                                  strides, dilation_rate, padding,
+                                                  paddings)
+    relu = fused_activation(op, activation)
+    one = (1,) * (3 - n)
+    geom = (x.shape[:1] + one + x.shape[1:], one + kernel.shape, one + strides,
+            one + dilation, (0,) * (3 - n) + pads, one + out)
+    return x, kernel, bias, geom, relu, groups
+
+
+def conv3d(x, kernel, bias=None, strides=(1, 1, 1), padding="valid",
+           dilation_rate=(1, 1, 1), activation=None, groups=1):
+    """3-D convolution of NDHWC `x` with a (kd, kh, kw, C/groups, O) kernel,
+    plus `bias`; `padding` 'valid' or 'same', `activation` as for conv2d."""
+    x, kernel, bias, geom, relu, groups = _spatial(
+        "conv3d", x, kernel, bias, strides, padding, dilation_rate, activation,
+        groups, ("depth", "height", "width"))
+    return _conv(x, kernel, bias, *geom, relu, groups)
+
+
 def conv2d(x, kernel, bias=None, strides=(1, 1), padding="valid",
-           dilation_rate=(1, 1), activation=None):
-    """2-D convolution of NHWC `x` with a (kh, kw, C, O) kernel, plus `bias`.
+           dilation_rate=(1, 1), activation=None, groups=1):
+    """2-D convolution of NHWC `x` with a (kh, kw, C/groups, O) kernel, plus `bias`.
 
     `padding` is 'valid' or 'same' (TensorFlow's arithmetic); the output is
     (N, out_h, out_w, O).  `activation` None / 'linear' or 'relu' (applied in
-    the same pass as the bias).
+    the same pass as the bias).  `groups` splits the channels into groups
+    convolved separately (group g: input channels g*C/groups.., filters
+    g*O/groups..).
     """
-    x, kernel = as_tensor(x), as_tensor(kernel)
-    bias = None if bias is None else as_tensor(bias)
-    _check_inputs("conv2d", x, kernel, bias, 4, "(batch, height, width, channels)",
-                  "(kh, kw, in_channels, filters)")
-    strides = ints("conv2d", "strides", strides, 2)
-    dilation = ints("conv2d", "dilation_rate", dilation_rate, 2)
-    check_padding("conv2d", padding, ("valid", "same"))
-    relu = _check_activation("conv2d", activation)
-    (_, h, w, _), (kh, kw, _, _) = x.shape, kernel.shape
-    oh, pt = window_geometry("conv2d", "height", h, kh, strides[0], dilation[0], padding)
-    ow, pl = window_geometry("conv2d", "width", w, kw, strides[1], dilation[1], padding)
-    return _conv(x, kernel, bias, x.shape, kernel.shape, strides, dilation,
-                 (pt, pl), (oh, ow), relu)
+    x, kernel, bias, geom, relu, groups = _spatial(
+        "conv2d", x, kernel, bias, strides, padding, dilation_rate, activation,
+        groups, ("height", "width"))
+    return _conv(x, kernel, bias, *geom, relu, groups)
 
 
 def conv1d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1,
-           activation=None):
-    """1-D convolution of (N, L, C) `x` with a (k, C, O) kernel, plus `bias`.
+           activation=None, groups=1):
+    """1-D convolution of (N, L, C) `x` with a (k, C/groups, O) kernel, plus `bias`.
 
-    `padding` is 'valid', 'same' or 'causal' (Keras); runs as a 2-D
-    convolution of height 1 on views of the same arrays.  `activation` as
-    for conv2d.
+    `padding` is 'valid', 'same' or 'causal' (Keras).  `activation` and
+    `groups` as for conv2d.
     """
-    x, kernel = as_tensor(x), as_tensor(kernel)
-    bias = None if bias is None else as_tensor(bias)
-    _check_inputs("conv1d", x, kernel, bias, 3, "(batch, steps, channels)",
-                  "(kernel_size, in_channels, filters)")
-    (stride,) = ints("conv1d", "strides", strides, 1)
-    (dilation,) = ints("conv1d", "dilation_rate", dilation_rate, 1)
-    check_padding("conv1d", padding, ("valid", "same", "causal"))
-    relu = _check_activation("conv1d", activation)
-    n, length, c = x.shape
-    k, _, o = kernel.shape
-    out, before = window_geometry("conv1d", "length", length, k, stride, dilation, padding)
-    return _conv(x, kernel, bias, (n, 1, length, c), (1, k, c, o), (1, stride),
-                 (1, dilation), (0, before), (1, out), relu)
+    x, kernel, bias, geom, relu, groups = _spatial(
+        "conv1d", x, kernel, bias, strides, padding, dilation_rate, activation,
+        groups, ("length",), ("valid", "same", "causal"))
+    return _conv(x, kernel, bias, *geom, relu, groups)
 
 
-def _conv(x, kernel, bias, x4_shape, k4_shape, strides, dilation, pads, out_hw,
-          relu=False):
-    """The convolution on 4-D views of `x` and `kernel`, with its backward.
+def grouped(m, groups):
+    """The (rows, groups*k) matrix `m` as the (groups, rows, k) stack of its
+    column blocks (a view; `m` itself for one group)."""
+    if groups == 1:
+        return m
+    rows, cols = m.shape
+    return m.reshape(rows, groups, cols // groups).transpose(1, 0, 2)
+
+
+def _conv(x, kernel, bias, x5_shape, k5_shape, strides, dilation, pads, out_size,
+          relu=False, groups=1):
+    """The convolution on 5-D (NDHWC) views of `x` and `kernel`, with its
+    backward.
 
     Winograd where it fits (see the module docstring); otherwise chunk by
     chunk of output rows: columns (pointwise: the input pixels themselves),
-    one GEMM into the output, then bias and relu while the chunk is in
-    cache; backward masks by the relu output and sums the bias gradient over
-    the same chunks, just before their GEMMs.
+    one GEMM (per group) into the output, then bias and relu while the chunk
+    is in cache; backward masks by the relu output and sums the bias
+    gradient over the same chunks, just before their GEMMs.
     """
     dtype = x.dtype
-    n, h, w, c = x4_shape
-    kh, kw, _, o = k4_shape
-    oh, ow = out_hw
-    xd = np.ascontiguousarray(x.data).reshape(x4_shape)
-    k4 = np.ascontiguousarray(kernel.data).reshape(k4_shape)
-    k2 = k4.reshape(kh * kw * c, o)
-    geom = ((kh, kw), strides, dilation, pads, out_hw)
-    pointwise = kh == kw == 1 and strides == (1, 1) and pads == (0, 0)
-    y = np.empty((n, oh, ow, o), dtype=dtype)
+    n, d, h, w, c = x5_shape
+    kd, kh, kw, cg, o = k5_shape
+    od, oh, ow = out_size
+    xd = np.ascontiguousarray(x.data).reshape(x5_shape)
+    k5 = np.ascontiguousarray(kernel.data).reshape(k5_shape)
+    k2 = k5.reshape(kd * kh * kw * cg, o)
+    geom = ((kd, kh, kw), strides, dilation, pads, out_size)
+    pointwise = kd == kh == kw == 1 and strides == (1, 1, 1) and pads == (0, 0, 0)
+    y = np.empty((n,) + out_size + (o,), dtype=dtype)
     y2 = y.reshape(-1, o)
     b = None if bias is None else np.ascontiguousarray(bias.data)
-    wino = _winograd_fits(k4_shape, strides, dilation, c, o)
+    wino = (d == kd == 1 and groups == 1
+            and _winograd_fits(k5_shape[1:], strides[1:], dilation[1:], c, o))
     if wino:
-        _winograd(xd, _wino_kernel(k4), pads, out_hw, y, b, relu)
+        x4, k4 = xd.reshape(n, h, w, c), k5.reshape(k5_shape[1:])
+        _winograd(x4, _wino_kernel(k4), pads[1:], out_size[1:], y.reshape(n, oh, ow, o),
+                  b, relu)
     else:
-        for (lo, hi), cols in _chunks(n, geom, k2.shape, pointwise, dtype):
+        kg = grouped(k2, groups)
+        for (lo, hi), cols in row_chunks(n * od * oh, ow, k2.shape[0] * groups, o,
+                                         pointwise, dtype):
             if pointwise:
                 cols = xd.reshape(-1, c)[lo * ow:hi * ow]
             else:
-                _k.im2col(xd, cols, *geom, (lo, hi))
+                _k.im2col(xd, cols, *geom, (lo, hi), groups)
             part = y2[lo * ow:hi * ow]
-            np.matmul(cols, k2, out=part)
+            np.matmul(grouped(cols, groups), kg, out=grouped(part, groups))
             if b is not None or relu:
                 _k.bias_act(part, b, relu)
-    if x.ndim == 3:
-        y = y.reshape(n, ow, o)
+    y = y.reshape((n,) + out_size[5 - x.ndim:] + (o,))
     keep_x = xd if kernel.requires_grad else None
-    keep_k = k4 if x.requires_grad else None
+    keep_k = k5 if x.requires_grad else None
     keep_y = y2 if relu else None
 
     def backward(g):
-        g2 = np.ascontiguousarray(g, dtype=dtype).reshape(-1, o)
-        db = None
-        if bias is not None and bias.requires_grad:
-            db = np.zeros(o, dtype=np.float64)
         dk = None if keep_x is None else np.empty(k2.shape, dtype=dtype)
-        dx = None if keep_k is None else np.empty(x4_shape, dtype=dtype)
+        dx = None if keep_k is None else np.empty(x5_shape, dtype=dtype)
         if wino:
-            dz = g2
-            if keep_y is not None:
-                dz = workspace("dz_full", g2.size, dtype).reshape(g2.shape)
-            if keep_y is not None or db is not None:
-                _k.act_grad(keep_y, g2, dz, db, keep_y is not None)
+            dz, db = epilogue_backward(g, keep_y, bias, dtype)
             dz4 = dz.reshape(n, oh, ow, o)
             if dk is not None:
-                _winograd_dk(keep_x, dz4, pads, dk.reshape(k4_shape))
+                _winograd_dk(keep_x.reshape(n, h, w, c), dz4, pads[1:],
+                             dk.reshape(k5_shape[1:]))
             if dx is not None:
-                flipped = np.ascontiguousarray(keep_k[::-1, ::-1].transpose(0, 1, 3, 2))
-                _winograd(dz4, _wino_kernel(flipped), (kh - 1 - pads[0], kw - 1 - pads[1]),
-                          (h, w), dx, None, False)
+                k4 = keep_k.reshape(k5_shape[1:])
+                flipped = np.ascontiguousarray(k4[::-1, ::-1].transpose(0, 1, 3, 2))
+                _winograd(dz4, _wino_kernel(flipped),
+                          (kh - 1 - pads[1], kw - 1 - pads[2]), (h, w),
+                          dx.reshape(n, h, w, c), None, False)
         else:
+            g2 = np.ascontiguousarray(g, dtype=dtype).reshape(-1, o)
+            db = bias_grad_buffer(bias, o)
             k2_keep = None if keep_k is None else keep_k.reshape(k2.shape)
-            _conv_backward(g2, keep_y, keep_x, k2_keep, dk, dx, db, geom, pointwise)
-        dx = None if dx is None else dx.reshape(x.shape)
-        dk = None if dk is None else dk.reshape(kernel.shape)
-        if bias is None:
-            return dx, dk
-        return dx, dk, None if db is None else db.astype(dtype)
+            conv_backward(g2, keep_y, keep_x, k2_keep, dk, dx, db, geom, pointwise,
+                          groups)
+        return input_grads(x, dx, kernel, dk, bias, db)
 
     inputs = (x, kernel) if bias is None else (x, kernel, bias)
     return output(y, inputs, backward)
+
+
+def bias_grad_buffer(bias, o):
+    """The float64 accumulator of the bias gradient, or None when the bias
+    needs none."""
+    if bias is not None and bias.requires_grad:
+        return np.zeros(o, dtype=np.float64)
+    return None
+
+
+def epilogue_backward(g, y2, bias, dtype):
+    """The backward of the convolutions' epilogue (bias, then relu when the
+    relu output y2 (2-D) is given) on the whole output gradient g at once:
+    (dz as (pixels, channels), the float64 bias gradient or None)."""
+    o = g.shape[-1]
+    g2 = np.ascontiguousarray(g, dtype=dtype).reshape(-1, o)
+    db = bias_grad_buffer(bias, o)
+    dz = g2
+    if y2 is not None:
+        dz = workspace("dz_full", g2.size, dtype).reshape(g2.shape)
+    if y2 is not None or db is not None:
+        _k.act_grad(y2, g2, dz, db, y2 is not None)
+    return dz, db
+
+
+def input_grads(x, dx, kernel, dk, bias, db):
+    """The gradients a convolution op returns: dx and dk in the shapes of x
+    and the kernel (or None), then db (cast to x's dtype) when there is a bias."""
+    dx = None if dx is None else dx.reshape(x.shape)
+    dk = None if dk is None else dk.reshape(kernel.shape)
+    if bias is None:
+        return dx, dk
+    return dx, dk, None if db is None else db.astype(x.dtype)
 
 
 def _winograd_fits(k4_shape, strides, dilation, c_in, c_out):
@@ -285,24 +375,29 @@ def _plane_view(buf, stride, count, shape):
         buf, (count,) + shape, (stride * item, shape[1] * item, item), writeable=True)
 
 
-def _conv_backward(g2, y2, x4, k2, dk, dx, db, geom, pointwise):
+def conv_backward(g2, y2, x5, k2, dk, dx, db, geom, pointwise, groups=1):
     """Fill `dk` (columns^T @ dz) and `dx` (col2im of dz @ kernel^T) and add
     the bias gradient to the float64 `db`, chunk by chunk; dk, dx, db and
-    x4 / k2 (needed only for dk / dx) may be None.
+    x5 / k2 (needed only for dk / dx) may be None.  `geom` is the im2col
+    geometry (kernel size, strides, dilation, pads, output size), 3-D.
 
     dz is g2, or g2 where the relu output y2 is positive and 0 elsewhere.
     Columns are rebuilt per chunk; once the kernel gradient has read them,
     the same buffer receives dz @ kernel^T.
     """
     dtype, o = g2.dtype, g2.shape[1]
-    n, ow = g2.shape[0] // (geom[-1][0] * geom[-1][1]), geom[-1][1]
-    kshape = (dk if dk is not None else k2).shape
-    if dk is not None and n == 0:
+    ow = geom[-1][-1]
+    lines = g2.shape[0] // ow if ow else 0
+    kdim = (dk if dk is not None else k2).shape[0]
+    width = kdim * groups
+    if dk is not None and lines == 0:
         dk.fill(0)
     if dx is not None and not pointwise:
         dx.fill(0)
+    kt = None if k2 is None else grouped(k2, groups).swapaxes(-1, -2)
+    dkg = None if dk is None else grouped(dk, groups)
     tmp = None
-    for (lo, hi), cols in _chunks(n, geom, kshape, pointwise, dtype):
+    for (lo, hi), cols in row_chunks(lines, ow, width, o, pointwise, dtype):
         p0, p1 = lo * ow, hi * ow
         gc = g2[p0:p1]
         if y2 is not None:
@@ -311,40 +406,45 @@ def _conv_backward(g2, y2, x4, k2, dk, dx, db, geom, pointwise):
             gc = dz
         elif db is not None:
             _k.act_grad(None, gc, None, db, False)
+        gg = grouped(gc, groups)
         if dk is not None:
             if pointwise:
-                cols = x4.reshape(-1, kshape[0])[p0:p1]
+                cols = x5.reshape(-1, width)[p0:p1]
             else:
-                _k.im2col(x4, cols, *geom, (lo, hi))
+                _k.im2col(x5, cols, *geom, (lo, hi), groups)
+            ct = grouped(cols, groups).swapaxes(-1, -2)
             if lo == 0:
-                np.matmul(cols.T, gc, out=dk)
+                np.matmul(ct, gg, out=dkg)
             else:
                 if tmp is None:
-                    tmp = np.empty_like(dk)
-                np.matmul(cols.T, gc, out=tmp)
-                dk += tmp
+                    tmp = np.empty_like(dkg)
+                np.matmul(ct, gg, out=tmp)
+                dkg += tmp
         if dx is not None:
             if pointwise:
-                np.matmul(gc, k2.T, out=dx.reshape(-1, kshape[0])[p0:p1])
+                np.matmul(gg, kt, out=grouped(dx.reshape(-1, width)[p0:p1], groups))
             else:
-                np.matmul(gc, k2.T, out=cols)
-                _k.col2im(cols, dx, *geom, (lo, hi))
+                np.matmul(gg, kt, out=grouped(cols, groups))
+                _k.col2im(cols, dx, *geom, (lo, hi), groups)
 
 
-def _chunks(n, geom, kshape, pointwise, dtype):
-    """Yield ((start, end) output rows n*oh + i, column buffer or None when
-    pointwise) covering all n*oh rows.
+def chunk_budget():
+    """Bytes of column buffer a chunk may take (_CHUNK_BYTES per thread)."""
+    return _CHUNK_BYTES * _threads.get_omp_threads()
+
+
+def row_chunks(lines, ow, kdim, o, pointwise, dtype, scale=1):
+    """Yield ((start, end) output rows, column buffer (rows*ow, kdim) or None
+    when pointwise) covering all `lines` rows of `ow` outputs with `kdim`
+    columns and `o` output channels each.
 
     A chunk's column buffer and its output part are each at most about
-    _CHUNK_BYTES per thread: small enough to stay in cache from im2col
-    through the GEMM to the epilogue (the GEMMs themselves run faster there
-    than on larger chunks).
+    _CHUNK_BYTES per thread (times `scale`): small enough to stay in cache
+    from im2col through the GEMM to the epilogue (the GEMMs themselves run
+    faster there than on larger chunks).
     """
-    (oh, ow), (kdim, o) = geom[-1], kshape
-    lines = n * oh
     line_bytes = ow * max(kdim, o) * np.dtype(dtype).itemsize
-    budget = _CHUNK_BYTES * _threads.get_omp_threads()
-    step = max(1, min(lines, budget // max(line_bytes, 1)))
+    step = max(1, min(lines, scale * chunk_budget() // max(line_bytes, 1)))
     buf = None if pointwise else workspace("cols", step * ow * kdim, dtype)
     for lo in range(0, lines, step):
         hi = min(lines, lo + step)

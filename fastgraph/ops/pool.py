@@ -1,7 +1,8 @@
-"""Pooling, channels-last: max and average windows in C, global pools in NumPy.
+"""Pooling, channels-last: max and average windows in C (1-D, 2-D, 3-D),
+global pools in NumPy.
 
 'same' padding follows TensorFlow: padded cells never win a max and are not
-counted in an average.  The 1-D pools run as 2-D pools of height 1.
+counted in an average.  1-D pools run as 2-D pools of height 1.
 """
 import numpy as np
 
@@ -10,93 +11,104 @@ from ..autodiff import as_tensor, output
 from ._common import check_float, check_padding, ints, window_geometry
 
 _k = load("pool")
+_AXES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
+
+
+def max_pool3d(x, pool_size=(2, 2, 2), strides=None, padding="valid"):
+    """Max pooling of NDHWC `x`; `strides` default to `pool_size`."""
+    return _pool("max_pool3d", True, x, pool_size, strides, padding, 3)
+
+
+def avg_pool3d(x, pool_size=(2, 2, 2), strides=None, padding="valid"):
+    """Average pooling of NDHWC `x`; `strides` default to `pool_size`."""
+    return _pool("avg_pool3d", False, x, pool_size, strides, padding, 3)
 
 
 def max_pool2d(x, pool_size=(2, 2), strides=None, padding="valid"):
     """Max pooling of NHWC `x`; `strides` default to `pool_size`."""
-    return _pool2d("max_pool2d", True, x, pool_size, strides, padding, 4)
+    return _pool("max_pool2d", True, x, pool_size, strides, padding, 2)
 
 
 def avg_pool2d(x, pool_size=(2, 2), strides=None, padding="valid"):
     """Average pooling of NHWC `x`; `strides` default to `pool_size`."""
-    return _pool2d("avg_pool2d", False, x, pool_size, strides, padding, 4)
+    return _pool("avg_pool2d", False, x, pool_size, strides, padding, 2)
 
 
 def max_pool1d(x, pool_size=2, strides=None, padding="valid"):
     """Max pooling of (N, L, C) `x`; `strides` default to `pool_size`."""
-    return _pool2d("max_pool1d", True, x, pool_size, strides, padding, 3)
+    return _pool("max_pool1d", True, x, pool_size, strides, padding, 1)
 
 
 def avg_pool1d(x, pool_size=2, strides=None, padding="valid"):
     """Average pooling of (N, L, C) `x`; `strides` default to `pool_size`."""
-    return _pool2d("avg_pool1d", False, x, pool_size, strides, padding, 3)
+    return _pool("avg_pool1d", False, x, pool_size, strides, padding, 1)
 
 
-def _pool2d(op, is_max, x, pool_size, strides, padding, rank):
+def _pool(op, is_max, x, pool_size, strides, padding, nd):
     x = as_tensor(x)
     check_float(op, "x", x)
-    layout = "(batch, height, width, channels)" if rank == 4 else "(batch, steps, channels)"
-    if x.ndim != rank:
-        raise ValueError(f"{op}: x must have rank {rank} {layout}, got shape {x.shape}")
-    pool = ints(op, "pool_size", pool_size, rank - 2)
-    strides = pool if strides is None else ints(op, "strides", strides, rank - 2)
+    if x.ndim != nd + 2:
+        layout = "(batch, steps, channels)" if nd == 1 else \
+            "(batch, " + ", ".join(_AXES[nd]) + ", channels)"
+        raise ValueError(f"{op}: x must have rank {nd + 2} {layout}, got shape {x.shape}")
+    pool = ints(op, "pool_size", pool_size, nd)
+    strides = pool if strides is None else ints(op, "strides", strides, nd)
     check_padding(op, padding, ("valid", "same"))
-    if rank == 3:
-        pool, strides = (1,) + pool, (1,) + strides
+    axes, spatial = _AXES[nd], x.shape[1:-1]
+    if nd == 1:
+        pool, strides, spatial, axes = (1,) + pool, (1,) + strides, (1,) + spatial, \
+            ("height", "length")
+    out, pads = [], []
+    for axis, length, p, s in zip(axes, spatial, pool, strides):
+        size, before = window_geometry(op, axis, length, p, s, 1, padding, "pool")
+        out.append(size)
+        pads.append(before)
     n, c = x.shape[0], x.shape[-1]
-    h, w = x.shape[1:3] if rank == 4 else (1, x.shape[1])
-    axes = ("height", "width") if rank == 4 else ("height", "length")
-    oh, pt = window_geometry(op, axes[0], h, pool[0], strides[0], 1, padding, "pool")
-    ow, pl = window_geometry(op, axes[1], w, pool[1], strides[1], 1, padding, "pool")
-    xd = np.ascontiguousarray(x.data).reshape(n, h, w, c)
-    y = np.empty((n, oh, ow, c), dtype=x.dtype)
-    geom = (pool, strides, (pt, pl))
+    x_shape, dtype = x.shape, x.dtype
+    xd = np.ascontiguousarray(x.data).reshape((n,) + spatial + (c,))
+    y = np.empty((n,) + tuple(out) + (c,), dtype=dtype)
+    geom = (pool, strides, tuple(pads))
     if is_max:
         argmax = np.empty(y.shape, dtype=np.int32)
         _k.max_pool_forward(xd, y, argmax, *geom)
     else:
         _k.avg_pool_forward(xd, y, *geom)
-    x_shape, dtype = x.shape, x.dtype
-    tiled = strides[0] >= pool[0] and strides[1] >= pool[1]
+    tiled = all(s >= p for s, p in zip(strides, pool))
 
     def backward(g):
-        g4 = np.ascontiguousarray(g, dtype=dtype).reshape(n, oh, ow, c)
-        dx = np.empty((n, h, w, c), dtype=dtype)
+        gd = np.ascontiguousarray(g, dtype=dtype).reshape(y.shape)
+        dx = np.empty(xd.shape, dtype=dtype)
         if is_max and tiled:
-            _k.max_pool_backward_tiled(g4, argmax, dx, *geom)
+            _k.max_pool_backward_tiled(gd, argmax, dx, *geom)
         elif is_max:
-            _k.max_pool_backward(g4, argmax, dx)
+            _k.max_pool_backward(gd, argmax, dx)
         else:
-            _k.avg_pool_backward(g4, dx, *geom)
+            _k.avg_pool_backward(gd, dx, *geom)
         return (dx.reshape(x_shape),)
 
-    return output(y if rank == 4 else y.reshape(n, ow, c), (x,), backward)
+    return output(y if nd > 1 else y.reshape(n, out[1], c), (x,), backward)
 
 
-def _check_global(op, x):
+def _check_global(op, x, nd):
     x = as_tensor(x)
     check_float(op, "x", x)
-    if x.ndim != 4:
-        raise ValueError(f"{op}: x must have rank 4 (batch, height, width, "
-                         f"channels), got shape {x.shape}")
-    if x.shape[1] * x.shape[2] == 0:
-        raise ValueError(f"{op}: x must have non-empty height and width, got "
-                         f"shape {x.shape}")
+    if x.ndim != nd + 2:
+        raise ValueError(f"{op}: x must have rank {nd + 2} (batch, "
+                         f"{', '.join(_AXES[nd])}, channels), got shape {x.shape}")
+    if 0 in x.shape[1:-1]:
+        names = " and ".join(_AXES[nd]) if nd == 2 else ", ".join(_AXES[nd])
+        raise ValueError(f"{op}: x must have non-empty {names}, got shape {x.shape}")
     return x
 
 
 def global_avg_pool2d(x):
     """Mean of NHWC `x` over height and width: (N, C)."""
-    x = _check_global("global_avg_pool2d", x)
-    shape, dtype = x.shape, x.dtype
-    scale = 1.0 / (shape[1] * shape[2])
+    return _global_avg("global_avg_pool2d", x, 2)
 
-    def backward(g):
-        dx = np.empty(shape, dtype=dtype)
-        dx[...] = (np.asarray(g, dtype=dtype) * scale)[:, None, None, :]
-        return (dx,)
 
-    return output(x.data.mean(axis=(1, 2)), (x,), backward)
+def global_avg_pool3d(x):
+    """Mean of NDHWC `x` over depth, height and width: (N, C)."""
+    return _global_avg("global_avg_pool3d", x, 3)
 
 
 def global_max_pool2d(x):
@@ -104,13 +116,40 @@ def global_max_pool2d(x):
 
     As in TensorFlow, tied maxima share the gradient equally.
     """
-    x = _check_global("global_max_pool2d", x)
-    xd = x.data
-    y = xd.max(axis=(1, 2))
+    return _global_max("global_max_pool2d", x, 2)
+
+
+def global_max_pool3d(x):
+    """Max of NDHWC `x` over depth, height and width: (N, C); tied maxima
+    share the gradient equally."""
+    return _global_max("global_max_pool3d", x, 3)
+
+
+def _global_avg(op, x, nd):
+    x = _check_global(op, x, nd)
+    shape, dtype = x.shape, x.dtype
+    axes = tuple(range(1, nd + 1))
+    scale = 1.0 / np.prod(shape[1:-1])
+    expand = (slice(None),) + (None,) * nd + (slice(None),)
 
     def backward(g):
-        mask = xd == y[:, None, None, :]
-        share = np.asarray(g, dtype=xd.dtype) / mask.sum(axis=(1, 2)).astype(xd.dtype)
-        return (mask * share[:, None, None, :],)
+        dx = np.empty(shape, dtype=dtype)
+        dx[...] = (np.asarray(g, dtype=dtype) * scale)[expand]
+        return (dx,)
+
+    return output(x.data.mean(axis=axes), (x,), backward)
+
+
+def _global_max(op, x, nd):
+    x = _check_global(op, x, nd)
+    xd = x.data
+    axes = tuple(range(1, nd + 1))
+    expand = (slice(None),) + (None,) * nd + (slice(None),)
+    y = xd.max(axis=axes)
+
+    def backward(g):
+        mask = xd == y[expand]
+        share = np.asarray(g, dtype=xd.dtype) / mask.sum(axis=axes).astype(xd.dtype)
+        return (mask * share[expand],)
 
     return output(y, (x,), backward)

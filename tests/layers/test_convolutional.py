@@ -8,8 +8,8 @@ import pytest
 
 from fastgraph.autodiff import Tensor, gradients
 from fastgraph.engine.input_layer import Input
-from fastgraph.layers.convolutional import (Conv1D, Conv2D, Cropping1D, Cropping2D,
-                                            ZeroPadding1D, ZeroPadding2D)
+from fastgraph.layers.convolutional import Conv1D, Conv2D
+from fastgraph.layers.reshaping import Cropping1D, Cropping2D, ZeroPadding1D, ZeroPadding2D
 from fastgraph.layers.normalization import BatchNormalization
 from fastgraph.layers.pooling import AveragePooling2D, MaxPooling2D
 
@@ -241,9 +241,9 @@ def test_input_too_small():
 
 
 @pytest.mark.parametrize("make, match", [
-    (lambda: Conv2D(4, 3, data_format="channels_first"), "only.*channels_last"),
-    (lambda: Conv1D(4, 3, data_format="channels_first"), "only.*channels_last"),
-    (lambda: ZeroPadding2D(data_format="channels_first"), "only.*channels_last"),
+    (lambda: Conv2D(4, 3, data_format="channels_middle"), "Conv2D.*data_format"),
+    (lambda: Conv1D(4, 3, data_format="NCW"), "Conv1D.*data_format"),
+    (lambda: ZeroPadding2D(data_format="channels"), "ZeroPadding2D.*data_format"),
     (lambda: Conv2D(4, 3, strides=2, dilation_rate=2), "strides > 1.*dilation_rate > 1"),
     (lambda: Conv1D(4, 3, strides=2, dilation_rate=2), "strides > 1.*dilation_rate > 1"),
     (lambda: Conv2D(4, 3, padding="causal"), "Conv2D.*padding.*causal"),
@@ -252,7 +252,7 @@ def test_input_too_small():
     (lambda: Conv2D(4, (3, 3, 3)), "Conv2D.*kernel_size"),
     (lambda: Conv2D(4, 0), "Conv2D.*kernel_size"),
     (lambda: Conv1D(4, 3, strides=(1, 1)), "Conv1D.*strides"),
-    (lambda: Conv2D(4, 3, groups=2), "Conv2D.*groups"),
+    (lambda: Conv2D(3, 3, groups=2), "Conv2D.*groups"),
     (lambda: Conv2D(4, 3, activation="nope"), "nope"),
     (lambda: Conv2D(4, 3, kernel_constraint="max_nrom"), "kernel_constraint"),
     (lambda: ZeroPadding2D(((1, 2, 3), (0, 0))), "ZeroPadding2D.*padding"),
