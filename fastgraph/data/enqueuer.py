@@ -8,11 +8,11 @@ a worker are re-raised in the caller; a worker process that dies is reported;
 leaving the `with` block, normally or not, stops every worker.
 """
 import inspect
-import numbers
 import os
 import sys
 import warnings
 
+from ..utils.arguments import check_integer
 from ..utils.sequence import Sequence
 from .workers import ProcessWorkers, ThreadWorkers, user_stacklevel
 
@@ -27,14 +27,6 @@ def default_start_method():
     if sys.platform.startswith("linux"):
         return "fork"
     return multiprocessing.get_start_method()
-
-
-def _check_count(value, name, minimum):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) \
-            or value < minimum:
-        raise ValueError(f"BatchQueue: {name} must be an integer >= {minimum}, "
-                         f"got {value!r}")
-    return int(value)
 
 
 def _overrides_on_epoch_end(sequence):
@@ -58,8 +50,8 @@ class BatchQueue:
 
     def __init__(self, data, workers=1, use_multiprocessing=False,
                  max_queue_size=10, shuffle=False, start_method=None):
-        self._workers = _check_count(workers, "workers", 0)
-        self._size = _check_count(max_queue_size, "max_queue_size", 1)
+        self._workers = check_integer("BatchQueue", "workers", workers, 0)
+        self._size = check_integer("BatchQueue", "max_queue_size", max_queue_size, 1)
         self._is_sequence = isinstance(data, Sequence)
         if not self._is_sequence and not hasattr(data, "__next__"):
             raise TypeError(f"BatchQueue: data must be a generator, an "
@@ -124,7 +116,7 @@ class BatchQueue:
         with `shuffle`) and then calls its `on_epoch_end`; a generator yields
         its next `steps` batches, continuing where the last call stopped.
         """
-        steps = _check_count(steps, "steps", 0)
+        steps = check_integer("BatchQueue", "steps", steps, 0)
         if self._is_sequence:
             n = len(self._data)
             if steps > n:

@@ -23,7 +23,8 @@ from .._threads import sync_thread
 from ..autodiff import floatx, no_grad
 from ..utils.progbar import Progbar
 from . import compile_utils, data_adapter as da
-from .arguments import check_counts, epochs_alias, queue_options
+from .arguments import (check_counts, check_queue, check_validation_freq,
+                        check_verbose, epochs_alias, queue_options)
 from .epoch_iterator import (DEFAULT_BATCH_SIZE, EpochIterator, is_generator_like,
                              require_generator)
 from .step import RunningMeans, apply_gradients, forward, metric_values, weighted_losses
@@ -122,7 +123,8 @@ class Trainer:
         sws = da.sample_weights(sample_weight, ys, self._specs)
         da.check_finite(xs, self.input_names, "input")
         da.check_finite(ys, self.output_names, "target")
-        return xs, ys, da.apply_class_weight(class_weight, ys, sws, self._specs)
+        return xs, ys, da.apply_class_weight(class_weight, ys, sws, self._specs,
+                                             [t.shape for t in self.outputs])
 
     def _predict_inputs(self, x):
         return (self._input_arrays(x),)
@@ -232,6 +234,9 @@ class Trainer:
                      initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch,
                      validation_steps=validation_steps,
                      validation_batch_size=validation_batch_size)
+        check_queue(where, queue)
+        validation_freq = check_validation_freq(where, validation_freq)
+        verbose = check_verbose(where, verbose)
         strategy = get_strategy()
         verbose = verbose if strategy.is_chief else 0
         with contextlib.ExitStack() as stack:
@@ -250,7 +255,8 @@ class Trainer:
                 xs, ys, sws = arrays
                 if not xs[0].shape[0]:
                     raise ValueError(f"{where}: the training data holds no samples")
-                sws = da.apply_class_weight(class_weight, ys, sws, self._specs)
+                sws = da.apply_class_weight(class_weight, ys, sws, self._specs,
+                                            [t.shape for t in self.outputs])
                 train = EpochIterator((xs, ys, sws), batch_size=batch_size,
                                       steps_per_epoch=steps_per_epoch,
                                       shuffle=shuffle, resume=True,
@@ -347,6 +353,8 @@ class Trainer:
                   steps, callbacks, return_dict, queue):
         """evaluate's one path for every kind of data."""
         check_counts(where, batch_size=batch_size, steps=steps)
+        check_queue(where, queue)
+        verbose = check_verbose(where, verbose)
         strategy = get_strategy()
         verbose = verbose if strategy.is_chief else 0
         shard = strategy.shard(False)
@@ -378,21 +386,27 @@ class Trainer:
         means = RunningMeans(self.metrics_names)
         cbks.on_test_begin()
         hooks = cbks.needs_batch_hooks("test")
-        bar = Progbar(data.steps_per_epoch, verbose=verbose) if verbose else None
-        for step, (bx, by, bsw) in enumerate(data.epoch()):
+        # The logs are running means already: the bar shows them as they are,
+        # and its last line shows the values evaluate returns.
+        bar = Progbar(data.steps_per_epoch, verbose=verbose,
+                      stateful_metrics=self.metrics_names) if verbose else None
+        steps = 0
+        for steps, (bx, by, bsw) in enumerate(data.epoch(), 1):
             if hooks:
-                cbks.on_test_batch_begin(step)
+                cbks.on_test_batch_begin(steps - 1)
             values, counts = self._step(bx, by, bsw, train=False)
             means.add(values, counts)
             if hooks or bar is not None:
                 logs = means.result()
                 if hooks:
-                    cbks.on_test_batch_end(step, logs)
+                    cbks.on_test_batch_end(steps - 1, logs)
                 if bar is not None:
-                    bar.update(step + 1, list(logs.items()))
+                    bar.update(steps, list(logs.items()), finalize=False)
         if data.sharded:
             get_strategy().reduce_sums(means.sums, means.counts)
         logs = means.result()
+        if bar is not None:
+            bar.update(steps, list(logs.items()), finalize=True)
         cbks.on_test_end(logs)
         return logs
 
@@ -404,7 +418,9 @@ class Trainer:
                 ) -> Union[np.ndarray, list]:
         """Predictions on arrays, a Sequence or a generator: an array, or a
         list of arrays per output."""
-        check_counts("predict", batch_size=batch_size, steps=steps)
+        check_counts("predict", batch_size=batch_size, steps=steps, workers=workers,
+                     max_queue_size=max_queue_size)
+        verbose = check_verbose("predict", verbose)
         xs = self._checked_inputs(x)
         if xs is not None and steps is None and not callbacks and not verbose \
                 and 0 < xs[0].shape[0] <= (batch_size or DEFAULT_BATCH_SIZE):
@@ -522,11 +538,13 @@ class Trainer:
         order, under Keras 2's argument names."""
         require_generator(generator, "predict_generator")
         check_counts("predict_generator", steps=steps)
+        queue = queue_options(workers, max_q_size, max_queue_size, pickle_safe,
+                              use_multiprocessing)
+        check_queue("predict_generator", queue)
         return self._predict(
-            "predict_generator", generator, batch_size=None, verbose=verbose,
-            steps=steps, callbacks=callbacks,
-            queue=queue_options(workers, max_q_size, max_queue_size,
-                                pickle_safe, use_multiprocessing))
+            "predict_generator", generator, batch_size=None,
+            verbose=check_verbose("predict_generator", verbose), steps=steps,
+            callbacks=callbacks, queue=queue)
 
 
 def _no_array_arguments(where, y, sample_weight, validation_split=0.0):
