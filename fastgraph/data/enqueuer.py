@@ -5,6 +5,7 @@ The main thread hands out at most `max_queue_size` tasks at a time (one per
 batch) and takes the answers back in order, so a Sequence yields each index
 exactly once per epoch, in order, however many workers build them.  Errors in
 a worker are re-raised in the caller; a worker process that dies is reported;
+a batch that does not come is reported by the watchdog (watchdog.py);
 leaving the `with` block, normally or not, stops every worker.
 """
 import inspect
@@ -14,6 +15,7 @@ import warnings
 
 from ..utils.arguments import check_integer
 from ..utils.sequence import Sequence
+from .watchdog import Watchdog
 from .workers import ProcessWorkers, ThreadWorkers, user_stacklevel
 
 
@@ -44,14 +46,20 @@ class BatchQueue:
     index instead).  At most `max_queue_size` batches are built ahead.
     `shuffle` reads a Sequence's indices in a new random order each epoch.
     `start_method` is the multiprocessing start method (default:
-    `default_start_method()`).  Use as a context manager: leaving the block
-    stops the workers and frees their resources.
+    `default_start_method()`).  `timeout` and `warn_after` (seconds) set
+    the watchdog: a warning every `warn_after` seconds without a batch, a
+    TimeoutError after `timeout` (None: the environment's
+    FASTGRAPH_DATA_TIMEOUT / FASTGRAPH_DATA_WARN_AFTER, else no limit and
+    180 s); `where` names the caller in its messages.  Use as a context
+    manager: leaving the block stops the workers and frees their resources.
     """
 
     def __init__(self, data, workers=1, use_multiprocessing=False,
-                 max_queue_size=10, shuffle=False, start_method=None):
+                 max_queue_size=10, shuffle=False, start_method=None,
+                 timeout=None, warn_after=None, where="BatchQueue"):
         self._workers = check_integer("BatchQueue", "workers", workers, 0)
         self._size = check_integer("BatchQueue", "max_queue_size", max_queue_size, 1)
+        self._watchdog = Watchdog(timeout, warn_after, where)
         self._is_sequence = isinstance(data, Sequence)
         if not self._is_sequence and not hasattr(data, "__next__"):
             raise TypeError(f"BatchQueue: data must be a generator, an "
@@ -218,7 +226,7 @@ class BatchQueue:
 
     def _take(self, pool):
         """Receive one answer into `_ready`; raise a worker's exception."""
-        kind, pos, payload = pool.receive()
+        kind, pos, payload = self._watchdog.receive(pool)
         self._in_flight -= 1
         if pos < self._oldest:
             return

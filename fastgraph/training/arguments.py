@@ -6,7 +6,7 @@ max_q_size, pickle_safe)."""
 import numbers
 import warnings
 
-from ..utils.arguments import check_integer
+from ..utils.arguments import check_integer, check_seconds
 
 # argument name: (smallest value, what the error says it must be)
 _COUNTS = {
@@ -55,9 +55,12 @@ def check_validation_freq(where, freq):
 
 
 def check_queue(where, queue):
-    """The data queue's options (workers, max_queue_size, ...) of `queue`."""
+    """The data queue's options of `queue`: workers, max_queue_size and
+    data_timeout (seconds, or None)."""
     check_counts(where, workers=queue["workers"],
                  max_queue_size=queue["max_queue_size"])
+    if queue["data_timeout"] is not None:
+        check_seconds(where, "data_timeout", queue["data_timeout"])
 
 
 def epochs_alias(epochs, kwargs, where):
@@ -73,10 +76,11 @@ def epochs_alias(epochs, kwargs, where):
 
 
 def queue_options(workers, max_q_size, max_queue_size, pickle_safe,
-                  use_multiprocessing):
+                  use_multiprocessing, data_timeout=None):
     """The data queue's options from Keras 2's names (`max_q_size`,
     `pickle_safe`), which the Keras 3 names override when given."""
     return {"workers": workers,
             "max_queue_size": max_q_size if max_queue_size is None else max_queue_size,
             "use_multiprocessing": pickle_safe if use_multiprocessing is None
-            else use_multiprocessing}
+            else use_multiprocessing,
+            "data_timeout": data_timeout}

@@ -202,7 +202,8 @@ class Trainer:
             steps_per_epoch: Optional[int] = None, validation_steps: Optional[int] = None,
             validation_batch_size: Optional[int] = None,
             validation_freq: Union[int, Sequence[int]] = 1, max_queue_size: int = 10,
-            workers: int = 1, use_multiprocessing: bool = False, **kwargs: Any) -> Any:
+            workers: int = 1, use_multiprocessing: bool = False,
+            data_timeout: Optional[float] = None, **kwargs: Any) -> Any:
         """Train for `epochs` epochs on arrays, a Sequence or a generator;
         returns the History callback.
 
@@ -210,6 +211,9 @@ class Trainer:
         samples before any shuffling; class weights apply to the training
         samples only.  With `steps_per_epoch`, each epoch takes that many
         batches from one stream that runs on through the data.
+        `data_timeout` (seconds; default FASTGRAPH_DATA_TIMEOUT, else none)
+        ends a wait for a batch from a Sequence's or generator's workers
+        with a TimeoutError naming the worker and the batch.
         """
         epochs = epochs_alias(epochs, kwargs, "fit")
         return self._fit(
@@ -222,7 +226,7 @@ class Trainer:
             validation_batch_size=validation_batch_size,
             validation_freq=validation_freq,
             queue=dict(workers=workers, use_multiprocessing=use_multiprocessing,
-                       max_queue_size=max_queue_size))
+                       max_queue_size=max_queue_size, data_timeout=data_timeout))
 
     def _fit(self, where, x, y, sample_weight, *, batch_size, epochs, verbose,
              callbacks, validation_split, validation_data, shuffle,
@@ -337,6 +341,7 @@ class Trainer:
                  steps: Optional[int] = None, callbacks: Optional[list] = None,
                  max_queue_size: int = 10, workers: int = 1,
                  use_multiprocessing: bool = False, return_dict: bool = False,
+                 data_timeout: Optional[float] = None,
                  **kwargs: Any) -> Union[float, list, dict]:
         """Loss and metrics on arrays, a Sequence or a generator: a scalar,
         or a list in `metrics_names` order (a dict with return_dict=True)."""
@@ -347,7 +352,7 @@ class Trainer:
             verbose=verbose, steps=steps, callbacks=callbacks,
             return_dict=return_dict,
             queue=dict(workers=workers, use_multiprocessing=use_multiprocessing,
-                       max_queue_size=max_queue_size))
+                       max_queue_size=max_queue_size, data_timeout=data_timeout))
 
     def _evaluate(self, where, x, y, sample_weight, *, batch_size, verbose,
                   steps, callbacks, return_dict, queue):
@@ -414,12 +419,13 @@ class Trainer:
     def predict(self, x: Any, batch_size: Optional[int] = None,
                 verbose: Union[int, str] = 0, steps: Optional[int] = None,
                 callbacks: Optional[list] = None, max_queue_size: int = 10,
-                workers: int = 1, use_multiprocessing: bool = False
-                ) -> Union[np.ndarray, list]:
+                workers: int = 1, use_multiprocessing: bool = False,
+                data_timeout: Optional[float] = None) -> Union[np.ndarray, list]:
         """Predictions on arrays, a Sequence or a generator: an array, or a
         list of arrays per output."""
-        check_counts("predict", batch_size=batch_size, steps=steps, workers=workers,
-                     max_queue_size=max_queue_size)
+        check_counts("predict", batch_size=batch_size, steps=steps)
+        check_queue("predict", dict(workers=workers, max_queue_size=max_queue_size,
+                                    data_timeout=data_timeout))
         verbose = check_verbose("predict", verbose)
         xs = self._checked_inputs(x)
         if xs is not None and steps is None and not callbacks and not verbose \
@@ -433,7 +439,7 @@ class Trainer:
             "predict", x, batch_size=batch_size, verbose=verbose, steps=steps,
             callbacks=callbacks,
             queue=dict(workers=workers, use_multiprocessing=use_multiprocessing,
-                       max_queue_size=max_queue_size))
+                       max_queue_size=max_queue_size, data_timeout=data_timeout))
 
     def _predict(self, where, x, *, batch_size, verbose, steps, callbacks, queue):
         """predict's one path for every kind of data (the caller checked
@@ -500,7 +506,7 @@ class Trainer:
                       validation_steps=None, class_weight=None,
                       max_q_size=10, workers=1, pickle_safe=False,
                       initial_epoch=0, shuffle=True, max_queue_size=None,
-                      use_multiprocessing=None, **kwargs):
+                      use_multiprocessing=None, data_timeout=None, **kwargs):
         """`fit` on batches a generator or Sequence yields, under Keras 2's
         argument names."""
         epochs = epochs_alias(epochs, kwargs, "fit_generator")
@@ -514,12 +520,12 @@ class Trainer:
             validation_steps=validation_steps, validation_batch_size=None,
             validation_freq=1,
             queue=queue_options(workers, max_q_size, max_queue_size,
-                                pickle_safe, use_multiprocessing))
+                                pickle_safe, use_multiprocessing, data_timeout))
 
     def evaluate_generator(self, generator, steps=None, max_q_size=10,
                            workers=1, pickle_safe=False, verbose=0,
                            max_queue_size=None, use_multiprocessing=None,
-                           return_dict=False, callbacks=None):
+                           return_dict=False, callbacks=None, data_timeout=None):
         """`evaluate` on `steps` batches of a generator or Sequence, under
         Keras 2's argument names."""
         require_generator(generator, "evaluate_generator")
@@ -528,18 +534,18 @@ class Trainer:
             verbose=verbose, steps=steps, callbacks=callbacks,
             return_dict=return_dict,
             queue=queue_options(workers, max_q_size, max_queue_size,
-                                pickle_safe, use_multiprocessing))
+                                pickle_safe, use_multiprocessing, data_timeout))
 
     def predict_generator(self, generator, steps=None, max_q_size=10,
                           workers=1, pickle_safe=False, verbose=0,
                           max_queue_size=None, use_multiprocessing=None,
-                          callbacks=None):
+                          callbacks=None, data_timeout=None):
         """`predict` on `steps` batches of a generator or Sequence, in
         order, under Keras 2's argument names."""
         require_generator(generator, "predict_generator")
         check_counts("predict_generator", steps=steps)
         queue = queue_options(workers, max_q_size, max_queue_size, pickle_safe,
-                              use_multiprocessing)
+                              use_multiprocessing, data_timeout)
         check_queue("predict_generator", queue)
         return self._predict(
             "predict_generator", generator, batch_size=None,
