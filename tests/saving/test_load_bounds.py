@@ -9,10 +9,7 @@ import contextlib
 import io
 import json
 import os
-import signal
 import socket
-import subprocess
-import sys
 import time
 import zipfile
 
@@ -25,41 +22,8 @@ from fastgraph.cli import main as cli_main
 from fastgraph.engine.functional import Functional
 from fastgraph.models import Model, Sequential
 from fastgraph.saving import archive, load_model, load_weights, save_model
-
-_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(fastgraph.__file__)))
-
-_PROBE = """
-import json, sys, time
-from fastgraph.saving import load_model
-
-
-def status(key):
-    with open("/proc/self/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith(key))
-
-
-load_model(sys.argv[1])                  # imports everything loading uses
-with open("/proc/self/clear_refs", "w") as f:
-    f.write("5")                         # the peak (VmHWM) restarts from now
-before = status("VmRSS:")
-start = time.perf_counter()
-try:
-    load_model(sys.argv[2])
-    message = None
-except ValueError as err:
-    message = str(err)
-print(json.dumps({"message": message, "seconds": time.perf_counter() - start,
-                  "grew_mb": (status("VmHWM:") - before) / 1024}))
-"""
-
-
-def _probe(valid, path):
-    """Load `path` in a fresh process: its error, time and peak RSS growth."""
-    env = dict(os.environ, PYTHONPATH=_ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    out = subprocess.run([sys.executable, "-c", _PROBE, str(valid), str(path)],
-                         capture_output=True, text=True, env=env, timeout=120)
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout.strip().splitlines()[-1])
+from ..data.queue_testlib import deadline
+from .rss_probe import probe
 
 
 def _members(path):
@@ -102,7 +66,7 @@ def test_deflated_weight_is_refused_before_it_is_inflated(tmp_path, small):
     members[kernel] = _npy(np.zeros((4096, 4096), np.float32))
     _zip(path, members, deflated={kernel})       # deflates ~1000:1
     assert path.stat().st_size < 1 << 20
-    result = _probe(small, path)
+    result = probe(small, path)
     message = result["message"]
     assert message is not None and str(path) in message
     assert "compression ratio" in message and "100:1" in message and "'d/kernel" in message
@@ -125,7 +89,7 @@ def test_weights_are_read_into_the_model_once(tmp_path, ext):
     if ext != "fg":
         pytest.importorskip("h5py")
     path = _square(tmp_path, 2048, ext)         # 16 MiB of weights
-    result = _probe(_square(tmp_path, 4, ext, "warm"), path)
+    result = probe(_square(tmp_path, 4, ext, "warm"), path)
     assert result["message"] is None
     assert result["grew_mb"] < 16 * 1.5, result  # one copy, not two
 
@@ -138,7 +102,7 @@ def test_deflated_keras_weights_member_is_refused(tmp_path, small):
     model.save(path)
     _zip(path, _members(path), deflated={"model.weights.h5"})
     assert path.stat().st_size < 1 << 20
-    result = _probe(small, path)
+    result = probe(small, path)
     assert "compression ratio" in result["message"] and "model.weights.h5" in result["message"]
     assert result["grew_mb"] < 20, result
 
@@ -166,7 +130,7 @@ def test_manifest_is_bounded_by_the_number_of_members(tmp_path, small):
     members["weights.json"] = _bomb((16 << 20) // 3)          # 16 MiB of [{},{},...]
     _zip(path, members, deflated={"weights.json"})
     assert path.stat().st_size < 100 << 10
-    result = _probe(small, path)
+    result = probe(small, path)
     assert "'weights.json' is" in result["message"] and "for this member" in result["message"]
     assert result["grew_mb"] < 20 and result["seconds"] < 1, result
 
@@ -185,7 +149,7 @@ def test_json_value_count_is_checked_before_parsing(tmp_path, small):
     members = _members(small)
     members["config.json"] = _bomb(6_000_000)                # 18 MB, 12 M values
     _zip(path, members, deflated={"config.json"})
-    result = _probe(small, path)
+    result = probe(small, path)
     assert "MAX_JSON_VALUES" in result["message"] and "config.json" in result["message"]
     assert result["grew_mb"] < 40 and result["seconds"] < 1, result
     with pytest.raises(ValueError, match="MAX_JSON_VALUES"):
@@ -285,19 +249,6 @@ def test_layer_count_limit(tmp_path, monkeypatch, ext):
 
 
 # ----------------------------------------------- 5. regular files only
-@contextlib.contextmanager
-def _deadline(seconds):
-    def expire(signum, frame):
-        raise TimeoutError(f"still blocked after {seconds} s")
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def _model():
     a = L.Input(shape=(2,))
     return Model(a, L.Dense(1)(a))
@@ -314,7 +265,7 @@ def test_fifo_device_and_socket_are_refused(tmp_path):
                            (sock_path, "socket")):
             for loader in (load_model, lambda p: load_weights(_model(), p),
                            lambda p: _model().load_weights(p)):
-                with _deadline(10), pytest.raises(OSError, match=f"is a {kind}") as info:
+                with deadline(10), pytest.raises(OSError, match=f"is a {kind}") as info:
                     loader(path)
                 assert "regular file" in str(info.value) and str(path) in str(info.value)
     finally:
