@@ -53,24 +53,25 @@ def test_warnings_then_timeout_name_the_worker_and_batch(workers, procs):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             with pytest.raises(TimeoutError) as info:
-                with BatchQueue(Stuck(seconds=2.0), workers=workers,
-                                use_multiprocessing=procs, timeout=1.0,
-                                warn_after=0.3) as queue:
+                with BatchQueue(Stuck(seconds=2.5), workers=workers,
+                                use_multiprocessing=procs, timeout=1.5,
+                                warn_after=0.4) as queue:
                     list(queue.batches(4, 0))
     named = _worker(procs) + r" batch index 2 for \d+ s"
     warned = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)
               and "no batch from the data workers" in str(w.message)]
-    assert len(warned) >= 2 and all(re.search(named, m) for m in warned), warned
+    # (a slow start of the workers may add warnings about the first batches)
+    assert len([m for m in warned if re.search(named, m)]) >= 2, warned
     message = str(info.value)
     assert re.search(named, message), message
-    assert "data_timeout=1" in message and "FASTGRAPH_DATA_TIMEOUT" in message
+    assert "data_timeout=1.5" in message and "FASTGRAPH_DATA_TIMEOUT" in message
 
 
 def test_generator_batch_is_named_by_its_position():
     with leaves_nothing_behind(), deadline(30):
         with pytest.raises(TimeoutError, match=r"thread 'fastgraph-data-thread-0' has "
                                                r"been building batch 1 of the generator"):
-            with BatchQueue(_stuck_generator(1.2), workers=1, timeout=0.5) as queue:
+            with BatchQueue(_stuck_generator(2.0), workers=1, timeout=1.0) as queue:
                 list(queue.batches(2, 0))
 
 
@@ -79,9 +80,9 @@ def test_fit_raises_timeout_error_and_stops_the_workers(how, monkeypatch):
     a = L.Input(shape=(3,))
     model = Model(a, L.Dense(1)(a))
     model.compile("sgd", "mse")
-    kwargs = {"data_timeout": 0.5}
+    kwargs = {"data_timeout": 2.0}
     if how == "environment":
-        monkeypatch.setenv("FASTGRAPH_DATA_TIMEOUT", "0.5")
+        monkeypatch.setenv("FASTGRAPH_DATA_TIMEOUT", "2")
         kwargs = {}
     with leaves_nothing_behind(), deadline(30):
         start = time.monotonic()
@@ -89,15 +90,15 @@ def test_fit_raises_timeout_error_and_stops_the_workers(how, monkeypatch):
                                                r"producing batch index 2"):
             model.fit(Stuck(seconds=60), workers=2, use_multiprocessing=True,
                       shuffle=False, verbose=0, **kwargs)
-        assert time.monotonic() - start < 10
+        assert time.monotonic() - start < 15
 
 
 def test_a_slow_queue_that_keeps_delivering_does_not_warn():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        with BatchQueue(Stuck(n=6, seconds=0.1, delay=0.1), workers=1,
-                        warn_after=0.5, timeout=0.5) as queue:
-            assert len(list(queue.batches(6, 0))) == 6
+        with BatchQueue(Stuck(n=12, seconds=0.15, delay=0.15), workers=1,
+                        warn_after=1.0, timeout=1.0) as queue:     # 1.8 s in all
+            assert len(list(queue.batches(12, 0))) == 12
 
 
 def test_ctrl_c_ends_a_wait_for_a_hung_batch():
