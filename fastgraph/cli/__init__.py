@@ -14,6 +14,7 @@ import argparse
 import sys
 
 from .._version import __version__
+from ..engine.display import shown
 
 
 def _positive_int(text):
@@ -152,5 +153,7 @@ def main(argv=None):
     try:
         return args.run(args)
     except (OSError, ValueError, KeyError, ImportError) as err:
-        print(f"{parser.prog} {args.command}: error: {err}", file=sys.stderr)
+        # The message may quote a file's content: cut and escaped.
+        print(f"{parser.prog} {args.command}: error: {shown(err, 4000)}",
+              file=sys.stderr)
         return 1

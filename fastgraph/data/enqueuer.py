@@ -5,15 +5,17 @@ The main thread hands out at most `max_queue_size` tasks at a time (one per
 batch) and takes the answers back in order, so a Sequence yields each index
 exactly once per epoch, in order, however many workers build them.  Errors in
 a worker are re-raised in the caller; a worker process that dies is reported;
+a batch that does not come is reported by the watchdog (watchdog.py);
 leaving the `with` block, normally or not, stops every worker.
 """
 import inspect
-import numbers
 import os
 import sys
 import warnings
 
+from ..utils.arguments import check_integer
 from ..utils.sequence import Sequence
+from .watchdog import Watchdog
 from .workers import ProcessWorkers, ThreadWorkers, user_stacklevel
 
 
@@ -27,14 +29,6 @@ def default_start_method():
     if sys.platform.startswith("linux"):
         return "fork"
     return multiprocessing.get_start_method()
-
-
-def _check_count(value, name, minimum):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) \
-            or value < minimum:
-        raise ValueError(f"BatchQueue: {name} must be an integer >= {minimum}, "
-                         f"got {value!r}")
-    return int(value)
 
 
 def _overrides_on_epoch_end(sequence):
@@ -52,14 +46,20 @@ class BatchQueue:
     index instead).  At most `max_queue_size` batches are built ahead.
     `shuffle` reads a Sequence's indices in a new random order each epoch.
     `start_method` is the multiprocessing start method (default:
-    `default_start_method()`).  Use as a context manager: leaving the block
-    stops the workers and frees their resources.
+    `default_start_method()`).  `timeout` and `warn_after` (seconds) set
+    the watchdog: a warning every `warn_after` seconds without a batch, a
+    TimeoutError after `timeout` (None: the environment's
+    FASTGRAPH_DATA_TIMEOUT / FASTGRAPH_DATA_WARN_AFTER, else no limit and
+    180 s); `where` names the caller in its messages.  Use as a context
+    manager: leaving the block stops the workers and frees their resources.
     """
 
     def __init__(self, data, workers=1, use_multiprocessing=False,
-                 max_queue_size=10, shuffle=False, start_method=None):
-        self._workers = _check_count(workers, "workers", 0)
-        self._size = _check_count(max_queue_size, "max_queue_size", 1)
+                 max_queue_size=10, shuffle=False, start_method=None,
+                 timeout=None, warn_after=None, where="BatchQueue"):
+        self._workers = check_integer("BatchQueue", "workers", workers, 0)
+        self._size = check_integer("BatchQueue", "max_queue_size", max_queue_size, 1)
+        self._watchdog = Watchdog(timeout, warn_after, where)
         self._is_sequence = isinstance(data, Sequence)
         if not self._is_sequence and not hasattr(data, "__next__"):
             raise TypeError(f"BatchQueue: data must be a generator, an "
@@ -124,7 +124,7 @@ class BatchQueue:
         with `shuffle`) and then calls its `on_epoch_end`; a generator yields
         its next `steps` batches, continuing where the last call stopped.
         """
-        steps = _check_count(steps, "steps", 0)
+        steps = check_integer("BatchQueue", "steps", steps, 0)
         if self._is_sequence:
             n = len(self._data)
             if steps > n:
@@ -226,7 +226,7 @@ class BatchQueue:
 
     def _take(self, pool):
         """Receive one answer into `_ready`; raise a worker's exception."""
-        kind, pos, payload = pool.receive()
+        kind, pos, payload = self._watchdog.receive(pool)
         self._in_flight -= 1
         if pos < self._oldest:
             return

@@ -66,7 +66,7 @@ def _produce(source, index):
 
 
 # ------------------------------------------------------------------ threads
-def _thread_main(source, tasks, results, stop, lock, counter):
+def _thread_main(source, tasks, results, stop, lock, counter, busy):
     try:
         from .. import _threads
         _threads.sync_thread()      # OpenMP thread counts are per thread
@@ -77,12 +77,16 @@ def _thread_main(source, tasks, results, stop, lock, counter):
         if task is None or stop.is_set():
             return
         pos, index = task
+        name = threading.current_thread().name
         if index is None:
             with lock:
                 pos = next(counter)
+                busy[name] = (pos, None, time.monotonic())
                 kind, payload = _produce(source, None)
         else:
+            busy[name] = (pos, index, time.monotonic())
             kind, payload = _produce(source, index)
+        busy.pop(name, None)
         results.put((kind, pos, payload))
 
 
@@ -108,8 +112,9 @@ class ThreadWorkers:
         self._tasks = queue.Queue()
         self._results = queue.Queue()
         stop = threading.Event()
+        self._busy = {}     # thread name -> (position, index, since when)
         args = (source, self._tasks, self._results, stop, threading.Lock(),
-                itertools.count(first_pos))
+                itertools.count(first_pos), self._busy)
         self._threads = [threading.Thread(target=_thread_main, args=args,
                                           name=f"fastgraph-data-thread-{w}",
                                           daemon=True) for w in range(n)]
@@ -122,16 +127,32 @@ class ThreadWorkers:
         """Queue task `(pos, index)`."""
         self._tasks.put((pos, index))
 
-    def receive(self):
-        """The next message from any worker."""
+    def receive(self, wait=None):
+        """The next message from any worker, or None after `wait` seconds
+        (None: no limit) without one."""
+        end = None if wait is None else time.monotonic() + wait
         while True:
+            left = _POLL if end is None else min(_POLL, end - time.monotonic())
             try:
-                return self._results.get(timeout=_POLL)
+                return self._results.get(timeout=max(left, 0.0))
             except queue.Empty:
                 dead = [t.name for t in self._threads if not t.is_alive()]
                 if dead:
                     raise RuntimeError(f"fastgraph data worker thread(s) "
                                        f"{dead} stopped unexpectedly")
+                if end is not None and time.monotonic() >= end:
+                    return None
+
+    def stalled(self):
+        """Which worker has been building which batch the longest."""
+        busy = sorted(list(self._busy.items()), key=lambda item: item[1][2])
+        if not busy:
+            return "no worker thread is inside the generator or Sequence"
+        name, (pos, index, since) = busy[0]
+        what = (f"batch index {index}" if index is not None
+                else f"batch {pos} of the generator")
+        return (f"worker thread {name!r} has been building {what} for "
+                f"{time.monotonic() - since:.0f} s")
 
     def close(self):
         """Stop the threads (each finishes the batch it is building)."""
@@ -283,6 +304,7 @@ class ProcessWorkers:
         prefix = shm.new_prefix()
         self._procs, self._tasks, self._results = [], [], []
         self._pending = [deque() for _ in range(n)]
+        self._since = [0.0] * n     # when each worker began its current task
         self._answered = [0] * n
         self._method = start_method
         self._finalizer = weakref.finalize(self, _stop_processes, self._procs,
@@ -326,16 +348,21 @@ class ProcessWorkers:
     def submit(self, pos, index):
         """Send task `(pos, index)` to the least busy worker."""
         w = min(range(len(self._procs)), key=lambda i: len(self._pending[i]))
+        if not self._pending[w]:
+            self._since[w] = time.monotonic()
         self._pending[w].append((pos, index))
         try:
             self._tasks[w].send((pos, index))
         except OSError:
             raise self._died(w) from None
 
-    def receive(self):
-        """The next message from any worker; RuntimeError if one died."""
+    def receive(self, wait=None):
+        """The next message from any worker, or None after `wait` seconds
+        (None: no limit) without one; RuntimeError if a worker died."""
+        end = None if wait is None else time.monotonic() + wait
         while True:
-            ready = connection.wait(list(self._owner), timeout=_POLL)
+            left = _POLL if end is None else min(_POLL, end - time.monotonic())
+            ready = connection.wait(list(self._owner), timeout=max(left, 0.0))
             for obj in ready:
                 w = self._owner[obj]
                 if obj is not self._results[w]:
@@ -345,6 +372,7 @@ class ProcessWorkers:
                 except (EOFError, OSError):
                     raise self._died(w) from None
                 task = self._pending[w].popleft()
+                self._since[w] = time.monotonic()
                 self._answered[w] += 1
                 if kind == "ok":
                     return kind, pos, shm.unpack(payload)
@@ -353,8 +381,20 @@ class ProcessWorkers:
                         payload, self._where(w, task))
                 return kind, pos, payload
             for w, p in enumerate(self._procs):
-                if p.exitcode is not None:
+                # A worker that died right after answering: its answers first.
+                if p.exitcode is not None and not self._results[w].poll():
                     raise self._died(w)
+            if end is not None and time.monotonic() >= end:
+                return None
+
+    def stalled(self):
+        """Which worker has been building which batch the longest."""
+        busy = [w for w in range(len(self._procs)) if self._pending[w]]
+        if not busy:
+            return "no worker process has a batch to build"
+        w = min(busy, key=lambda i: self._since[i])
+        return (f"{self._where(w, self._pending[w][0])[3:]} for "
+                f"{time.monotonic() - self._since[w]:.0f} s")
 
     def _where(self, w, task):
         p = self._procs[w]

@@ -76,9 +76,9 @@ def map_graph(inputs, outputs):
                         f'were accessed without issue: {accessed}')
             computable.update(id(t) for t in node.output_tensors)
             accessed.append(node.layer.name)
-    names = [layer.name for layer in layers]
-    for name in names:
-        if names.count(name) != 1:
-            raise ValueError(f'The name "{name}" is used {names.count(name)} times in '
+    counts = collections.Counter(layer.name for layer in layers)
+    for name, count in counts.items():
+        if count != 1:
+            raise ValueError(f'The name "{name}" is used {count} times in '
                              f'the model. All layer names should be unique.')
     return set(nodes_depths), dict(nodes_by_depth), layers

@@ -1,7 +1,10 @@
-"""Model.summary(): the layer table in tf-keras 2.x's exact layout."""
+"""Model.summary(): the layer table in tf-keras 2.x's exact layout, names
+cut and escaped (display.shown): a name from a file may be huge or hold
+terminal escape sequences."""
 import math
 
 from .. import registry
+from .display import shown
 
 
 def _sequential_like(model):
@@ -94,9 +97,10 @@ def print_summary(model, line_length=None, positions=None, print_fn=None,
         except AttributeError:
             output_shape = "multiple"
         params = layer.count_params() if layer.built else "0 (unused)"
-        fields = [f"{layer.name} ({_class_name(layer)})", output_shape, params]
+        fields = [f"{shown(layer.name)} ({shown(_class_name(layer))})", output_shape,
+                  params]
         if not sequential_like:
-            fields.append([f"{inbound.name}[{ni}][{ti}]"
+            fields.append([f"{shown(inbound.name)}[{ni}][{ti}]"
                            for node in layer._inbound_nodes if node in relevant
                            for inbound, ni, ti, _ in node.iterate_inbound()])
         if show_trainable:
@@ -115,7 +119,7 @@ def print_summary(model, line_length=None, positions=None, print_fn=None,
             print_fn("|" * nested_level + " " * (line_length - 2 * nested_level)
                      + "|" * nested_level)
 
-    print_fn(f'Model: "{model.name}"')
+    print_fn(f'Model: "{shown(model.name)}"')
     print_fn("_" * line_length)
     print_row(header)
     print_fn("=" * line_length)

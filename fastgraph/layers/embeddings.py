@@ -1,12 +1,11 @@
 """The Embedding layer: integer token ids to rows of a trainable table."""
-import numbers
-
 import numpy as np
 
 from .. import constraints, initializers, regularizers
 from ..autodiff import as_array
 from ..engine.layer import Layer
-from ..ops.embedding import embedding
+from ..ops.embedding import embedding, float_ids
+from ..utils.arguments import check_integer
 from .core import get_constraint
 
 
@@ -14,8 +13,11 @@ class Embedding(Layer):
     """Rows of the (input_dim, output_dim) `embeddings` table picked by
     integer indices: (batch, ...) -> (batch, ..., output_dim).
 
-    Indices must be integers in [0, input_dim): float data raises TypeError
-    and out-of-range indices IndexError, both naming the layer.  With
+    Indices are integers in [0, input_dim), of any integer dtype, or floats
+    holding whole numbers (as from a default float32 `Input`, which Keras
+    casts): a fractional float raises ValueError, boolean data TypeError
+    and an index out of range IndexError, each naming the layer and the
+    value.  With
     `mask_zero=True` index 0 is padding: the output mask is `inputs != 0`,
     so a following recurrent layer skips those steps.
     """
@@ -34,11 +36,7 @@ class Embedding(Layer):
                 kwargs["input_shape"] = (input_length or None,)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         for arg, value in (("input_dim", input_dim), ("output_dim", output_dim)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) \
-                    or value <= 0:
-                raise ValueError(f"Embedding: both `input_dim` and `output_dim` "
-                                 f"should be positive integers, received "
-                                 f"{arg}={value!r}")
+            check_integer("Embedding", arg, value, 1, "a positive integer")
         if sparse:
             raise ValueError("Embedding: sparse=True (SparseTensor output) is not "
                              "supported")
@@ -61,16 +59,17 @@ class Embedding(Layer):
 
     def call(self, inputs):
         indices = as_array(inputs)
-        if indices.dtype.kind not in "iu":
+        if indices.dtype.kind not in "iuf":
             raise TypeError(f'Layer "{self.name}" (Embedding) expects integer indices '
-                            f'(int32 or int64), but received data of dtype '
-                            f'{indices.dtype}; pass token ids as an integer array '
-                            f'(an Input feeding an Embedding needs dtype="int32")')
+                            f'(or floats holding whole numbers), but received data of '
+                            f'dtype {indices.dtype}; pass token ids as an integer array')
         try:
+            if indices.dtype.kind == "f":
+                indices = float_ids(indices, self.input_dim, "embedding")
             return embedding(indices, self.embeddings)
-        except IndexError as err:
-            raise IndexError(f'Layer "{self.name}" (Embedding, input_dim='
-                             f'{self.input_dim}): {err}') from None
+        except (IndexError, ValueError) as err:
+            raise type(err)(f'Layer "{self.name}" (Embedding, input_dim='
+                            f'{self.input_dim}): {err}') from None
 
     def compute_mask(self, inputs, mask=None):
         if not self.mask_zero:

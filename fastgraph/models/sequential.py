@@ -27,8 +27,7 @@ class Sequential(Model):
         self._input_tensor = None     # the graph's input, once known
         self._explicit_input = False  # an Input/InputLayer was added by the user
         self._stack_outputs = []      # output of each layer of the stack
-        for layer in layers or []:
-            self.add(layer)
+        self._add_all(layers or [])
 
     @property
     def layers(self):
@@ -37,44 +36,56 @@ class Sequential(Model):
 
     def add(self, layer):
         """Stack `layer` on top (an Input tensor or InputLayer may come first)."""
-        if isinstance(layer, KerasTensor) and layer._keras_history is not None \
-                and isinstance(layer._keras_history.layer, InputLayer):
-            layer = layer._keras_history.layer
-        if not isinstance(layer, Layer):
-            raise TypeError(f"The added layer must be an instance of class Layer. "
-                            f"Received: layer={layer!r} of type {type(layer).__name__}.")
+        self._add_all([layer])
+
+    def _add_all(self, layers):
+        """Stack `layers` in order, each called as it comes, and map the graph
+        once at the end: mapping it after each layer would make building
+        (and loading) a long stack quadratic."""
         stack = self.layers
-        if any(other.name == layer.name and other is not layer for other in stack):
-            raise ValueError(f"All layers added to a Sequential model should have "
-                             f'unique names. Name "{layer.name}" is already the name '
-                             f"of a layer in this model. Update the `name` argument "
-                             f"to pass a unique name.")
-        if isinstance(layer, InputLayer):
-            if stack or self._input_tensor is not None:
-                raise ValueError(f'Sequential "{self.name}": an Input can only be the '
-                                 f'first layer')
-            self._input_tensor = layer._inbound_nodes[0].output_tensors[0]
-            self._explicit_input = True
-            self._layers = [layer]
-            return
-        first = _innermost_first(layer)
-        if not stack and self._input_tensor is None and first._batch_input_shape:
-            self._input_tensor = Input(batch_shape=first._batch_input_shape,
-                                       dtype=_input_dtype(first),
-                                       name=layer.name + "_input")
-        if self._input_tensor is None:
-            self._layers = stack + [layer]
-            return
-        self._connect(stack + [layer], len(self._stack_outputs))
+        names = {other.name: other for other in stack}
+        connected = len(self._stack_outputs)
+        try:
+            for layer in layers:
+                layer = _as_layer(layer)
+                if names.get(layer.name, layer) is not layer:
+                    raise ValueError(f"All layers added to a Sequential model should "
+                                     f"have unique names. Name \"{layer.name}\" is "
+                                     f"already the name of a layer in this model. "
+                                     f"Update the `name` argument to pass a unique name.")
+                if isinstance(layer, InputLayer):
+                    if stack or self._input_tensor is not None:
+                        raise ValueError(f'Sequential "{self.name}": an Input can only '
+                                         f'be the first layer')
+                    self._input_tensor = layer._inbound_nodes[0].output_tensors[0]
+                    self._explicit_input = True
+                    self._layers = [layer]
+                    continue
+                first = _innermost_first(layer)
+                if not stack and self._input_tensor is None and first._batch_input_shape:
+                    self._input_tensor = Input(batch_shape=first._batch_input_shape,
+                                               dtype=_input_dtype(first),
+                                               name=layer.name + "_input")
+                if self._input_tensor is None:
+                    self._layers = stack + [layer]
+                else:
+                    self._call_on_top(layer)
+                stack.append(layer)
+                names[layer.name] = layer
+        finally:
+            if len(self._stack_outputs) > connected:
+                self._init_graph(self._input_tensor, self._stack_outputs[-1])
+
+    def _call_on_top(self, layer):
+        x = layer(self._stack_outputs[-1] if self._stack_outputs else self._input_tensor)
+        if len(flatten(x)) != 1:
+            raise ValueError(_SINGLE_OUTPUT)
+        self._stack_outputs.append(x)
 
     def _connect(self, stack, start):
         """Call stack[start:] on the current output and rebuild the graph."""
-        x = self._stack_outputs[-1] if start else self._input_tensor
         for layer in stack[start:]:
-            x = layer(x)
-            if len(flatten(x)) != 1:
-                raise ValueError(_SINGLE_OUTPUT)
-            self._stack_outputs.append(x)
+            self._call_on_top(layer)
         self._init_graph(self._input_tensor, self._stack_outputs[-1])
 
     def pop(self):
@@ -147,8 +158,8 @@ class Sequential(Model):
             config = {"layers": config}
         model = cls(name=config.get("name"))
         with shared_object_scope("loading"):
-            for layer_config in config["layers"]:
-                model.add(deserialize_layer(layer_config, custom_objects))
+            model._add_all([deserialize_layer(layer_config, custom_objects)
+                            for layer_config in config["layers"]])
         if not model.built and config.get("build_input_shape"):
             model.build(config["build_input_shape"])
         return model
@@ -179,6 +190,17 @@ class Sequential(Model):
         if proba.shape[-1] > 1:
             return proba.argmax(axis=-1)
         return (proba > 0.5).astype("int32")
+
+
+def _as_layer(layer):
+    """`layer`, or the InputLayer of an Input tensor; TypeError otherwise."""
+    if isinstance(layer, KerasTensor) and layer._keras_history is not None \
+            and isinstance(layer._keras_history.layer, InputLayer):
+        layer = layer._keras_history.layer
+    if not isinstance(layer, Layer):
+        raise TypeError(f"The added layer must be an instance of class Layer. "
+                        f"Received: layer={layer!r} of type {type(layer).__name__}.")
+    return layer
 
 
 def _innermost_first(layer):

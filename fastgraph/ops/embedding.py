@@ -38,6 +38,29 @@ def _check_range(idx, flat, rows, op):
                          f"{rows} rows; expected 0 <= index < {rows}")
 
 
+def float_ids(indices, rows, op):
+    """Float token ids as integers (int32, or int64 for a table of 2**31 rows
+    or more), as Keras casts them; a value that is not a whole number (1.5,
+    nan, inf) is a ValueError and one past the integer type an IndexError,
+    each naming the value and its position (`embedding` checks the range of
+    the rest in its one pass)."""
+    idx = as_array(indices)
+    with np.errstate(invalid="ignore"):     # nan, inf, huge: caught just below
+        ids = idx.astype(np.int32 if rows <= np.iinfo(np.int32).max else np.int64)
+    bad = ids != idx            # fractional, not finite, or past the integer type
+    if bad.any():
+        where = tuple(int(i) for i in np.unravel_index(int(np.argmax(bad)), idx.shape))
+        value = float(idx[where] if idx.ndim else idx[()])
+        if not np.isfinite(value) or value != np.floor(value):
+            raise ValueError(f"{op}: index {value!r} at position {where} of indices "
+                             f"(shape {idx.shape}, dtype {idx.dtype}) is not a whole "
+                             f"number; token ids must be integers")
+        raise IndexError(f"{op}: index {value:.0f} at position {where} of indices "
+                         f"(shape {idx.shape}) is out of range for a table of {rows} "
+                         f"rows; expected 0 <= index < {rows}")
+    return ids
+
+
 def embedding(indices, table):
     """Rows of `table` (V, D) picked by integer `indices`: shape indices.shape + (D,).
 

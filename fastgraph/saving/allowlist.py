@@ -12,6 +12,8 @@ evaluated or followed as an attribute path.
 import re
 
 from .. import registry
+from ..engine.display import quoted, shown
+from . import archive
 
 # Keys of a layer config whose dict or string value names an object of a kind.
 _KEY_KINDS = (("activation", "activation"), ("recurrent_activation", "activation"),
@@ -56,10 +58,19 @@ def _unknown(kind, name, where):
     hint = (" A string from a file is never imported as a module path."
             if isinstance(name, str) and _MODULE_PATH.match(name) else "")
     return ValueError(
-        f"unknown {what} {name!r} at {where}.{hint} fastgraph resolves names "
+        f"unknown {what} {quoted(name)} at {where}.{hint} fastgraph resolves names "
         f"only through its own registry: pass a custom {what} as "
-        f"custom_objects={{{name!r}: ...}} or register it with "
+        f"custom_objects={{{quoted(name)}: ...}} or register it with "
         f"@fastgraph.saving.register_serializable()")
+
+
+def check_name(value, what):
+    """A name from a file (a class, layer, weight or key) is at most
+    archive.MAX_NAME_CHARS long; ValueError quoting its start otherwise."""
+    if isinstance(value, str) and len(value) > archive.MAX_NAME_CHARS:
+        raise ValueError(f"{what} is a name of {len(value)} characters, more than "
+                         f"the limit of {archive.MAX_NAME_CHARS} (fastgraph.saving."
+                         f"archive.MAX_NAME_CHARS): {quoted(value, 80)}")
 
 
 def _kind_of_key(key):
@@ -79,9 +90,10 @@ def _kind_of_key(key):
 
 
 def _check_string(kind, value, where, objects, tables):
+    check_name(value, where)
     if kind == "dtype":
         if value not in _DTYPES:
-            raise ValueError(f"unsupported dtype {value!r} at {where}; expected "
+            raise ValueError(f"unsupported dtype {quoted(value)} at {where}; expected "
                              f"one of {sorted(_DTYPES)}")
     elif not is_known(kind, value, objects, tables):
         raise _unknown(kind, value, where)
@@ -91,7 +103,7 @@ def _check_lambda(config, where, objects):
     """A Lambda names its functions; the file never holds their code."""
     if not isinstance(config, dict):
         return
-    layer_name = config.get("name")
+    layer_name = quoted(config.get("name"))
     for key in _LAMBDA_FUNCTION_KEYS:
         value = config.get(key)
         if value is None or (key == "output_shape"
@@ -100,40 +112,41 @@ def _check_lambda(config, where, objects):
             continue
         if not isinstance(value, str):
             raise ValueError(
-                f"Lambda layer {layer_name!r} at {where}: its {key!r} is stored "
+                f"Lambda layer {layer_name} at {where}: its {key!r} is stored "
                 f"as Python code, which fastgraph never loads; rebuild the "
                 f"Lambda in code (a Lambda saved by fastgraph stores only the "
                 f"function's name)")
         if value == "<lambda>":
             raise ValueError(
-                f"Lambda layer {layer_name!r} at {where} was built from an "
+                f"Lambda layer {layer_name} at {where} was built from an "
                 f"anonymous lambda, whose code is not saved and which has no name "
                 f"to look up: use a named function (then pass it in "
                 f"custom_objects), or rebuild the model in code and load_weights")
         if value not in objects:
             raise ValueError(
-                f"Lambda layer {layer_name!r} at {where} needs the function "
-                f"{value!r} as its {key!r}: files hold no code, so pass "
-                f"custom_objects={{{value!r}: {value}}} or decorate {value} "
-                f"with @fastgraph.saving.register_serializable() (safe_mode="
+                f"Lambda layer {layer_name} at {where} needs the function "
+                f"{quoted(value)} as its {key!r}: files hold no code, so pass "
+                f"custom_objects={{{quoted(value)}: {shown(value)}}} or decorate "
+                f"{shown(value)} with @fastgraph.saving.register_serializable() (safe_mode="
                 f"False does not change this: fastgraph never loads code)")
 
 
 def _check_class(node, path, kind, objects, tables):
     name = node["class_name"]
     if not isinstance(name, str):
-        raise ValueError(f"class_name at {path} must be a string, got {name!r}")
+        raise ValueError(f"class_name at {path} must be a string, got {quoted(name)}")
+    check_name(name, f"class_name at {path}")
     if kind == "nodes" and name == "__keras_tensor__":
         return
     if kind == "dtype":
         if name not in _DTYPE_POLICIES:
-            raise ValueError(f"unknown dtype policy {name!r} at {path}")
+            raise ValueError(f"unknown dtype policy {quoted(name)} at {path}")
         return
     if name == "function" and kind in ("loss", "metric"):
         value = node.get("config")
         if not isinstance(value, str):
             raise ValueError(f"a 'function' entry at {path} must name a "
-                             f"function, got {value!r}")
+                             f"function, got {quoted(value)}")
         _check_string(kind, value, f"{path}.config", objects, tables)
         return
     if not is_known(kind or "any", name, objects, tables):
@@ -164,17 +177,29 @@ def check_config(config, custom_objects=None, where="config", kind="layer"):
     objects = custom_objects if custom_objects is not None else registry.custom_objects()
     tables = builtin_objects()
     stack = [(config, where, kind)]
+    layers = 0
     while stack:
         node, path, node_kind = stack.pop()
         if isinstance(node, str):
             if node_kind in _STRING_KINDS:
                 _check_string(node_kind, node, path, objects, tables)
+            elif node_kind == "nodes":
+                check_name(node, path)
         elif isinstance(node, list):
             child = _LIST_CHILD.get(node_kind)
             stack.extend((item, f"{path}[{i}]", child)
                          for i, item in reversed(list(enumerate(node))))
         elif isinstance(node, dict):
+            for key in node:
+                check_name(key, f"a key at {path}")
+            check_name(node.get("name"), f"the name at {path}")
             children = []
+            if "class_name" in node and node_kind == "layer" and node is not config:
+                layers += 1
+                if layers > archive.MAX_LAYERS:
+                    raise ValueError(f"{where} describes more than "
+                                     f"{archive.MAX_LAYERS} layers (fastgraph."
+                                     f"saving.archive.MAX_LAYERS)")
             if "class_name" in node:
                 _check_class(node, path, node_kind, objects, tables)
                 if node.get("class_name") != "function":

@@ -15,6 +15,7 @@ from typing import Any, Optional, Union
 from .. import registry
 from ..engine import Functional
 from . import archive, hdf5, keras_h5, keras_v3, model_io
+from .files import open_regular
 from .model_io import _check_model
 
 _IGNORED_SAVE_ARGS = {"signatures", "options", "save_traces"}
@@ -64,7 +65,7 @@ def _sniff(filepath):
         head = filepath.read(8)
         filepath.seek(0)
     else:
-        with open(filepath, "rb") as f:
+        with open_regular(filepath) as f:
             head = f.read(8)
     if hdf5.is_hdf5(head):
         return "hdf5"

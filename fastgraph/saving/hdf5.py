@@ -20,12 +20,13 @@ import numpy as np
 
 from . import archive
 from .archive import FileFormatError
+from .atomic import atomic_write
+from .files import open_regular
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 # Keras splits attributes over `name0`, `name1`, ... past this size.
 HDF5_OBJECT_HEADER_LIMIT = 64512
 MAX_OBJECTS = 100_000          # groups and datasets visited in one file
-MAX_COMPRESSION_RATIO = 1100   # deflate cannot exceed ~1032:1
 _RATIO_MIN_BYTES = 1 << 16
 _PLAIN_KINDS = frozenset("biuf")
 
@@ -66,7 +67,8 @@ class H5Reader:
             source.seek(0)
         else:
             self.name = name or os.fspath(source)
-            self.size = os.path.getsize(source)
+            with open_regular(source) as f:
+                self.size = os.fstat(f.fileno()).st_size
         if self.size < len(HDF5_SIGNATURE):
             raise self.fail("it is truncated (shorter than an HDF5 signature)")
         try:
@@ -286,17 +288,21 @@ class H5Reader:
                                 f"data that the file does not hold (truncated "
                                 f"or corrupted)")
         elif layout == h5.h5d.CHUNKED:
-            if nbytes > _RATIO_MIN_BYTES and nbytes > MAX_COMPRESSION_RATIO * max(
-                    storage, 1):
+            ratio = archive.MAX_ARRAY_COMPRESSION_RATIO
+            if nbytes > _RATIO_MIN_BYTES and nbytes > ratio * max(storage, 1):
                 raise self.fail(f"dataset {path!r} declares {nbytes} bytes stored "
-                                f"in {storage} (a compression bomb or missing data)")
+                                f"in {storage}, a compression ratio over {ratio}:1 "
+                                f"(fastgraph.saving.archive.MAX_ARRAY_COMPRESSION_"
+                                f"RATIO: a compression bomb or missing data)")
         elif layout != h5.h5d.COMPACT:
             raise self.fail(f"dataset {path!r} has an unknown layout {layout}")
 
-    def read(self, dset, path, shape, dtype, what):
+    def read(self, dset, path, shape, dtype, what, out=None):
         """The dataset as an array of `dtype`, after checking it has exactly
         `shape` and a dtype of the same kind (a float32 weight may be stored
-        as float16/float64, an integer counter as any integer type)."""
+        as float16/float64, an integer counter as any integer type).  `out`
+        (an array of `shape` and `dtype`: the weight's own buffer) is filled
+        in place and returned when the stored dtype is `dtype`."""
         shape, dtype = tuple(int(d) for d in shape), np.dtype(dtype)
         file_dtype = dset.dtype
         if tuple(dset.shape) != shape:
@@ -307,14 +313,16 @@ class H5Reader:
         if not same_kind:
             raise self.fail(f"{what} ({path!r}) has dtype {file_dtype}, expected "
                             f"{dtype}")
-        out = np.empty(shape, dtype=file_dtype.newbyteorder("="))
+        direct = (out is not None and out.dtype == file_dtype.newbyteorder("=")
+                  and out.flags.c_contiguous and out.flags.writeable)
+        array = out if direct else np.empty(shape, dtype=file_dtype.newbyteorder("="))
         try:
-            if out.size:
-                dset.read_direct(out)
+            if array.size:
+                dset.read_direct(array)
         except (OSError, RuntimeError, ValueError, TypeError) as err:
             raise self.fail(f"{what} ({path!r}) cannot be read: the file is "
                             f"truncated or corrupted ({err})") from None
-        return out if out.dtype == dtype else out.astype(dtype)
+        return array if array.dtype == dtype else array.astype(dtype)
 
 
 # ------------------------------------------------------------ writing
@@ -337,9 +345,9 @@ def write_strings_attr(node, name, values):
 
 def write_file(path, fill, overwrite=True):
     """Write an HDF5 file atomically: `fill(h5py.File)` on an in-memory
-    file, then its bytes through archive.atomic_write."""
+    file, then its bytes through atomic_write."""
     data = to_bytes(fill)
-    archive.atomic_write(path, lambda out: out.write(data), overwrite)
+    atomic_write(path, lambda out: out.write(data), overwrite)
 
 
 def to_bytes(fill):

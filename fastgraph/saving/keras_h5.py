@@ -14,7 +14,7 @@ import warnings
 
 from . import archive, hdf5, keras_compile
 from .keras_config import from_keras
-from .model_io import _BUDGET_SLACK, rebuild_within
+from .model_io import _BUDGET_SLACK, assign_all, rebuild_within
 
 KERAS_VERSION = "2.21.0"     # the tf-keras version fastgraph's files claim
 
@@ -50,8 +50,10 @@ def _weights_group(reader):
     return root, ""
 
 
-def _read_layer(reader, path, layer, file_name, weight_names, label=""):
-    """The arrays of `layer` from its group, every shape checked first."""
+def _read_layer(reader, path, layer, file_name, weight_names, label="",
+                in_place=False):
+    """The arrays of `layer` from its group, every shape checked first;
+    `in_place` reads them straight into the weights' buffers."""
     weights = legacy_weights(layer)
     if len(weights) != len(weight_names):
         raise ValueError(
@@ -71,13 +73,17 @@ def _read_layer(reader, path, layer, file_name, weight_names, label=""):
                 f"{reader.name!r}")
         datasets.append((var, dset, full))
     return [(var, reader.read(dset, full, var.shape, var.data.dtype,
-                              f"weight {var.name!r} of layer {layer.name!r}"))
+                              f"weight {var.name!r} of layer {layer.name!r}",
+                              var.data if in_place else None))
             for var, dset, full in datasets]
 
 
-def _load_group(model, reader, group, path, by_name=False, skip_mismatch=False):
+def _load_group(model, reader, group, path, by_name=False, skip_mismatch=False,
+                in_place=False):
     """Set the model's weights from a weights group; returns {name in the
-    file: variable} (None for a name met twice)."""
+    file: variable} (None for a name met twice).  `in_place` (a model being
+    loaded, whose weights nobody holds yet) reads straight into them; else
+    every array is read and checked before any weight changes."""
     file_layers = [(n, w) for n, w in _file_layers(reader, group, path) if w]
     layers = [layer for layer in model.layers if layer.weights]
     pairs, names = [], {}
@@ -103,12 +109,12 @@ def _load_group(model, reader, group, path, by_name=False, skip_mismatch=False):
                 f"layer(s) with weights {[layer.name for layer in layers]}")
         for layer, (file_name, weight_names) in zip(layers, file_layers):
             label = "" if file_name == layer.name else f" (file layer {file_name!r})"
-            read = _read_layer(reader, path, layer, file_name, weight_names, label)
+            read = _read_layer(reader, path, layer, file_name, weight_names, label,
+                               in_place)
             for (var, _), weight_name in zip(read, weight_names):
                 names[weight_name] = None if weight_name in names else var
             pairs += read
-    for var, array in pairs:
-        var.assign(array)
+    assign_all(pairs)
     return names, [var for var, _ in pairs]
 
 
@@ -147,7 +153,7 @@ def load_model(reader, objects, compile):
         raise fail(err) from err
     model, scope = rebuild_within(translated, objects, "model_config",
                                   _budget(reader, group, path), fail)
-    names, filled = _load_group(model, reader, group, path)
+    names, filled = _load_group(model, reader, group, path, in_place=True)
     unfilled = scope.unfilled([var.data for var in filled])
     if unfilled:
         raise fail(f"the model built from model_config has weights that the file "

@@ -19,7 +19,8 @@ import numpy as np
 
 from . import archive, hdf5, keras_compile
 from .keras_config import from_keras, keras3_config, snake_case
-from .model_io import _BUDGET_SLACK, rebuild_within
+from .atomic import atomic_write
+from .model_io import _BUDGET_SLACK, assign_all, rebuild_within
 
 KERAS_VERSION = "3.15.1"     # the Keras 3 version fastgraph's archives claim
 _WEIGHTS = "model.weights.h5"
@@ -71,8 +72,9 @@ def _dataset_count(reader, path):
     return 0 if group is None else len(reader.children(group, path))
 
 
-def _read_weights(model, reader):
-    """[(variable, array)] for every weight of `model`, all checked first."""
+def _read_weights(model, reader, in_place=False):
+    """[(variable, array)] for every weight of `model`, all checked first;
+    `in_place` reads them straight into the weights' buffers."""
     paths = weight_paths(model, "")
     groups = {}
     for path, var in paths:
@@ -95,7 +97,8 @@ def _read_weights(model, reader):
                              f"{reader.name!r}")
         datasets.append((var, dset, path))
     return [(var, reader.read(dset, path, var.shape, var.data.dtype,
-                              f"weight {var.name!r}")) for var, dset, path in datasets]
+                              f"weight {var.name!r}", var.data if in_place else None))
+            for var, dset, path in datasets]
 
 
 def _budget(reader, path="layers"):
@@ -128,14 +131,19 @@ def load_weights_from(model, reader, by_name=False):
                          f"weights by the model's structure)")
     if reader.get("layers") is None:
         raise reader.fail("it has no 'layers' group (not a Keras 3 weights file)")
-    for var, array in _read_weights(model, reader):
-        var.assign(array)
+    assign_all(_read_weights(model, reader))
 
 
 def _open_weights(zreader):
+    """The archive's weights file: read in place when it is stored (as
+    Keras writes it), else inflated, as array data the file really holds
+    (archive.MAX_ARRAY_COMPRESSION_RATIO)."""
     if not zreader.has(_WEIGHTS):
         raise zreader.fail(f"it has no {_WEIGHTS}")
-    data = zreader.read_bytes(_WEIGHTS, archive.MAX_MEMBER_BYTES)
+    data = zreader.open_stored(_WEIGHTS, archive.MAX_MEMBER_BYTES)
+    if data is None:
+        data = zreader.read_bytes(_WEIGHTS, archive.MAX_MEMBER_BYTES,
+                                  archive.MAX_ARRAY_COMPRESSION_RATIO)
     return hdf5.H5Reader(data, name=f"{zreader.name}:{_WEIGHTS}",
                          label="Keras 3 weights file")
 
@@ -153,7 +161,7 @@ def load_model(filepath, objects, compile):
 
         def fail(problem):
             return ValueError(f"Cannot load a model from {name!r}: {problem}")
-        metadata = zreader.read_json("metadata.json")
+        metadata = zreader.read_json("metadata.json", archive.MAX_SMALL_JSON_BYTES)
         if not isinstance(metadata, dict):
             raise zreader.fail("metadata.json must hold an object")
         config = zreader.read_json("config.json")
@@ -164,9 +172,8 @@ def load_model(filepath, objects, compile):
                 raise fail(err) from err
             model, scope = rebuild_within(translated, objects, "config.json",
                                           _budget(reader), fail)
-            pairs = _read_weights(model, reader)
-            for var, array in pairs:
-                var.assign(array)
+            pairs = _read_weights(model, reader, in_place=True)
+            assign_all(pairs)
             unfilled = scope.unfilled([var.data for var, _ in pairs])
             if unfilled:
                 raise fail(f"the model built from config.json has weights that the "
@@ -253,7 +260,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
             zf.writestr(archive._zipinfo("metadata.json", False), archive.dumps(metadata))
             zf.writestr(archive._zipinfo("config.json", False), archive.dumps(config))
             zf.writestr(archive._zipinfo(_WEIGHTS, False), weights)
-    archive.atomic_write(filepath, write, overwrite)
+    atomic_write(filepath, write, overwrite)
 
 
 def save_weights(model, filepath, overwrite=True):

@@ -21,7 +21,8 @@ from ..engine.weight_scope import DummyInputError, WeightBudgetError, \
     WeightCreationScope
 from . import archive
 from .. import registry
-from .allowlist import builtin_objects, check_config
+from ..engine.display import quoted, shown
+from .allowlist import builtin_objects, check_config, check_name
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 # Weight bytes a model may create beyond what its file holds, so that a
@@ -63,8 +64,9 @@ def _rebuild(config, objects, where):
         raise ValueError(f"{where} does not describe a valid model: building it "
                          f"ran out of memory (does it ask for huge layers?)") from None
     except Exception as err:
+        # The message may quote names from the file: cut and escaped.
         raise ValueError(f"{where} does not describe a valid model "
-                         f"({type(err).__name__}: {err})") from err
+                         f"({type(err).__name__}: {shown(err, 4000)})") from None
     if not isinstance(model, Functional):
         raise ValueError(f"{where} describes a {type(model).__name__} layer, "
                          f"not a model")
@@ -120,7 +122,7 @@ def _weights_members(model):
 def _manifest(reader):
     """The checked weights manifest: a list of (layer name, entries)."""
     fail = reader.fail
-    data = reader.read_json("weights.json")
+    data = reader.read_json("weights.json", reader.manifest_limit())
     layers = data.get("layers") if isinstance(data, dict) else None
     if not isinstance(layers, list):
         raise fail("weights.json must hold a 'layers' list")
@@ -130,8 +132,9 @@ def _manifest(reader):
         name = layer.get("name") if isinstance(layer, dict) else None
         if not isinstance(name, str) or not isinstance(entries, list):
             raise fail(f"weights.json layers[{i}] needs a 'name' and a 'weights' list")
+        check_name(name, f"weights.json layers[{i}].name")
         if name in names:
-            raise fail(f"weights.json names layer {name!r} twice")
+            raise fail(f"weights.json names layer {quoted(name)} twice")
         names.add(name)
         for j, entry in enumerate(entries):
             shape = entry.get("shape") if isinstance(entry, dict) else None
@@ -142,12 +145,15 @@ def _manifest(reader):
                     and isinstance(entry.get("dtype"), str)):
                 raise fail(f"weights.json layers[{i}].weights[{j}] needs 'path', "
                            f"'dtype' and a 'shape' of non-negative integers")
+            for key in ("path", "name"):
+                check_name(entry.get(key), f"weights.json layers[{i}].weights[{j}].{key}")
         out.append((name, entries))
     return out
 
 
-def _read_layer(reader, layer, weights, entries, by_file_name):
-    """Arrays for `layer` from its manifest entries, every shape checked."""
+def _read_layer(reader, layer, weights, entries, by_file_name, in_place=False):
+    """Arrays for `layer` from its manifest entries, every shape checked;
+    `in_place` reads them straight into the weights' buffers."""
     arrays = []
     for j, (var, entry) in enumerate(zip(weights, entries)):
         shape = tuple(var.shape)
@@ -158,7 +164,8 @@ def _read_layer(reader, layer, weights, entries, by_file_name):
                 f"{reader.name!r}")
         arrays.append(reader.read_array(
             entry["path"], shape, var.data.dtype,
-            f"weight {var.name!r} of layer {layer.name!r}"))
+            f"weight {quoted(var.name)} of layer {quoted(layer.name)}",
+            var.data if in_place else None))
     return arrays
 
 
@@ -169,14 +176,19 @@ def _count_mismatch(reader, layer, weights, entries, by_file_name):
         f"{reader.name!r} ({[tuple(e['shape']) for e in entries]})")
 
 
-def _assign(pairs):
+def assign_all(pairs):
+    """Set each variable of (variable, array) pairs to its array (an array
+    read in place is the variable's own buffer already)."""
     for var, array in pairs:
-        var.assign(array)
+        if array is not var.data:
+            var.assign(array)
 
 
 def _load_by_order(model, reader, strict, manifest=None):
     """Weights layer by layer in order; `strict` (load_model) also requires
-    the layer and weight names of the file.  Returns the variables set."""
+    the layer and weight names of the file, and reads straight into the
+    new model's weights (load_weights reads and checks everything before
+    any weight changes).  Returns the variables set."""
     if manifest is None:
         manifest = _manifest(reader)
     layers = _layers_with_weights(model)
@@ -194,8 +206,9 @@ def _load_by_order(model, reader, strict, manifest=None):
         label = "" if file_name == layer.name else f" (file layer {file_name!r})"
         if len(weights) != len(entries):
             raise _count_mismatch(reader, layer, weights, entries, label)
-        pairs += zip(weights, _read_layer(reader, layer, weights, entries, label))
-    _assign(pairs)
+        pairs += zip(weights, _read_layer(reader, layer, weights, entries, label,
+                                          in_place=strict))
+    assign_all(pairs)
     return [var for var, _ in pairs]
 
 
@@ -217,7 +230,7 @@ def _load_by_name(model, reader, skip_mismatch):
                 raise
             warnings.warn(f"load_weights: skipping layer {layer.name!r}: {err}",
                           stacklevel=3)
-    _assign(pairs)
+    assign_all(pairs)
 
 
 def save_fastgraph_weights(model, filepath, overwrite=True):
@@ -411,7 +424,7 @@ def _restore_compile(model, reader, objects):
         check_config(data.get(key), objects, f"compile.json {key}", kind)
     optimizer, state = "rmsprop", None
     if reader.has("optimizer.json"):
-        description = reader.read_json("optimizer.json")
+        description = reader.read_json("optimizer.json", reader.manifest_limit())
         if not isinstance(description, dict) or not isinstance(
                 description.get("class_name"), str):
             raise ValueError("optimizer.json needs a 'class_name'")
@@ -491,11 +504,11 @@ def rebuild_within(config, objects, where, budget, fail):
     except WeightBudgetError as err:
         raise fail(f"{where} does not describe a valid model: it needs "
                    f"more weight bytes than the file holds, so the file is "
-                   f"corrupted or hostile ({err})") from None
+                   f"corrupted or hostile ({shown(err, 4000)})") from None
     except DummyInputError as err:
         raise fail(f"{where} does not describe a valid model: its input "
                    f"shapes are too large to infer the layers' output shapes "
-                   f"safely, so the file is corrupted or hostile ({err})") from None
+                   f"safely, so the file is corrupted or hostile ({shown(err, 4000)})") from None
     except ValueError as err:
         raise fail(err) from err
     return model, scope

@@ -1,8 +1,12 @@
-"""The count arguments of fit/evaluate/predict (batch_size, steps, epochs,
-...), checked alike by every entry point, and Keras 2's spellings of the
-others (nb_epoch, max_q_size, pickle_safe)."""
+"""The arguments of fit/evaluate/predict and the *_generator methods, checked
+alike by every entry point: the counts (batch_size, steps, epochs, workers,
+...) through the one integer check (utils.arguments), `verbose`,
+`validation_freq`, and Keras 2's spellings of the others (nb_epoch,
+max_q_size, pickle_safe)."""
 import numbers
 import warnings
+
+from ..utils.arguments import check_integer, check_seconds
 
 # argument name: (smallest value, what the error says it must be)
 _COUNTS = {
@@ -13,19 +17,50 @@ _COUNTS = {
     "validation_steps": (1, "an integer >= 1"),
     "epochs": (0, "an integer >= 0"),
     "initial_epoch": (0, "an integer >= 0"),
+    "workers": (0, "an integer >= 0"),
+    "max_queue_size": (1, "an integer >= 1"),
 }
+_VERBOSE = {"auto": 1, 0: 0, 1: 1, 2: 2}
 
 
 def check_counts(where, **counts):
     """Every count given (None means: not given) is an integer of at least
     its smallest value, or a ValueError names `where` and the argument."""
     for name, value in counts.items():
-        if value is None:
-            continue
-        minimum, expected = _COUNTS[name]
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) \
-                or value < minimum:
-            raise ValueError(f"{where}: {name} must be {expected}, got {value!r}")
+        if value is not None:
+            minimum, expected = _COUNTS[name]
+            check_integer(where, name, value, minimum, expected)
+
+
+def check_verbose(where, verbose):
+    """`verbose` as 0, 1 or 2 ('auto' is 1, as tf-keras has it outside
+    parameter-server training); a ValueError names `where` otherwise."""
+    key = verbose if isinstance(verbose, str) else (
+        int(verbose) if isinstance(verbose, numbers.Integral) else None)
+    if key not in _VERBOSE:
+        raise ValueError(f"{where}: verbose must be 'auto', 0, 1 or 2, got {verbose!r}")
+    return _VERBOSE[key]
+
+
+def check_validation_freq(where, freq):
+    """`validation_freq`: an integer >= 1 (validate every that many epochs)
+    or a collection of epoch numbers >= 1."""
+    if isinstance(freq, (list, tuple, set, frozenset, range)):
+        for epoch in freq:
+            check_integer(where, "validation_freq", epoch, 1,
+                          "an integer >= 1 or a list of epoch numbers >= 1")
+        return freq
+    return check_integer(where, "validation_freq", freq, 1,
+                         "an integer >= 1 or a list of epoch numbers >= 1")
+
+
+def check_queue(where, queue):
+    """The data queue's options of `queue`: workers, max_queue_size and
+    data_timeout (seconds, or None)."""
+    check_counts(where, workers=queue["workers"],
+                 max_queue_size=queue["max_queue_size"])
+    if queue["data_timeout"] is not None:
+        check_seconds(where, "data_timeout", queue["data_timeout"])
 
 
 def epochs_alias(epochs, kwargs, where):
@@ -41,10 +76,11 @@ def epochs_alias(epochs, kwargs, where):
 
 
 def queue_options(workers, max_q_size, max_queue_size, pickle_safe,
-                  use_multiprocessing):
+                  use_multiprocessing, data_timeout=None):
     """The data queue's options from Keras 2's names (`max_q_size`,
     `pickle_safe`), which the Keras 3 names override when given."""
     return {"workers": workers,
             "max_queue_size": max_q_size if max_queue_size is None else max_queue_size,
             "use_multiprocessing": pickle_safe if use_multiprocessing is None
-            else use_multiprocessing}
+            else use_multiprocessing,
+            "data_timeout": data_timeout}

@@ -75,7 +75,10 @@ def check_inputs(arrays, names, shapes, dtypes):
 
 
 def convert(a, dtype, what):
-    """`a` as `dtype` without copying when it already is; rejects strings."""
+    """`a` as `dtype` without copying when it already is; rejects strings.
+    Integers are never wrapped: data that does not fit an integer `dtype`
+    stays in a wider integer type, so that a layer reports the value it
+    cannot take (an Embedding, the id out of its range)."""
     if a.dtype.kind not in "biuf":
         raise TypeError(f"{what}: expected numeric data, got dtype {a.dtype}")
     dtype = np.dtype(dtype)
@@ -83,9 +86,29 @@ def convert(a, dtype, what):
         if not np.array_equal(a, np.round(a)):
             raise TypeError(f"{what}: expects integer data ({dtype}), got "
                             f"non-integer floats")
+    if dtype.kind in "iu" and a.size and not np.can_cast(a.dtype, dtype):
+        dtype = _integer_type_holding(a, dtype, what)
     if a.dtype != dtype or not a.flags.c_contiguous:
         a = np.ascontiguousarray(a, dtype=dtype)
     return a
+
+
+def _integer_type_holding(a, dtype, what):
+    """`dtype`, else int64, else `a`'s own integer type: the first that
+    holds every value of `a` (whole numbers, checked by the caller)."""
+    low, high = a.min(), a.max()
+    for candidate in (dtype, np.dtype(np.int64)):
+        info = np.iinfo(candidate)
+        if a.dtype.kind == "f":
+            if info.min <= low and high < float(info.max):
+                return candidate
+        elif info.min <= low and high <= info.max:
+            return candidate
+    if a.dtype.kind in "iu":
+        return a.dtype
+    value = low if low < np.iinfo(np.int64).min else high
+    raise ValueError(f"{what}: value {value} is too large for integer data "
+                     f"({dtype})")
 
 
 def check_finite(arrays, names, kind):
@@ -193,9 +216,11 @@ def sample_weights(sample_weight, targets, specs):
     return sws
 
 
-def apply_class_weight(class_weight, targets, sws, specs):
+def apply_class_weight(class_weight, targets, sws, specs, output_shapes):
     """`sws` multiplied by each sample's class weight: `class_weight` maps
-    class index to weight (for every output), or output name to such a map."""
+    class index to weight (for every output), or output name to such a map.
+    A key must be a class of its output (of the `output_shapes`): one of
+    its k units' indices, or 0 and 1 for an output of one unit."""
     if not class_weight:
         return sws
     if not isinstance(class_weight, dict):
@@ -212,10 +237,10 @@ def apply_class_weight(class_weight, targets, sws, specs):
     else:
         cws = [class_weight] * len(specs)
     sws = list(sws)
-    for i, (cw, y, spec) in enumerate(zip(cws, targets, specs)):
+    for i, (cw, y, spec, shape) in enumerate(zip(cws, targets, specs, output_shapes)):
         if not cw:
             continue
-        w = _class_weights(cw, y, spec)
+        w = _class_weights(cw, y, spec, shape[-1] if shape else None)
         if sws[i] is None:
             sws[i] = w
         else:
@@ -224,13 +249,18 @@ def apply_class_weight(class_weight, targets, sws, specs):
     return sws
 
 
-def _class_weights(class_weight, y, spec):
+def _class_weights(class_weight, y, spec, units):
     """Per-sample (per time step for temporal outputs) weights looked up
-    from the class of each target: its argmax when one-hot, else its value."""
+    from the class of each target: its argmax when one-hot, else its value.
+    `units` (the output's last dimension, None if unknown) gives the classes."""
     what = f"class_weight for output {spec.name!r}"
+    classes = None if units is None else max(int(units), 2)
     for k, v in class_weight.items():
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
             raise ValueError(f"{what}: keys must be class indices >= 0, got {k!r}")
+        if classes is not None and k >= classes:
+            raise ValueError(f"{what}: key {k!r} is not a class of the output, "
+                             f"which has {classes} classes (0 to {classes - 1})")
         if not np.isfinite(v):
             raise ValueError(f"{what}: weight of class {k} must be finite, got {v!r}")
     if "sparse" in spec.loss_name.lower() or y.ndim == 1 or y.shape[-1] == 1:

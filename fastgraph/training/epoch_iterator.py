@@ -40,7 +40,8 @@ class EpochIterator:
     `data` is a tuple of lists of arrays that passed the model's checks
     (read in batches of `batch_size`), or a Sequence or generator/iterator,
     read through a BatchQueue (`workers`, `use_multiprocessing`,
-    `max_queue_size`), whose batches `check` brings to the same form:
+    `max_queue_size`, and `data_timeout`: its watchdog's limit), whose
+    batches `check` brings to the same form:
     `check(x, y, sample_weight)` of each (x, y[, sample_weight]) tuple, or
     `check(x)` of the inputs alone with `inputs_only` (a batch may then be
     the inputs or a tuple whose first item they are).  Sample weights come
@@ -71,7 +72,8 @@ class EpochIterator:
     def __init__(self, data, check=None, *, batch_size=None,
                  steps_per_epoch=None, shuffle=False, resume=False,
                  inputs_only=False, workers=1, use_multiprocessing=False,
-                 max_queue_size=10, where="fit", steps_arg="steps", shard=None):
+                 max_queue_size=10, data_timeout=None, where="fit",
+                 steps_arg="steps", shard=None):
         self._where = where
         self._queue = None
         self.sharded = shard is not None and (
@@ -89,7 +91,8 @@ class EpochIterator:
             self._queue = BatchQueue(data, workers=workers,
                                      use_multiprocessing=use_multiprocessing,
                                      max_queue_size=max_queue_size,
-                                     shuffle=shuffle)
+                                     shuffle=shuffle, timeout=data_timeout,
+                                     where=where)
             return
         self._arrays = data
         self._n = n = data[0][0].shape[0]

@@ -23,7 +23,8 @@ from .._threads import sync_thread
 from ..autodiff import floatx, no_grad
 from ..utils.progbar import Progbar
 from . import compile_utils, data_adapter as da
-from .arguments import check_counts, epochs_alias, queue_options
+from .arguments import (check_counts, check_queue, check_validation_freq,
+                        check_verbose, epochs_alias, queue_options)
 from .epoch_iterator import (DEFAULT_BATCH_SIZE, EpochIterator, is_generator_like,
                              require_generator)
 from .step import Trackers, apply_gradients, forward, weighted_losses
@@ -124,7 +125,8 @@ class Trainer:
         sws = da.sample_weights(sample_weight, ys, self._specs)
         da.check_finite(xs, self.input_names, "input")
         da.check_finite(ys, self.output_names, "target")
-        return xs, ys, da.apply_class_weight(class_weight, ys, sws, self._specs)
+        return xs, ys, da.apply_class_weight(class_weight, ys, sws, self._specs,
+                                             [t.shape for t in self.outputs])
 
     def _predict_inputs(self, x):
         return (self._input_arrays(x),)
@@ -205,7 +207,8 @@ class Trainer:
             steps_per_epoch: Optional[int] = None, validation_steps: Optional[int] = None,
             validation_batch_size: Optional[int] = None,
             validation_freq: Union[int, Sequence[int]] = 1, max_queue_size: int = 10,
-            workers: int = 1, use_multiprocessing: bool = False, **kwargs: Any) -> Any:
+            workers: int = 1, use_multiprocessing: bool = False,
+            data_timeout: Optional[float] = None, **kwargs: Any) -> Any:
         """Train for `epochs` epochs on arrays, a Sequence or a generator;
         returns the History callback.
 
@@ -213,6 +216,9 @@ class Trainer:
         samples before any shuffling; class weights apply to the training
         samples only.  With `steps_per_epoch`, each epoch takes that many
         batches from one stream that runs on through the data.
+        `data_timeout` (seconds; default FASTGRAPH_DATA_TIMEOUT, else none)
+        ends a wait for a batch from a Sequence's or generator's workers
+        with a TimeoutError naming the worker and the batch.
         """
         epochs = epochs_alias(epochs, kwargs, "fit")
         return self._fit(
@@ -225,7 +231,7 @@ class Trainer:
             validation_batch_size=validation_batch_size,
             validation_freq=validation_freq,
             queue=dict(workers=workers, use_multiprocessing=use_multiprocessing,
-                       max_queue_size=max_queue_size))
+                       max_queue_size=max_queue_size, data_timeout=data_timeout))
 
     def _fit(self, where, x, y, sample_weight, *, batch_size, epochs, verbose,
              callbacks, validation_split, validation_data, shuffle,
@@ -237,6 +243,9 @@ class Trainer:
                      initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch,
                      validation_steps=validation_steps,
                      validation_batch_size=validation_batch_size)
+        check_queue(where, queue)
+        validation_freq = check_validation_freq(where, validation_freq)
+        verbose = check_verbose(where, verbose)
         strategy = get_strategy()
         verbose = verbose if strategy.is_chief else 0
         with contextlib.ExitStack() as stack:
@@ -255,7 +264,8 @@ class Trainer:
                 xs, ys, sws = arrays
                 if not xs[0].shape[0]:
                     raise ValueError(f"{where}: the training data holds no samples")
-                sws = da.apply_class_weight(class_weight, ys, sws, self._specs)
+                sws = da.apply_class_weight(class_weight, ys, sws, self._specs,
+                                            [t.shape for t in self.outputs])
                 train = EpochIterator((xs, ys, sws), batch_size=batch_size,
                                       steps_per_epoch=steps_per_epoch,
                                       shuffle=shuffle, resume=True,
@@ -338,6 +348,7 @@ class Trainer:
                  steps: Optional[int] = None, callbacks: Optional[list] = None,
                  max_queue_size: int = 10, workers: int = 1,
                  use_multiprocessing: bool = False, return_dict: bool = False,
+                 data_timeout: Optional[float] = None,
                  **kwargs: Any) -> Union[float, list, dict]:
         """Loss and metrics on arrays, a Sequence or a generator: a scalar,
         or a list in `metrics_names` order (a dict with return_dict=True)."""
@@ -348,12 +359,14 @@ class Trainer:
             verbose=verbose, steps=steps, callbacks=callbacks,
             return_dict=return_dict,
             queue=dict(workers=workers, use_multiprocessing=use_multiprocessing,
-                       max_queue_size=max_queue_size))
+                       max_queue_size=max_queue_size, data_timeout=data_timeout))
 
     def _evaluate(self, where, x, y, sample_weight, *, batch_size, verbose,
                   steps, callbacks, return_dict, queue):
         """evaluate's one path for every kind of data."""
         check_counts(where, batch_size=batch_size, steps=steps)
+        check_queue(where, queue)
+        verbose = check_verbose(where, verbose)
         strategy = get_strategy()
         verbose = verbose if strategy.is_chief else 0
         shard = strategy.shard(False)
@@ -386,22 +399,28 @@ class Trainer:
         trackers.reset()
         cbks.on_test_begin()
         hooks = cbks.needs_batch_hooks("test")
-        bar = Progbar(data.steps_per_epoch, verbose=verbose) if verbose else None
-        for step, (bx, by, bsw) in enumerate(data.epoch()):
+        # The logs are running means already: the bar shows them as they are,
+        # and its last line shows the values evaluate returns.
+        bar = Progbar(data.steps_per_epoch, verbose=verbose,
+                      stateful_metrics=self.metrics_names) if verbose else None
+        steps = 0
+        for steps, (bx, by, bsw) in enumerate(data.epoch(), 1):
             if hooks:
-                cbks.on_test_batch_begin(step)
+                cbks.on_test_batch_begin(steps - 1)
             self._step(bx, by, bsw, train=False)
             if hooks or bar is not None:
                 logs = trackers.result()
                 if hooks:
-                    cbks.on_test_batch_end(step, logs)
+                    cbks.on_test_batch_end(steps - 1, logs)
                 if bar is not None:
-                    bar.update(step + 1, list(logs.items()))
+                    bar.update(steps, list(logs.items()), finalize=False)
         if data.sharded:
             state = trackers.state()
             get_strategy().reduce_sums(state, np.zeros(0))
             trackers.set_state(state)
         logs = trackers.result()
+        if bar is not None:
+            bar.update(steps, list(logs.items()), finalize=True)
         cbks.on_test_end(logs)
         return logs
 
@@ -409,11 +428,14 @@ class Trainer:
     def predict(self, x: Any, batch_size: Optional[int] = None,
                 verbose: Union[int, str] = 0, steps: Optional[int] = None,
                 callbacks: Optional[list] = None, max_queue_size: int = 10,
-                workers: int = 1, use_multiprocessing: bool = False
-                ) -> Union[np.ndarray, list]:
+                workers: int = 1, use_multiprocessing: bool = False,
+                data_timeout: Optional[float] = None) -> Union[np.ndarray, list]:
         """Predictions on arrays, a Sequence or a generator: an array, or a
         list of arrays per output."""
         check_counts("predict", batch_size=batch_size, steps=steps)
+        check_queue("predict", dict(workers=workers, max_queue_size=max_queue_size,
+                                    data_timeout=data_timeout))
+        verbose = check_verbose("predict", verbose)
         xs = self._checked_inputs(x)
         if xs is not None and steps is None and not callbacks and not verbose \
                 and 0 < xs[0].shape[0] <= (batch_size or DEFAULT_BATCH_SIZE):
@@ -426,7 +448,7 @@ class Trainer:
             "predict", x, batch_size=batch_size, verbose=verbose, steps=steps,
             callbacks=callbacks,
             queue=dict(workers=workers, use_multiprocessing=use_multiprocessing,
-                       max_queue_size=max_queue_size))
+                       max_queue_size=max_queue_size, data_timeout=data_timeout))
 
     def _predict(self, where, x, *, batch_size, verbose, steps, callbacks, queue):
         """predict's one path for every kind of data (the caller checked
@@ -493,7 +515,7 @@ class Trainer:
                       validation_steps=None, class_weight=None,
                       max_q_size=10, workers=1, pickle_safe=False,
                       initial_epoch=0, shuffle=True, max_queue_size=None,
-                      use_multiprocessing=None, **kwargs):
+                      use_multiprocessing=None, data_timeout=None, **kwargs):
         """`fit` on batches a generator or Sequence yields, under Keras 2's
         argument names."""
         epochs = epochs_alias(epochs, kwargs, "fit_generator")
@@ -507,12 +529,12 @@ class Trainer:
             validation_steps=validation_steps, validation_batch_size=None,
             validation_freq=1,
             queue=queue_options(workers, max_q_size, max_queue_size,
-                                pickle_safe, use_multiprocessing))
+                                pickle_safe, use_multiprocessing, data_timeout))
 
     def evaluate_generator(self, generator, steps=None, max_q_size=10,
                            workers=1, pickle_safe=False, verbose=0,
                            max_queue_size=None, use_multiprocessing=None,
-                           return_dict=False, callbacks=None):
+                           return_dict=False, callbacks=None, data_timeout=None):
         """`evaluate` on `steps` batches of a generator or Sequence, under
         Keras 2's argument names."""
         require_generator(generator, "evaluate_generator")
@@ -521,21 +543,23 @@ class Trainer:
             verbose=verbose, steps=steps, callbacks=callbacks,
             return_dict=return_dict,
             queue=queue_options(workers, max_q_size, max_queue_size,
-                                pickle_safe, use_multiprocessing))
+                                pickle_safe, use_multiprocessing, data_timeout))
 
     def predict_generator(self, generator, steps=None, max_q_size=10,
                           workers=1, pickle_safe=False, verbose=0,
                           max_queue_size=None, use_multiprocessing=None,
-                          callbacks=None):
+                          callbacks=None, data_timeout=None):
         """`predict` on `steps` batches of a generator or Sequence, in
         order, under Keras 2's argument names."""
         require_generator(generator, "predict_generator")
         check_counts("predict_generator", steps=steps)
+        queue = queue_options(workers, max_q_size, max_queue_size, pickle_safe,
+                              use_multiprocessing, data_timeout)
+        check_queue("predict_generator", queue)
         return self._predict(
-            "predict_generator", generator, batch_size=None, verbose=verbose,
-            steps=steps, callbacks=callbacks,
-            queue=queue_options(workers, max_q_size, max_queue_size,
-                                pickle_safe, use_multiprocessing))
+            "predict_generator", generator, batch_size=None,
+            verbose=check_verbose("predict_generator", verbose), steps=steps,
+            callbacks=callbacks, queue=queue)
 
 
 def _no_array_arguments(where, y, sample_weight, validation_split=0.0):

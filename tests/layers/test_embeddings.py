@@ -1,5 +1,6 @@
 """Embedding: tf-keras equivalence, output shapes with input_length, masks,
-gradients, config, bad input (float data, out-of-range indices)."""
+gradients, config, ids of any numeric dtype, bad input (boolean data,
+fractional floats, out-of-range indices)."""
 import json
 import os
 
@@ -102,8 +103,6 @@ def test_config_round_trip():
 
 # -------------------------------------------------------------- bad input
 @pytest.mark.parametrize("data", [
-    np.array([[1.0, 2.0]], np.float32),
-    np.array([[1.0, 2.0]], np.float64),
     np.array([[True, False]]),
 ])
 def test_non_integer_data_raises(data):
@@ -112,6 +111,68 @@ def test_non_integer_data_raises(data):
                                         + data.dtype.kind.replace("f", "float")
                                         .replace("b", "bool")):
         layer(data)
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int16", "int32", "int64", "uint8",
+                                   "uint16", "uint32", "uint64", "float16", "float32",
+                                   "float64"])
+def test_ids_of_any_numeric_dtype(dtype):
+    """Issue 17, items 9-10: integer ids of any width, and floats holding whole
+    numbers (a default float32 Input, as Keras casts them), pick the rows."""
+    layer = Embedding(10, 3, name="emb_any")
+    ids = np.array([[0, 3, 9], [1, 2, 7]])
+    expected = layer(ids.astype(np.int32)).data
+    np.testing.assert_array_equal(layer(ids.astype(dtype)).data, expected)
+
+
+@pytest.mark.parametrize("dtype, bad, shown", [
+    ("int64", 2 ** 40, "1099511627776"), ("uint64", 2 ** 64 - 1, "18446744073709551615"),
+    ("uint32", 10, "10"), ("int8", -3, "-3"), ("float32", 10.0, "10"),
+    ("float64", -1.0, "-1"), ("float64", 2.0 ** 40, "1099511627776"),
+])
+def test_out_of_range_ids_of_any_dtype_name_the_layer_and_value(dtype, bad, shown):
+    layer = Embedding(10, 3, name="emb_wide")
+    data = np.array([[1, 2, 3]], dtype=dtype)
+    data[0, 1] = bad
+    with pytest.raises(IndexError, match=rf'"emb_wide".*index {shown} at position '
+                                         rf'\(0, 1\)'):
+        layer(data)
+
+
+@pytest.mark.parametrize("bad", [1.5, np.nan, np.inf, -0.25])
+def test_fractional_float_ids_are_refused(bad):
+    layer = Embedding(10, 3, name="emb_frac")
+    with pytest.raises(ValueError, match=r'"emb_frac".*index .* at position \(0, 2\).*'
+                                         r'not a whole number'):
+        layer(np.array([[1.0, 2.0, bad]], np.float32))
+
+
+def test_int64_ids_into_an_int32_input_are_never_wrapped():
+    """A 2**40 id given for Input(dtype='int32') reaches the Embedding as it is
+    (it used to become row 0) and is reported with the layer's name."""
+    from fastgraph.models import Model
+    inp = Input(shape=(2,), dtype="int32")
+    model = Model(inp, Embedding(10, 4, name="emb_cast")(inp))
+    with pytest.raises(IndexError, match=r'"emb_cast".*index 1099511627776'):
+        model.predict(np.array([[2 ** 40, 1]], np.int64))
+    ok = np.array([[3, 1]], np.int64)
+    np.testing.assert_array_equal(model.predict(ok), model.predict(ok.astype(np.int32)))
+
+
+def test_float_input_feeds_an_embedding_as_in_keras():
+    """The Keras 2 bAbI pattern: Input(shape=(n,)) (float32) -> Embedding."""
+    from fastgraph.layers import Dense, Flatten
+    from fastgraph.models import Model
+    inp = Input(shape=(3,))
+    model = Model(inp, Dense(1)(Flatten()(Embedding(10, 2, name="emb_babi")(inp))))
+    model.compile("sgd", "mse")
+    x = np.array([[1, 2, 3], [4, 5, 9]], np.float32)
+    model.fit(x, np.ones((2, 1), np.float32), verbose=0)
+    assert model.predict(x).shape == (2, 1)
+    with pytest.raises(ValueError, match=r'"emb_babi".*1\.5.*not a whole number'):
+        model.predict(np.array([[1, 1.5, 2]], np.float32))
+    with pytest.raises(IndexError, match=r'"emb_babi".*index 12'):
+        model.predict(np.array([[1, 12, 2]], np.float32))
 
 
 @pytest.mark.parametrize("bad", [10, 11, -1])

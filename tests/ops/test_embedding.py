@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from fastgraph.autodiff import Variable, check_gradients, gradients, no_grad
-from fastgraph.ops.embedding import embedding, embedding_mask
+from fastgraph.ops.embedding import embedding, embedding_mask, float_ids
 from fastgraph._kernels import load
 
 _k = load("embedding")
@@ -117,3 +117,21 @@ def test_kernel_shim_rejects_bad_arrays():
     with pytest.raises(ValueError, match="g must be float32 of shape \\(2, 3\\)"):
         _k.scatter_add(np.ones((2, 4), np.float32), np.arange(2, dtype=np.int64), table)
     assert _k.check(np.array([0, 3, 4, -1], np.int32), 4) == 2
+
+
+def test_float_ids_are_whole_numbers_in_range():
+    """Issue 17, item 10: float ids become integers in one vectorised pass;
+    fractional, non-finite and out-of-range values are refused by position."""
+    ids = float_ids(np.array([[0.0, 3.0], [9.0, 1.0]], np.float32), 10, "op")
+    assert ids.dtype == np.int32 and ids.tolist() == [[0, 3], [9, 1]]
+    for bad, error, message in [(2.5, ValueError, r"index 2\.5 at position \(1, 0\).*whole"),
+                                (np.nan, ValueError, "nan .*whole"),
+                                (3e9, IndexError, "index 3000000000 "),
+                                (-3e9, IndexError, "index -3000000000 ")]:
+        with pytest.raises(error, match=message):
+            float_ids(np.array([[0.0, 3.0], [bad, 1.0]]), 10, "op")
+    table = np.ones((10, 2), np.float32)
+    for bad in (10.0, -1.0):
+        ids = float_ids(np.array([[0.0, bad]]), 10, "op")
+        with pytest.raises(IndexError, match=rf"index {bad:.0f} at position \(0, 1\)"):
+            embedding(ids, table)

@@ -2,9 +2,6 @@
 weight budget set by the file's own arrays, and with bounded dummy inputs
 for shape inference: hostile configs fail fast, before allocating."""
 import json
-import os
-import subprocess
-import sys
 import threading
 import time
 import zipfile
@@ -12,7 +9,6 @@ import zipfile
 import numpy as np
 import pytest
 
-import fastgraph
 from fastgraph import initializers
 from fastgraph import layers as L
 from fastgraph.engine.layer_utils import infer_by_dummy_call
@@ -21,8 +17,7 @@ from fastgraph.engine.weight_scope import (MAX_DUMMY_BYTES, DummyInputError,
                                            current_scope)
 from fastgraph.models import Model
 from fastgraph.saving import load_model, register_serializable, save_model
-
-_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(fastgraph.__file__)))
+from .rss_probe import probe
 
 
 # ------------------------------------------------------------- helpers
@@ -56,32 +51,6 @@ def _masked_file(tmp_path):
     return path
 
 
-_PROBE = """
-import json, resource, sys, time
-from fastgraph.saving import load_model
-load_model(sys.argv[1])                  # imports everything loading uses
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-start = time.perf_counter()
-try:
-    load_model(sys.argv[2])
-    message = None
-except ValueError as err:
-    message = str(err)
-print(json.dumps({"message": message, "seconds": time.perf_counter() - start,
-                  "grew_mb": (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-                              - before) / 1024}))
-"""
-
-
-def _probe(valid, hostile):
-    """Load `hostile` in a fresh process: its error, time and peak RSS growth."""
-    env = dict(os.environ, PYTHONPATH=_ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    out = subprocess.run([sys.executable, "-c", _PROBE, str(valid), str(hostile)],
-                         capture_output=True, text=True, env=env, timeout=120)
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 # ------------------------------------------------------ hostile configs
 def test_huge_dense_is_refused_before_allocating(tmp_path):
     valid = _dense_file(tmp_path)
@@ -89,7 +58,7 @@ def test_huge_dense_is_refused_before_allocating(tmp_path):
     hostile.write_bytes(valid.read_bytes())
     # a 16000 x 16000 float32 kernel: 1 GB, from a file of a few kB
     _rewrite_config(hostile, a={"batch_input_shape": [None, 16000]}, d1={"units": 16000})
-    result = _probe(valid, hostile)
+    result = probe(valid, hostile)
     message = result["message"]
     assert message is not None and str(hostile) in message
     assert "corrupted or hostile" in message and '"d1"' in message
@@ -117,7 +86,7 @@ def test_huge_batch_input_shape_is_refused_before_allocating(tmp_path):
     hostile.write_bytes(valid.read_bytes())
     # the mask of the Embedding is inferred on a 20000 x 20000 dummy input
     _rewrite_config(hostile, a={"batch_input_shape": [20000, 20000]})
-    result = _probe(valid, hostile)
+    result = probe(valid, hostile)
     message = result["message"]
     assert message is not None and str(hostile) in message
     assert "corrupted or hostile" in message and '"e"' in message
