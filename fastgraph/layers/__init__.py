@@ -15,6 +15,10 @@ from .pooling import (AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D,
                       GlobalMaxPool2D, GlobalMaxPooling1D, GlobalMaxPooling2D,
                       MaxPool1D, MaxPool2D, MaxPooling1D, MaxPooling2D)
 from .recurrent import GRU, LSTM, SimpleRNN
+from .recurrent_rnn import RNN
+from .recurrent_cell_base import AbstractRNNCell
+from .recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell
+from .recurrent_stacked import StackedRNNCells
 from .wrappers import Bidirectional, TimeDistributed, Wrapper
 from .merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply,
                     Subtract, add, average, concatenate, dot, maximum, minimum,
@@ -33,4 +37,6 @@ __all__ = ["Input", "InputLayer", "InputSpec", "Layer", "serialize", "deserializ
            "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPooling1D",
            "GlobalMaxPooling2D", "MaxPool1D", "MaxPool2D", "MaxPooling1D",
            "MaxPooling2D", "GRU", "LSTM", "SimpleRNN", "Bidirectional",
-           "TimeDistributed", "Wrapper"]
+           "TimeDistributed", "Wrapper",
+           "RNN", "AbstractRNNCell", "GRUCell", "LSTMCell", "SimpleRNNCell",
+           "StackedRNNCells"]

@@ -403,9 +403,10 @@ def test_unknown_feature_dimension():
         SimpleRNN(2)(Input((5, None)))
 
 
-def test_stateful_is_refused_clearly():
-    with pytest.raises(ValueError, match="stateful=True is not supported"):
-        LSTM(3, stateful=True)
+def test_stateful_needs_a_batch_size():
+    with pytest.raises(ValueError, match="If a RNN is stateful, it needs to know its "
+                                         "batch size"):
+        LSTM(3, stateful=True)(Input((5, 4)))
 
 
 @pytest.mark.parametrize("kwargs,match", [

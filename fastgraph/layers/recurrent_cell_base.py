@@ -1,0 +1,162 @@
+"""What every recurrent cell shares: the rules of `state_size`, zero initial
+states, the base of user cells (AbstractRNNCell) and the per-sequence
+dropout masks of the built-in cells.
+
+A cell (tf-keras 2 contract) is any object with `state_size` and
+`call(inputs, states)` returning `(output, new_states)`; `output_size` and
+`get_initial_state(inputs=None, batch_size=None, dtype=None)` are optional.
+`state_size` is an int (one state of that width), a TensorShape-like
+object (one state of that shape: anything with `as_list()`), or a list or
+tuple of those (one state per entry, nested for stacked cells).
+"""
+import numbers
+
+import numpy as np
+
+from ..autodiff import Tensor
+from ..engine.layer import Layer
+from ..ops.random import dropout as dropout_op
+
+
+def _dims(size, where):
+    if hasattr(size, "as_list"):
+        dims = tuple(size.as_list())
+    elif isinstance(size, numbers.Integral) and not isinstance(size, bool):
+        dims = (int(size),)
+    else:
+        raise ValueError(f"{where}: state_size must be an int, a TensorShape-like "
+                         f"object (with as_list()) or a list of them, got {size!r}")
+    if any(d is None or d < 0 for d in dims):
+        raise ValueError(f"{where}: every state needs a fully known shape, got {dims}")
+    return dims
+
+
+def is_multiple(state_size):
+    """True when `state_size` lists several states (Keras's rule: a sized
+    object that is not a shape)."""
+    return isinstance(state_size, (list, tuple))
+
+
+def state_shapes(state_size, where="RNN cell"):
+    """The shape (without the batch) of each state of `state_size`, flat."""
+    if is_multiple(state_size):
+        return [s for entry in state_size for s in state_shapes(entry, where)]
+    return [_dims(state_size, where)]
+
+
+def flatten_states(states):
+    """Nested lists and tuples of states as one flat list."""
+    if isinstance(states, (list, tuple)):
+        return [s for entry in states for s in flatten_states(entry)]
+    return [states]
+
+
+def pack_states(state_size, flat):
+    """`flat` states arranged as `state_size` is: a list per list, a single
+    state for an int or shape; the top level is always a list (the cells'
+    `states` argument)."""
+    flat = iter(flat)
+
+    def pack(size):
+        if is_multiple(size):
+            return [pack(s) for s in size]
+        return next(flat)
+    packed = pack(state_size)
+    return packed if is_multiple(state_size) else [packed]
+
+
+def output_dims(cell, where="RNN cell"):
+    """Shape of the cell's output without the batch: `output_size` if it
+    has one, else its first state's."""
+    size = getattr(cell, "output_size", None)
+    if size is not None:
+        return _dims(size, where)
+    return state_shapes(cell.state_size, where)[0]
+
+
+def zero_states(state_size, inputs=None, batch_size=None, dtype=None):
+    """Zero Tensors shaped like `state_size` (nested the same way), for the
+    batch of `inputs` or `batch_size`."""
+    if inputs is not None:
+        batch_size, dtype = inputs.shape[0], inputs.dtype
+    if batch_size is None or dtype is None:
+        raise ValueError(f"get_initial_state: batch_size and dtype cannot be None "
+                         f"when inputs is None, got batch_size={batch_size}, "
+                         f"dtype={dtype}")
+
+    def zeros(size):
+        if is_multiple(size):
+            return [zeros(s) for s in size]
+        return Tensor(np.zeros((int(batch_size),) + _dims(size, "get_initial_state"),
+                               dtype=np.dtype(dtype)))
+    return zeros(state_size)
+
+
+class AbstractRNNCell(Layer):
+    """Base of user cells: a subclass defines `state_size`, `output_size`
+    and `call(inputs, states)` -> (output, new_states); states start at
+    zero unless it overrides get_initial_state."""
+
+    def get_initial_state(self, inputs=None, batch_size=None, dtype=None):
+        """Zero states for a batch (of `inputs`, or `batch_size` of `dtype`)."""
+        return zero_states(self.state_size, inputs, batch_size, dtype)
+
+
+def check_rate(cls, arg, value):
+    """A dropout rate in [0, 1)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) \
+            or not 0 <= value < 1:
+        raise ValueError(f"{cls}: {arg} must be a float in [0, 1), got {value!r}")
+    return float(value)
+
+
+class _DropoutCell(AbstractRNNCell):
+    """A cell with `dropout` (of its inputs) and `recurrent_dropout` (of its
+    first state), whose masks are drawn once per sequence, as tf-keras's
+    DropoutRNNCellMixin: the first step of a sequence draws them, every
+    later step reuses them, and RNN resets them before each sequence."""
+
+    dropout = recurrent_dropout = 0.0
+    _dropout_masks = _recurrent_masks = None
+
+    def _mask(self, cached, inputs, training, rate, count):
+        if not training or not rate:
+            return None, cached
+        shape = tuple(inputs.shape)
+        if cached is None or len(cached) != count or cached[0].shape != shape:
+            ones = Tensor(np.ones(shape, dtype=inputs.dtype))
+            cached = [dropout_op(ones, rate).data for _ in range(count)]
+        return (cached if count > 1 else cached[0]), cached
+
+    def get_dropout_mask_for_cell(self, inputs, training, count=1):
+        """The input dropout mask(s) of this sequence (a list when count > 1),
+        or None when not training or without dropout."""
+        masks, self._dropout_masks = self._mask(self._dropout_masks, inputs, training,
+                                                self.dropout, count)
+        return masks
+
+    def get_recurrent_dropout_mask_for_cell(self, inputs, training, count=1):
+        """The recurrent dropout mask(s) of this sequence, as above."""
+        masks, self._recurrent_masks = self._mask(self._recurrent_masks, inputs,
+                                                  training, self.recurrent_dropout,
+                                                  count)
+        return masks
+
+    def reset_dropout_mask(self):
+        """Draw new input masks at the next step."""
+        self._dropout_masks = None
+
+    def reset_recurrent_dropout_mask(self):
+        """Draw new recurrent masks at the next step."""
+        self._recurrent_masks = None
+
+
+def build_sublayer(owner, sub, input_shape):
+    """Build the cell `sub` of `owner` for `input_shape` (unless built) and
+    name its weights under `owner`, as tf-keras does (`rnn/lstm_cell/
+    kernel:0`)."""
+    if not isinstance(sub, Layer) or sub.built:
+        return
+    sub._maybe_build(input_shape)
+    for w in sub.weights:
+        w.name = f"{owner.name}/{w.name}"

@@ -1,0 +1,365 @@
+"""The built-in recurrent cells: SimpleRNNCell, GRUCell, LSTMCell (tf-keras's
+weights, layouts, configs and dropout), one timestep each.
+
+Besides `call` (one step from differentiable ops), each cell runs a whole
+sequence at once with `sequence`, on the fused C time loop of
+fastgraph.ops.rnn, whenever `fuses(training)` says it may: its step is this
+module's own (not a subclass's), its activations are ones the kernels
+compute, and no recurrent dropout is drawn.  So RNN(LSTMCell(u)) runs the
+same kernel as LSTM(u).
+"""
+import numbers
+
+import numpy as np
+
+from .. import activations, constraints, initializers, regularizers
+from ..ops import elementwise as E
+from ..ops import rnn as rnn_ops
+from ..ops import shape as S
+from ..ops.linalg import matmul
+from ..ops.random import dropout as dropout_op
+from .core import get_constraint
+from .recurrent_cell_base import AbstractRNNCell, _DropoutCell, check_rate
+
+# Activations the fused kernels compute (see fastgraph.ops.rnn).
+FUSED_ACTIVATIONS = frozenset(("linear", "tanh", "sigmoid", "hard_sigmoid", "relu",
+                               "softsign", "softplus", "elu", "selu", "exponential"))
+
+
+def is_fused(fn):
+    """True when `fn` is a registry activation the fused kernels implement."""
+    name = activations.serialize(fn)
+    return name in FUSED_ACTIVATIONS and activations.get(name) is fn
+
+
+def _gate_inputs(v, masks, n):
+    """`v` for each of n gates, multiplied by its dropout mask if any."""
+    if masks is None:
+        return [v] * n
+    if not isinstance(masks, list):
+        return [E.multiply(v, masks)] * n
+    return [E.multiply(v, m) for m in masks]
+
+
+def _projections(vs, w, n, bias=None):
+    """vs[g] @ w_g (+ bias_g) for the n column blocks of w: one product split
+    in n when every vs[g] is the same tensor (no per-gate dropout)."""
+    if all(v is vs[0] for v in vs):
+        p = matmul(vs[0], w)
+        p = p if bias is None else E.add(p, bias)
+        return S.split(p, n, axis=-1) if n > 1 else [p]
+    ws = S.split(w, n, axis=-1)
+    bs = [None] * n if bias is None else S.split(bias, n, axis=-1)
+    ps = [matmul(v, k) for v, k in zip(vs, ws)]
+    return [p if b is None else E.add(p, b) for p, b in zip(ps, bs)]
+
+
+def _preactivations(xs, hs, kernel, recurrent_kernel, bias, n):
+    """The n gates' x @ kernel + h @ recurrent_kernel + bias."""
+    if all(v is xs[0] for v in xs) and all(v is hs[0] for v in hs):
+        z = E.add(matmul(xs[0], kernel), matmul(hs[0], recurrent_kernel))
+        z = z if bias is None else E.add(z, bias)
+        return S.split(z, n, axis=-1) if n > 1 else [z]
+    return [E.add(a, b) for a, b in zip(_projections(xs, kernel, n, bias),
+                                         _projections(hs, recurrent_kernel, n))]
+
+
+def implementation_of(cls, implementation, recurrent_dropout):
+    """tf-keras's `implementation`: 0 is an old name of 1; recurrent
+    dropout forces 1."""
+    if implementation not in (0, 1, 2):
+        raise ValueError(f"{cls}: implementation must be 1 or 2, got {implementation!r}")
+    return 1 if implementation in (0, 1) or recurrent_dropout else 2
+
+
+class _GateCell(_DropoutCell):
+    """Shared by the three cells: `_gates` column blocks in kernel
+    (features, gates*units) and recurrent_kernel (units, gates*units)."""
+
+    _gates = 1
+
+    def __init__(self, units, activation, use_bias, kernel_initializer,
+                 recurrent_initializer, bias_initializer, kernel_regularizer,
+                 recurrent_regularizer, bias_regularizer, kernel_constraint,
+                 recurrent_constraint, bias_constraint, dropout, recurrent_dropout,
+                 **kwargs):
+        super().__init__(**kwargs)
+        cls = type(self).__name__
+        if isinstance(units, bool) or not isinstance(units, numbers.Integral) or units <= 0:
+            raise ValueError(f"{cls}: received an invalid value for `units`, expected "
+                             f"a positive integer. Received: units={units!r}")
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = get_constraint(kernel_constraint, cls, "kernel_constraint")
+        self.recurrent_constraint = get_constraint(recurrent_constraint, cls,
+                                                   "recurrent_constraint")
+        self.bias_constraint = get_constraint(bias_constraint, cls, "bias_constraint")
+        self.dropout = check_rate(cls, "dropout", dropout)
+        self.recurrent_dropout = check_rate(cls, "recurrent_dropout", recurrent_dropout)
+        self.kernel = self.recurrent_kernel = self.bias = None
+
+    @property
+    def state_size(self):
+        return self.units
+
+    @property
+    def output_size(self):
+        return self.units
+
+    def build(self, input_shape):
+        features, width = input_shape[-1], self._gates * self.units
+        if features is None:
+            raise ValueError(f'Layer "{self.name}": the last dimension (features) of '
+                             f'the inputs should be defined. Found None. Full input '
+                             f'shape received: {tuple(input_shape)}')
+        self.kernel = self.add_weight(
+            "kernel", (features, width), initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.recurrent_kernel = self.add_weight(
+            "recurrent_kernel", (self.units, width),
+            initializer=self.recurrent_initializer,
+            regularizer=self.recurrent_regularizer, constraint=self.recurrent_constraint)
+        if self.use_bias:
+            self.bias = self.add_weight(
+                "bias", self._bias_shape(), initializer=self._bias_init(),
+                regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        self.built = True
+
+    def _bias_shape(self):
+        return (self._gates * self.units,)
+
+    def _bias_init(self):
+        return self.bias_initializer
+
+    def _activations(self):
+        return (self.activation,)
+
+    def _mask_count(self):
+        return self._gates if getattr(self, "implementation", 1) == 1 else 1
+
+    def _step_masks(self, inputs, h, training):
+        count = self._mask_count()
+        return (self.get_dropout_mask_for_cell(inputs, training, count),
+                self.get_recurrent_dropout_mask_for_cell(h, training, count))
+
+    # ------------------------------------------------- the fused sequence
+    def fuses(self, training):
+        """Whether `sequence` may run: the step and initial states are this
+        module's, the activations the kernels', no recurrent dropout."""
+        own = next(c for c in type(self).__mro__ if c.__module__ == __name__)
+        return (type(self).call is own.call
+                and type(self).get_initial_state is AbstractRNNCell.get_initial_state
+                and all(is_fused(f) for f in self._activations())
+                and not (training and self.recurrent_dropout))
+
+    def sequence(self, x, states, mask, go_backwards, return_sequences, training):
+        """(output, *final states) of the whole (batch, timesteps, features)
+        sequence `x` in one fused op; `states` None means zeros.  Input
+        dropout uses one mask per sequence, shared by the gates (as
+        tf-keras's implementation 2)."""
+        if training and self.dropout:
+            x = dropout_op(x, self.dropout, noise_shape=(x.shape[0], 1, x.shape[2]))
+        return self._fused(x, states, mask, go_backwards, return_sequences)
+
+    # ------------------------------------------------------------ configs
+    def _config(self, *middle, tail=()):
+        """tf-keras's key order: units, activation(s), use_bias, the
+        initializers, `middle`, regularizers, constraints, dropouts, `tail`."""
+        config = super().get_config()
+        config["units"] = self.units
+        config["activation"] = activations.serialize(self.activation)
+        if hasattr(self, "recurrent_activation"):
+            config["recurrent_activation"] = activations.serialize(
+                self.recurrent_activation)
+        config.update({
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer)})
+        config.update(middle)
+        config.update({
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+            "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout})
+        config.update(tail)
+        return config
+
+
+class SimpleRNNCell(_GateCell):
+    """One step of h = activation(x @ kernel + bias + h_prev @
+    recurrent_kernel): kernel (features, units), recurrent_kernel (units,
+    units), bias (units,)."""
+
+    def __init__(self, units, activation="tanh", use_bias=True,
+                 kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout=0.0,
+                 recurrent_dropout=0.0, **kwargs):
+        super().__init__(units, activation, use_bias, kernel_initializer,
+                         recurrent_initializer, bias_initializer, kernel_regularizer,
+                         recurrent_regularizer, bias_regularizer, kernel_constraint,
+                         recurrent_constraint, bias_constraint, dropout,
+                         recurrent_dropout, **kwargs)
+
+    def call(self, inputs, states, training=None):
+        h = states[0] if isinstance(states, (list, tuple)) else states
+        dp, rec = self._step_masks(inputs, h, training)
+        (z,) = _preactivations(_gate_inputs(inputs, dp, 1), _gate_inputs(h, rec, 1),
+                               self.kernel, self.recurrent_kernel, self.bias, 1)
+        out = self.activation(z)
+        return out, [out]
+
+    def _fused(self, x, states, mask, go_backwards, return_sequences):
+        return rnn_ops.simple_rnn(x, self.kernel, self.recurrent_kernel, self.bias,
+                                  initial_state=states, mask=mask,
+                                  go_backwards=go_backwards,
+                                  return_sequences=return_sequences,
+                                  activation=self.activation)
+
+    def get_config(self):
+        return self._config()
+
+
+class LSTMCell(_GateCell):
+    """One step of a long short-term memory (Hochreiter 1997), gates i, f,
+    c, o: kernel (features, 4*units), recurrent_kernel (units, 4*units),
+    bias (4*units,); states [h, c]."""
+
+    _gates = 4
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
+                 use_bias=True, kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 unit_forget_bias=True, kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None,
+                 kernel_constraint=None, recurrent_constraint=None,
+                 bias_constraint=None, dropout=0.0, recurrent_dropout=0.0,
+                 implementation=2, **kwargs):
+        super().__init__(units, activation, use_bias, kernel_initializer,
+                         recurrent_initializer, bias_initializer, kernel_regularizer,
+                         recurrent_regularizer, bias_regularizer, kernel_constraint,
+                         recurrent_constraint, bias_constraint, dropout,
+                         recurrent_dropout, **kwargs)
+        self.recurrent_activation = activations.get(recurrent_activation)
+        self.unit_forget_bias = bool(unit_forget_bias)
+        self.implementation = implementation_of(type(self).__name__, implementation,
+                                                self.recurrent_dropout)
+
+    @property
+    def state_size(self):
+        return [self.units, self.units]
+
+    def _bias_init(self):
+        if not self.unit_forget_bias:
+            return self.bias_initializer
+        init, u = self.bias_initializer, self.units
+
+        def forget_bias_one(shape, dtype=None):
+            return np.concatenate([np.asarray(init((u,), dtype=dtype)), np.ones(u, dtype),
+                                   np.asarray(init((2 * u,), dtype=dtype))])
+        return forget_bias_one
+
+    def _activations(self):
+        return (self.activation, self.recurrent_activation)
+
+    def call(self, inputs, states, training=None):
+        h, c = states[0], states[1]
+        dp, rec = self._step_masks(inputs, h, training)
+        z = _preactivations(_gate_inputs(inputs, dp, 4), _gate_inputs(h, rec, 4),
+                            self.kernel, self.recurrent_kernel, self.bias, 4)
+        ract = self.recurrent_activation
+        i, f, o = ract(z[0]), ract(z[1]), ract(z[3])
+        c = E.add(E.multiply(f, c), E.multiply(i, self.activation(z[2])))
+        h = E.multiply(o, self.activation(c))
+        return h, [h, c]
+
+    def _fused(self, x, states, mask, go_backwards, return_sequences):
+        return rnn_ops.lstm(x, self.kernel, self.recurrent_kernel, self.bias,
+                            initial_state=states, mask=mask, go_backwards=go_backwards,
+                            return_sequences=return_sequences,
+                            activation=self.activation,
+                            recurrent_activation=self.recurrent_activation)
+
+    def get_config(self):
+        return self._config(("unit_forget_bias", self.unit_forget_bias),
+                            tail={"implementation": self.implementation})
+
+
+class GRUCell(_GateCell):
+    """One step of a gated recurrent unit, gates z, r, h: kernel (features,
+    3*units), recurrent_kernel (units, 3*units); with reset_after=True (the
+    default) the bias is (2, 3*units): input and recurrent biases."""
+
+    _gates = 3
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
+                 use_bias=True, kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 kernel_regularizer=None, recurrent_regularizer=None,
+                 bias_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout=0.0,
+                 recurrent_dropout=0.0, implementation=2, reset_after=True, **kwargs):
+        super().__init__(units, activation, use_bias, kernel_initializer,
+                         recurrent_initializer, bias_initializer, kernel_regularizer,
+                         recurrent_regularizer, bias_regularizer, kernel_constraint,
+                         recurrent_constraint, bias_constraint, dropout,
+                         recurrent_dropout, **kwargs)
+        self.recurrent_activation = activations.get(recurrent_activation)
+        self.reset_after = bool(reset_after)
+        self.implementation = implementation_of(type(self).__name__, implementation,
+                                                self.recurrent_dropout)
+
+    def _bias_shape(self):
+        return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
+
+    def _activations(self):
+        return (self.activation, self.recurrent_activation)
+
+    def call(self, inputs, states, training=None):
+        h = states[0] if isinstance(states, (list, tuple)) else states
+        dp, rec = self._step_masks(inputs, h, training)
+        b_in = b_rec = None
+        if self.bias is not None and self.reset_after:
+            b_in, b_rec = S.getitem(self.bias, 0), S.getitem(self.bias, 1)
+        elif self.bias is not None:
+            b_in = self.bias
+        x_z, x_r, x_h = _projections(_gate_inputs(inputs, dp, 3), self.kernel, 3, b_in)
+        hs = _gate_inputs(h, rec, 3)
+        ract = self.recurrent_activation
+        if self.reset_after:
+            h_z, h_r, h_h = _projections(hs, self.recurrent_kernel, 3, b_rec)
+            z, r = ract(E.add(x_z, h_z)), ract(E.add(x_r, h_r))
+            candidate = E.add(x_h, E.multiply(r, h_h))
+        else:
+            u_zr, u_h = S.split(self.recurrent_kernel, [2 * self.units, self.units],
+                                axis=-1)
+            h_z, h_r = _projections(hs[:2], u_zr, 2)
+            z, r = ract(E.add(x_z, h_z)), ract(E.add(x_r, h_r))
+            candidate = E.add(x_h, matmul(E.multiply(r, hs[2]), u_h))
+        candidate = self.activation(candidate)
+        h = E.add(E.multiply(z, h), E.multiply(E.subtract(1.0, z), candidate))
+        return h, [h]
+
+    def _fused(self, x, states, mask, go_backwards, return_sequences):
+        return rnn_ops.gru(x, self.kernel, self.recurrent_kernel, self.bias,
+                           initial_state=states, mask=mask, go_backwards=go_backwards,
+                           return_sequences=return_sequences, activation=self.activation,
+                           recurrent_activation=self.recurrent_activation,
+                           reset_after=self.reset_after)
+
+    def get_config(self):
+        return self._config(tail={"implementation": self.implementation,
+                                  "reset_after": self.reset_after})
