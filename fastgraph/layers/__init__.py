@@ -19,6 +19,7 @@ from .recurrent_rnn import RNN
 from .recurrent_cell_base import AbstractRNNCell
 from .recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell
 from .recurrent_stacked import StackedRNNCells
+from .recurrent_conv import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from .wrappers import Bidirectional, TimeDistributed, Wrapper
 from .merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply,
                     Subtract, add, average, concatenate, dot, maximum, minimum,
@@ -39,4 +40,4 @@ __all__ = ["Input", "InputLayer", "InputSpec", "Layer", "serialize", "deserializ
            "MaxPooling2D", "GRU", "LSTM", "SimpleRNN", "Bidirectional",
            "TimeDistributed", "Wrapper",
            "RNN", "AbstractRNNCell", "GRUCell", "LSTMCell", "SimpleRNNCell",
-           "StackedRNNCells"]
+           "StackedRNNCells", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]

@@ -17,18 +17,23 @@ _SHARED = ("units", "activation", "use_bias", "kernel_initializer",
            "kernel", "recurrent_kernel", "bias")
 
 
-def _from_cell(name):
-    return property(lambda self: getattr(self.cell, name),
-                    doc=f"The cell's `{name}` (tf-keras exposes it on the layer).")
+def expose(cls, names):
+    """Read the cell's attributes `names` through the layer (tf-keras's
+    properties)."""
+    for name in names:
+        setattr(cls, name, property(
+            lambda self, name=name: getattr(self.cell, name),
+            doc=f"The cell's `{name}` (tf-keras exposes it on the layer)."))
 
 
 class _CellLayer(RNN):
-    """An RNN over a cell made from the layer's own arguments; the cell's
-    attributes read through the layer.  `_cell` is the cell's name, the
+    """An RNN over a cell made from the layer's own arguments, whose config
+    is the cell's, flat (tf-keras's).  `_cell` is the cell's name, the
     middle part of the weight names."""
 
     _cell_class, _cell = None, "rnn_cell"
     _input_ndim = 3
+    _hidden = ("name", "trainable", "dtype")     # cell config keys the layer's lacks
 
     def __init__(self, cell_args, rnn_args, activity_regularizer, kwargs):
         cell = self._cell_class(**cell_args, dtype=kwargs.get("dtype"),
@@ -43,7 +48,7 @@ class _CellLayer(RNN):
         config = super().get_config()
         del config["cell"]
         cell = self.cell.get_config()
-        for key in ("name", "trainable", "dtype"):
+        for key in self._hidden:
             cell.pop(key, None)
         for key, value in cell.items():
             config[key] = value
@@ -55,10 +60,6 @@ class _CellLayer(RNN):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         return cls(**config)
-
-
-for _name in _SHARED:
-    setattr(_CellLayer, _name, _from_cell(_name))
 
 
 def _rnn_args(return_sequences, return_state, go_backwards, stateful, unroll, time_major):
@@ -98,9 +99,6 @@ class LSTM(_CellLayer):
                                               stateful, unroll, time_major),
                          activity_regularizer, kwargs)
 
-    recurrent_activation = _from_cell("recurrent_activation")
-    unit_forget_bias = _from_cell("unit_forget_bias")
-    implementation = _from_cell("implementation")
 
 
 class GRU(_CellLayer):
@@ -134,9 +132,6 @@ class GRU(_CellLayer):
                                               stateful, unroll, time_major),
                          activity_regularizer, kwargs)
 
-    recurrent_activation = _from_cell("recurrent_activation")
-    implementation = _from_cell("implementation")
-    reset_after = _from_cell("reset_after")
 
 
 class SimpleRNN(_CellLayer):
@@ -167,3 +162,8 @@ class SimpleRNN(_CellLayer):
         super().__init__(cell_args, _rnn_args(return_sequences, return_state, go_backwards,
                                               stateful, unroll, time_major),
                          activity_regularizer, kwargs)
+
+
+expose(LSTM, _SHARED + ("recurrent_activation", "unit_forget_bias", "implementation"))
+expose(GRU, _SHARED + ("recurrent_activation", "implementation", "reset_after"))
+expose(SimpleRNN, _SHARED)

@@ -119,36 +119,41 @@ class _DropoutCell(AbstractRNNCell):
     dropout = recurrent_dropout = 0.0
     _dropout_masks = _recurrent_masks = None
 
-    def _mask(self, cached, inputs, training, rate, count):
+    def _mask(self, cached, shape, dtype, training, rate, count):
         if not training or not rate:
             return None, cached
-        shape = tuple(inputs.shape)
         if cached is None or len(cached) != count or cached[0].shape != shape:
-            ones = Tensor(np.ones(shape, dtype=inputs.dtype))
+            ones = Tensor(np.ones(shape, dtype=dtype))
             cached = [dropout_op(ones, rate).data for _ in range(count)]
         return (cached if count > 1 else cached[0]), cached
 
-    def get_dropout_mask_for_cell(self, inputs, training, count=1):
-        """The input dropout mask(s) of this sequence (a list when count > 1),
-        or None when not training or without dropout."""
-        masks, self._dropout_masks = self._mask(self._dropout_masks, inputs, training,
-                                                self.dropout, count)
+    def input_masks(self, shape, dtype, training, count=1):
+        """The input dropout mask(s) of this sequence for inputs of `shape`
+        (a list when count > 1), or None when not training or without dropout."""
+        masks, self._dropout_masks = self._mask(self._dropout_masks, tuple(shape),
+                                                dtype, training, self.dropout, count)
         return masks
 
+    def get_dropout_mask_for_cell(self, inputs, training, count=1):
+        """The input dropout mask(s) of this sequence, as input_masks."""
+        return self.input_masks(inputs.shape, inputs.dtype, training, count)
+
     def get_recurrent_dropout_mask_for_cell(self, inputs, training, count=1):
-        """The recurrent dropout mask(s) of this sequence, as above."""
-        masks, self._recurrent_masks = self._mask(self._recurrent_masks, inputs,
-                                                  training, self.recurrent_dropout,
-                                                  count)
+        """The recurrent dropout mask(s) of this sequence, as input_masks."""
+        masks, self._recurrent_masks = self._mask(
+            self._recurrent_masks, tuple(inputs.shape), inputs.dtype, training,
+            self.recurrent_dropout, count)
         return masks
 
     def reset_dropout_mask(self):
         """Draw new input masks at the next step."""
-        self._dropout_masks = None
+        if self._dropout_masks is not None:
+            self._dropout_masks = None
 
     def reset_recurrent_dropout_mask(self):
         """Draw new recurrent masks at the next step."""
-        self._recurrent_masks = None
+        if self._recurrent_masks is not None:
+            self._recurrent_masks = None
 
 
 def build_sublayer(owner, sub, input_shape):

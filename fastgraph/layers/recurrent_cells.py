@@ -77,6 +77,7 @@ class _GateCell(_DropoutCell):
     (features, gates*units) and recurrent_kernel (units, gates*units)."""
 
     _gates = 1
+    _fused_for = _fused_answer = None
 
     def __init__(self, units, activation, use_bias, kernel_initializer,
                  recurrent_initializer, bias_initializer, kernel_regularizer,
@@ -153,11 +154,17 @@ class _GateCell(_DropoutCell):
     def fuses(self, training):
         """Whether `sequence` may run: the step and initial states are this
         module's, the activations the kernels', no recurrent dropout."""
-        own = next(c for c in type(self).__mro__ if c.__module__ == __name__)
-        return (type(self).call is own.call
+        if training and self.recurrent_dropout:
+            return False
+        acts = self._activations()
+        if acts != self._fused_for:         # answered once per set of activations
+            own = next(c for c in type(self).__mro__ if c.__module__ == __name__)
+            self._fused_answer = (
+                type(self).call is own.call
                 and type(self).get_initial_state is AbstractRNNCell.get_initial_state
-                and all(is_fused(f) for f in self._activations())
-                and not (training and self.recurrent_dropout))
+                and all(is_fused(f) for f in acts))
+            self._fused_for = acts
+        return self._fused_answer
 
     def sequence(self, x, states, mask, go_backwards, return_sequences, training):
         """(output, *final states) of the whole (batch, timesteps, features)

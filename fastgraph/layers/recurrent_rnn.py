@@ -31,9 +31,9 @@ _CONCRETE = (KerasTensor, Tensor, np.ndarray)
 
 
 def _as_list(value):
-    if value is None:
-        return None
-    return list(value) if isinstance(value, (list, tuple)) else [value]
+    """None, or the states (nested per cell for a stack, as tf-keras takes
+    them) as one flat list."""
+    return None if value is None else flatten_states(value)
 
 
 def split_inputs(layer, inputs, initial_state, constants=None, num_constants=0):
@@ -228,8 +228,8 @@ class RNN(Layer):
             x = S.transpose(x, (1, 0) + tuple(range(2, x.ndim)))
         N, T = x.shape[:2]
         mask = self._check_mask(mask, N, T)
-        dims = self._state_dims(shape)
-        states = self._check_states(states, N, x.dtype, dims)
+        if states is not None:
+            states = self._check_states(states, N, x.dtype, self._state_dims(shape))
         if self.stateful:
             states = self._held_states(states)
         for cell in [self.cell] + list(getattr(self.cell, "cells", [])):
@@ -284,8 +284,9 @@ class RNN(Layer):
             out.append(s if s.dtype == dtype else E.cast(s, dtype))
         return out
 
-    def _run_steps(self, x, states, constants, mask, training):
-        """The sequence one `cell.call` at a time."""
+    def _run_steps(self, x, states, constants, mask, training, step=None):
+        """The sequence one step at a time: `cell.call`, or `step(x_t,
+        states)` on the flat states when given."""
         cell, T = self.cell, x.shape[1]
         kwargs = {"training": training} if accepts(cell.call, "training") else {}
         if constants is not None:
@@ -294,10 +295,12 @@ class RNN(Layer):
                                  f'support constants (its call has no `constants` '
                                  f'argument)')
             kwargs["constants"] = constants
+        if step is None:
+            def step(xt, flat):
+                return cell.call(xt, pack_states(cell.state_size, flat), **kwargs)
         prev, outs = None, []
         for t in (range(T - 1, -1, -1) if self.go_backwards else range(T)):
-            out, new = cell.call(S.getitem(x, (slice(None), t)),
-                                 pack_states(cell.state_size, states), **kwargs)
+            out, new = step(S.getitem(x, (slice(None), t)), states)
             out, new = as_tensor(out), [as_tensor(s) for s in flatten_states(new)]
             if len(new) != len(states):
                 raise ValueError(f'Layer "{self.name}": the cell returned {len(new)} '

@@ -1,0 +1,369 @@
+"""ConvLSTM1D, ConvLSTM2D, ConvLSTM3D: LSTMs whose products are
+convolutions (Shi et al. 2015), as tf-keras's: kernel (*kernel_size,
+channels, 4*filters), recurrent_kernel (*kernel_size, filters, 4*filters),
+bias (4*filters,), gates i, f, c, o; states h and c shaped like one output
+step.
+
+The input convolutions of all timesteps run as one convolution (batch and
+time folded together); each step then adds the recurrent convolution of h
+('same' padding, stride 1) and runs the gate step in C
+(fastgraph.ops.rnn.lstm_gates).  Convolutions are fastgraph.ops.conv's
+(im2col + GEMM in C); a 3-D one is the sum, over the kernel's depth, of
+2-D convolutions of depth slices.  channels_first runs channels_last
+between two transposes.
+"""
+import numbers
+
+import numpy as np
+
+from .. import activations, constraints, initializers, regularizers
+from ..autodiff import Tensor
+from ..engine.layer_utils import unique_name
+from ..ops import elementwise as E
+from ..ops import rnn as rnn_ops
+from ..ops import shape as S
+from ..ops.conv import conv1d, conv2d, padded_output
+from .convolutional import normalize_padding, normalize_tuple, output_length
+from .core import get_constraint
+from .recurrent import _CellLayer, expose
+from .recurrent_cell_base import _DropoutCell, check_rate
+from .recurrent_cells import _gate_inputs, is_fused
+
+
+def conv3d_by_slices(x, kernel, bias, strides, padding, dilation_rate):
+    """3-D convolution of NDHWC `x` with a (kd, kh, kw, C, O) kernel: for
+    each kernel depth a, the 2-D convolution of the depth slices it meets
+    (folded into the batch) with kernel[a], summed over a."""
+    (n, depth), kd = x.shape[:2], kernel.shape[0]
+    sd, dd = strides[0], dilation_rate[0]
+    od, front, _ = padded_output(depth, kd, sd, dd, padding)
+    if od < 1:
+        raise ValueError(f"conv3d: input depth {depth} is too small for kernel depth "
+                         f"{kd} (dilation {dd}) with padding {padding!r}")
+    back = max(0, (od - 1) * sd + (kd - 1) * dd + 1 - depth - front)
+    if front or back:
+        x = S.pad(x, [(0, 0), (front, back), (0, 0), (0, 0), (0, 0)])
+    total = None
+    for a in range(kd):
+        start = a * dd
+        part = S.getitem(x, (slice(None), slice(start, start + (od - 1) * sd + 1, sd)))
+        y = conv2d(S.reshape(part, (n * od,) + tuple(x.shape[2:])), S.getitem(kernel, a),
+                   bias if a == 0 else None, strides[1:], padding, dilation_rate[1:])
+        total = y if total is None else E.add(total, y)
+    return S.reshape(total, (n, od) + tuple(total.shape[1:]))
+
+
+def convolve(rank, x, kernel, bias, strides, padding, dilation_rate):
+    """The channels-last convolution of spatial rank 1, 2 or 3."""
+    if rank == 1:
+        return conv1d(x, kernel, bias, strides[0], padding, dilation_rate[0])
+    if rank == 2:
+        return conv2d(x, kernel, bias, strides, padding, dilation_rate)
+    return conv3d_by_slices(x, kernel, bias, strides, padding, dilation_rate)
+
+
+def _channels_last(rank, lead):
+    """Permutation moving the channels (after `lead` leading axes) last."""
+    return tuple(range(lead)) + tuple(range(lead + 1, lead + rank + 1)) + (lead,)
+
+
+def _channels_first(rank, lead):
+    return tuple(range(lead)) + (lead + rank,) + tuple(range(lead, lead + rank))
+
+
+class ConvLSTMCell(_DropoutCell):
+    """One ConvLSTM step of spatial rank 1, 2 or 3 (tf-keras's ConvLSTMCell):
+    inputs (batch, *spatial, channels) (channels first with
+    data_format='channels_first'), states [h, c] of the output's shape."""
+
+    def __init__(self, rank, filters, kernel_size, strides=1, padding="valid",
+                 data_format=None, dilation_rate=1, activation="tanh",
+                 recurrent_activation="hard_sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", unit_forget_bias=True, kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout=0.0,
+                 recurrent_dropout=0.0, **kwargs):
+        super().__init__(**kwargs)
+        owner = type(self).__name__
+        if rank not in (1, 2, 3):
+            raise ValueError(f"{owner}: rank must be 1, 2 or 3, got {rank!r}")
+        if isinstance(filters, bool) or not isinstance(filters, numbers.Integral) \
+                or filters <= 0:
+            raise ValueError(f"{owner}: `filters` must be a positive integer, "
+                             f"got {filters!r}")
+        if data_format not in (None, "channels_last", "channels_first"):
+            raise ValueError(f"{owner}: data_format must be 'channels_last' or "
+                             f"'channels_first', got {data_format!r}")
+        self.rank, self.filters = rank, int(filters)
+        self.kernel_size = normalize_tuple(kernel_size, rank, "kernel_size", owner)
+        self.strides = normalize_tuple(strides, rank, "strides", owner)
+        self.padding = normalize_padding(padding, owner)
+        self.data_format = data_format or "channels_last"
+        self.dilation_rate = normalize_tuple(dilation_rate, rank, "dilation_rate", owner)
+        self.activation = activations.get(activation)
+        self.recurrent_activation = activations.get(recurrent_activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.unit_forget_bias = bool(unit_forget_bias)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = get_constraint(kernel_constraint, owner, "kernel_constraint")
+        self.recurrent_constraint = get_constraint(recurrent_constraint, owner,
+                                                   "recurrent_constraint")
+        self.bias_constraint = get_constraint(bias_constraint, owner, "bias_constraint")
+        self.dropout = check_rate(owner, "dropout", dropout)
+        self.recurrent_dropout = check_rate(owner, "recurrent_dropout", recurrent_dropout)
+        self.kernel = self.recurrent_kernel = self.bias = None
+
+    @property
+    def state_size(self):
+        return (self.filters, self.filters)
+
+    def state_dims(self, input_shape):
+        """The shape (without the batch) of h and c for layer inputs of
+        `input_shape` (batch, time, ...)."""
+        first = self.data_format == "channels_first"
+        spatial = input_shape[3:] if first else input_shape[2:-1]
+        out = tuple(output_length(d, k, self.padding, s, r) for d, k, s, r in zip(
+            spatial, self.kernel_size, self.strides, self.dilation_rate))
+        return ((self.filters,) + out) if first else (out + (self.filters,))
+
+    def build(self, input_shape):
+        channels = input_shape[1 if self.data_format == "channels_first" else -1]
+        if channels is None:
+            raise ValueError(f'Layer "{self.name}": the channel dimension of the inputs '
+                             f'should be defined. Found None. Full input shape '
+                             f'received: {tuple(input_shape)}')
+        f4 = 4 * self.filters
+        self.kernel = self.add_weight(
+            "kernel", self.kernel_size + (channels, f4),
+            initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint)
+        self.recurrent_kernel = self.add_weight(
+            "recurrent_kernel", self.kernel_size + (self.filters, f4),
+            initializer=self.recurrent_initializer,
+            regularizer=self.recurrent_regularizer, constraint=self.recurrent_constraint)
+        if self.use_bias:
+            init, f = self.bias_initializer, self.filters
+            if self.unit_forget_bias:
+                def init(shape, dtype=None, base=init):
+                    return np.concatenate([np.asarray(base((f,), dtype=dtype)),
+                                           np.ones(f, dtype),
+                                           np.asarray(base((2 * f,), dtype=dtype))])
+            self.bias = self.add_weight(
+                "bias", (f4,), initializer=init, regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint)
+        self.built = True
+
+    # -------------------------------------------------- channels-last steps
+    def _products(self, vs, kernel, bias, recurrent):
+        """The four gates' convolutions of vs[g] (one convolution when every
+        vs[g] is the same tensor), as one (..., 4*filters) tensor."""
+        one = (1,) * self.rank
+        args = (one, "same", one) if recurrent else (self.strides, self.padding,
+                                                     self.dilation_rate)
+        if all(v is vs[0] for v in vs):
+            return convolve(self.rank, vs[0], kernel, bias, *args)
+        ks = S.split(kernel, 4, axis=-1)
+        bs = [None] * 4 if bias is None else S.split(bias, 4, axis=-1)
+        return S.concatenate([convolve(self.rank, v, k, b, *args)
+                              for v, k, b in zip(vs, ks, bs)], axis=-1)
+
+    def _gates(self, z, c):
+        """(h, c) from the summed pre-activations z (..., 4*filters)."""
+        act, ract = self.activation, self.recurrent_activation
+        if is_fused(act) and is_fused(ract):
+            return rnn_ops.lstm_gates(z, c, act, ract)
+        i, f, cc, o = S.split(z, 4, axis=-1)
+        c = E.add(E.multiply(ract(f), c), E.multiply(ract(i), act(cc)))
+        return E.multiply(ract(o), act(c)), c
+
+    def call(self, inputs, states, training=None):
+        h, c = states[0], states[1]
+        xs = _gate_inputs(inputs, self.get_dropout_mask_for_cell(inputs, training, 4), 4)
+        hs = _gate_inputs(h, self.get_recurrent_dropout_mask_for_cell(h, training, 4), 4)
+        first = self.data_format == "channels_first"
+        if first:
+            last = _channels_last(self.rank, 1)
+            xs = [S.transpose(v, last) for v in xs] if xs[1] is not xs[0] \
+                else [S.transpose(xs[0], last)] * 4
+            hs = [S.transpose(v, last) for v in hs] if hs[1] is not hs[0] \
+                else [S.transpose(hs[0], last)] * 4
+            c = S.transpose(c, last)
+        z = E.add(self._products(xs, self.kernel, self.bias, False),
+                  self._products(hs, self.recurrent_kernel, None, True))
+        h, c = self._gates(z, c)
+        if first:
+            back = _channels_first(self.rank, 1)
+            h, c = S.transpose(h, back), S.transpose(c, back)
+        return h, [h, c]
+
+    # --------------------------------------------- the whole-sequence path
+    def projects(self, training):
+        """Whether a sequence may run as `project` then `projected_step`:
+        the step is this class's, no recurrent dropout is drawn."""
+        return type(self).call is ConvLSTMCell.call and not (
+            training and self.recurrent_dropout)
+
+    def project(self, x, training):
+        """The input convolutions (and bias) of every step of the
+        channels-last sequence x (batch, time, *spatial, channels) at once."""
+        n, t = x.shape[:2]
+        step_shape = (n,) + tuple(x.shape[2:])
+        masks = self.input_masks(step_shape, x.dtype, training, 4)
+        folded = (n * t,) + step_shape[1:]
+        if masks is None:
+            flat = [S.reshape(x, folded)] * 4
+        else:
+            flat = [S.reshape(E.multiply(x, m.reshape((n, 1) + m.shape[1:])), folded)
+                    for m in masks]
+        z = self._products(flat, self.kernel, self.bias, False)
+        return S.reshape(z, (n, t) + tuple(z.shape[1:]))
+
+    def projected_step(self, zx, states):
+        """One channels-last step from its input products `zx`."""
+        h, c = states
+        h, c = self._gates(E.add(zx, self._products([h] * 4, self.recurrent_kernel,
+                                                    None, True)), c)
+        return h, [h, c]
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "rank": self.rank, "filters": self.filters,
+            "kernel_size": self.kernel_size, "strides": self.strides,
+            "padding": self.padding, "data_format": self.data_format,
+            "dilation_rate": self.dilation_rate,
+            "activation": activations.serialize(self.activation),
+            "recurrent_activation": activations.serialize(self.recurrent_activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "unit_forget_bias": self.unit_forget_bias,
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+            "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout})
+        return config
+
+
+class _ConvLSTM(_CellLayer):
+    """Shared by ConvLSTM1D/2D/3D (`rank` spatial dimensions): inputs
+    (batch, time, *spatial, channels), outputs and states shaped like one
+    step of the output; weights named `conv_lstm2d/kernel:0` (no cell
+    part, as tf-keras)."""
+
+    rank = 2
+    _cell_class, _cell = ConvLSTMCell, "conv_lstm_cell"
+    _hidden = _CellLayer._hidden + ("rank",)
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid",
+                 data_format=None, dilation_rate=1, activation="tanh",
+                 recurrent_activation="hard_sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", unit_forget_bias=True, kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, return_sequences=False,
+                 return_state=False, go_backwards=False, stateful=False, dropout=0.0,
+                 recurrent_dropout=0.0, **kwargs):
+        unroll = kwargs.pop("unroll", False)
+        if unroll:
+            raise TypeError(f"{type(self).__name__}: unrolling is not possible with "
+                            f"convolutional RNNs. Received: unroll={unroll}")
+        cell_args = dict(
+            rank=self.rank, filters=filters, kernel_size=kernel_size, strides=strides,
+            padding=padding, data_format=data_format, dilation_rate=dilation_rate,
+            activation=activation, recurrent_activation=recurrent_activation,
+            use_bias=use_bias, kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
+            unit_forget_bias=unit_forget_bias, kernel_regularizer=kernel_regularizer,
+            recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
+            kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
+            bias_constraint=bias_constraint, dropout=dropout,
+            recurrent_dropout=recurrent_dropout)
+        if kwargs.get("name") is None:      # tf-keras's snake case of the class name
+            kwargs["name"] = unique_name(f"conv_lstm{self.rank}d")
+        rnn_args = dict(return_sequences=return_sequences, return_state=return_state,
+                        go_backwards=go_backwards, stateful=stateful,
+                        time_major=kwargs.pop("time_major", False))
+        super().__init__(cell_args, rnn_args, activity_regularizer, kwargs)
+
+    @property
+    def _input_ndim(self):
+        return self.rank + 3
+
+    def _state_dims(self, input_shape):
+        dims = self.cell.state_dims(input_shape)
+        return [dims, dims]
+
+    def _output_dims(self, input_shape):
+        return self.cell.state_dims(input_shape)
+
+    def _initial_states(self, batch, dtype, input_shape):
+        return [Tensor(np.zeros((batch,) + d, dtype=dtype))
+                for d in self._state_dims(input_shape)]
+
+    def build(self, input_shape):
+        fresh = not self.cell.built
+        super().build(input_shape)
+        if fresh:
+            for w in self.cell.weights:
+                w.name = f"{self.name}/{w.name.rsplit('/', 1)[-1]}"
+
+    def _run_steps(self, x, states, constants, mask, training, step=None):
+        """The input convolutions of every step at once, then the steps,
+        channels-last; `cell.call` at every step when the cell cannot."""
+        cell = self.cell
+        if step is not None or constants is not None or not cell.projects(training):
+            return super()._run_steps(x, states, constants, mask, training, step)
+        first = cell.data_format == "channels_first"
+        if first:
+            x = S.transpose(x, _channels_last(self.rank, 2))
+            states = [S.transpose(s, _channels_last(self.rank, 1)) for s in states]
+        out = super()._run_steps(cell.project(x, training), states, None, mask, training,
+                                 step=cell.projected_step)
+        if not first:
+            return out
+        seq = _channels_first(self.rank, 2 if self.return_sequences else 1)
+        back = _channels_first(self.rank, 1)
+        return (S.transpose(out[0], seq),) + tuple(S.transpose(s, back) for s in out[1:])
+
+
+_CONV_ATTRS = ("filters", "kernel_size", "strides", "padding", "data_format",
+               "dilation_rate", "activation", "recurrent_activation", "use_bias",
+               "kernel_initializer", "recurrent_initializer", "bias_initializer",
+               "unit_forget_bias", "kernel_regularizer", "recurrent_regularizer",
+               "bias_regularizer", "kernel_constraint", "recurrent_constraint",
+               "bias_constraint", "dropout", "recurrent_dropout", "kernel",
+               "recurrent_kernel", "bias")
+expose(_ConvLSTM, _CONV_ATTRS)
+
+
+class ConvLSTM1D(_ConvLSTM):
+    """ConvLSTM over sequences of 1-D signals: inputs (batch, time, steps,
+    channels)."""
+
+    rank = 1
+
+
+class ConvLSTM2D(_ConvLSTM):
+    """ConvLSTM over sequences of images: inputs (batch, time, rows, cols,
+    channels)."""
+
+    rank = 2
+
+
+class ConvLSTM3D(_ConvLSTM):
+    """ConvLSTM over sequences of volumes: inputs (batch, time, depth, rows,
+    cols, channels)."""
+
+    rank = 3
