@@ -117,43 +117,45 @@ class _DropoutCell(AbstractRNNCell):
     later step reuses them, and RNN resets them before each sequence."""
 
     dropout = recurrent_dropout = 0.0
-    _dropout_masks = _recurrent_masks = None
 
-    def _mask(self, cached, shape, dtype, training, rate, count):
+    def _masks_for(self, kind, shape, dtype, training, rate, count):
+        """The cached masks of `kind` ('input' or 'recurrent'), drawn anew
+        for another shape or count; None when not training or rate is 0."""
         if not training or not rate:
-            return None, cached
-        if cached is None or len(cached) != count or cached[0].shape != shape:
+            return None
+        cache = self.__dict__.setdefault("_mask_cache", {})
+        masks = cache.get(kind)
+        shape = tuple(shape)
+        if masks is None or len(masks) != count or masks[0].shape != shape:
             ones = Tensor(np.ones(shape, dtype=dtype))
-            cached = [dropout_op(ones, rate).data for _ in range(count)]
-        return (cached if count > 1 else cached[0]), cached
+            masks = cache[kind] = [dropout_op(ones, rate).data for _ in range(count)]
+        return masks if count > 1 else masks[0]
 
     def input_masks(self, shape, dtype, training, count=1):
         """The input dropout mask(s) of this sequence for inputs of `shape`
         (a list when count > 1), or None when not training or without dropout."""
-        masks, self._dropout_masks = self._mask(self._dropout_masks, tuple(shape),
-                                                dtype, training, self.dropout, count)
-        return masks
+        return self._masks_for("input", shape, dtype, training, self.dropout, count)
 
     def get_dropout_mask_for_cell(self, inputs, training, count=1):
         """The input dropout mask(s) of this sequence, as input_masks."""
         return self.input_masks(inputs.shape, inputs.dtype, training, count)
 
+    def recurrent_masks(self, shape, dtype, training, count=1):
+        """The recurrent dropout mask(s) of this sequence, as input_masks."""
+        return self._masks_for("recurrent", shape, dtype, training,
+                               self.recurrent_dropout, count)
+
     def get_recurrent_dropout_mask_for_cell(self, inputs, training, count=1):
         """The recurrent dropout mask(s) of this sequence, as input_masks."""
-        masks, self._recurrent_masks = self._mask(
-            self._recurrent_masks, tuple(inputs.shape), inputs.dtype, training,
-            self.recurrent_dropout, count)
-        return masks
+        return self.recurrent_masks(inputs.shape, inputs.dtype, training, count)
 
     def reset_dropout_mask(self):
         """Draw new input masks at the next step."""
-        if self._dropout_masks is not None:
-            self._dropout_masks = None
+        self.__dict__.get("_mask_cache", {}).pop("input", None)
 
     def reset_recurrent_dropout_mask(self):
         """Draw new recurrent masks at the next step."""
-        if self._recurrent_masks is not None:
-            self._recurrent_masks = None
+        self.__dict__.get("_mask_cache", {}).pop("recurrent", None)
 
 
 def build_sublayer(owner, sub, input_shape):

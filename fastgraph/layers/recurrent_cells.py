@@ -41,27 +41,24 @@ def _gate_inputs(v, masks, n):
     return [E.multiply(v, m) for m in masks]
 
 
-def _projections(vs, w, n, bias=None):
-    """vs[g] @ w_g (+ bias_g) for the n column blocks of w: one product split
-    in n when every vs[g] is the same tensor (no per-gate dropout)."""
-    if all(v is vs[0] for v in vs):
-        p = matmul(vs[0], w)
+def _products(w, n, masks, bias=None):
+    """A function v -> the n gates' (v * mask_g) @ w_g (+ bias_g), w cut into
+    n column blocks: with one mask per gate (a list), the weights are cut
+    here, once for a whole sequence; otherwise one product is split."""
+    if isinstance(masks, list):
+        ws = S.split(w, n, axis=-1)
+        bs = [None] * n if bias is None else S.split(bias, n, axis=-1)
+
+        def per_gate(v):
+            ps = [matmul(E.multiply(v, m), k) for m, k in zip(masks, ws)]
+            return [p if b is None else E.add(p, b) for p, b in zip(ps, bs)]
+        return per_gate
+
+    def whole(v):
+        p = matmul(v if masks is None else E.multiply(v, masks), w)
         p = p if bias is None else E.add(p, bias)
         return S.split(p, n, axis=-1) if n > 1 else [p]
-    ws = S.split(w, n, axis=-1)
-    bs = [None] * n if bias is None else S.split(bias, n, axis=-1)
-    ps = [matmul(v, k) for v, k in zip(vs, ws)]
-    return [p if b is None else E.add(p, b) for p, b in zip(ps, bs)]
-
-
-def _preactivations(xs, hs, kernel, recurrent_kernel, bias, n):
-    """The n gates' x @ kernel + h @ recurrent_kernel + bias."""
-    if all(v is xs[0] for v in xs) and all(v is hs[0] for v in hs):
-        z = E.add(matmul(xs[0], kernel), matmul(hs[0], recurrent_kernel))
-        z = z if bias is None else E.add(z, bias)
-        return S.split(z, n, axis=-1) if n > 1 else [z]
-    return [E.add(a, b) for a, b in zip(_projections(xs, kernel, n, bias),
-                                         _projections(hs, recurrent_kernel, n))]
+    return whole
 
 
 def implementation_of(cls, implementation, recurrent_dropout):
@@ -145,12 +142,37 @@ class _GateCell(_DropoutCell):
     def _mask_count(self):
         return self._gates if getattr(self, "implementation", 1) == 1 else 1
 
-    def _step_masks(self, inputs, h, training):
+    def _sequence_masks(self, inputs, training):
+        """(input masks, recurrent masks) of this sequence, for a step's
+        inputs: None, one array, or one per gate (implementation 1)."""
         count = self._mask_count()
-        return (self.get_dropout_mask_for_cell(inputs, training, count),
-                self.get_recurrent_dropout_mask_for_cell(h, training, count))
+        return (self.input_masks(inputs.shape, inputs.dtype, training, count),
+                self.recurrent_masks((inputs.shape[0], self.units), inputs.dtype,
+                                     training, count))
+
+    def _preactivations(self, dp, rec):
+        """A function (x, h) -> the gates' x @ kernel + h @ recurrent_kernel
+        + bias, the dropout masks applied; one sum split in gates when
+        there is no mask per gate."""
+        n, K, U, b = self._gates, self.kernel, self.recurrent_kernel, self.bias
+        if isinstance(dp, list) or isinstance(rec, list):
+            px, ph = _products(K, n, dp, b), _products(U, n, rec)
+            return lambda x, h: [E.add(a, c) for a, c in zip(px(x), ph(h))]
+
+        def whole(x, h):
+            x = x if dp is None else E.multiply(x, dp)
+            h = h if rec is None else E.multiply(h, rec)
+            z = E.add(matmul(x, K), matmul(h, U))
+            z = z if b is None else E.add(z, b)
+            return S.split(z, n, axis=-1) if n > 1 else [z]
+        return whole
 
     # ------------------------------------------------- the fused sequence
+    def _own_step(self):
+        """Whether `call` is this module's (not a subclass's)."""
+        own = next(c for c in type(self).__mro__ if c.__module__ == __name__)
+        return type(self).call is own.call
+
     def fuses(self, training):
         """Whether `sequence` may run: the step and initial states are this
         module's, the activations the kernels', no recurrent dropout."""
@@ -158,13 +180,21 @@ class _GateCell(_DropoutCell):
             return False
         acts = self._activations()
         if acts != self._fused_for:         # answered once per set of activations
-            own = next(c for c in type(self).__mro__ if c.__module__ == __name__)
             self._fused_answer = (
-                type(self).call is own.call
+                self._own_step()
                 and type(self).get_initial_state is AbstractRNNCell.get_initial_state
                 and all(is_fused(f) for f in acts))
             self._fused_for = acts
         return self._fused_answer
+
+    def step_function(self, inputs, training):
+        """`call` for the steps of one sequence whose first step's inputs
+        are `inputs`: masks drawn and weights cut per gate once for all of
+        them; None when a subclass overrides call."""
+        return self._stepper(inputs, training) if self._own_step() else None
+
+    def call(self, inputs, states, training=None):
+        return self._stepper(inputs, training)(inputs, states)
 
     def sequence(self, x, states, mask, go_backwards, return_sequences, training):
         """(output, *final states) of the whole (batch, timesteps, features)
@@ -221,13 +251,15 @@ class SimpleRNNCell(_GateCell):
                          recurrent_constraint, bias_constraint, dropout,
                          recurrent_dropout, **kwargs)
 
-    def call(self, inputs, states, training=None):
-        h = states[0] if isinstance(states, (list, tuple)) else states
-        dp, rec = self._step_masks(inputs, h, training)
-        (z,) = _preactivations(_gate_inputs(inputs, dp, 1), _gate_inputs(h, rec, 1),
-                               self.kernel, self.recurrent_kernel, self.bias, 1)
-        out = self.activation(z)
-        return out, [out]
+    def _stepper(self, inputs, training):
+        pre, act = self._preactivations(*self._sequence_masks(inputs, training)), \
+            self.activation
+
+        def step(x, states):
+            h = states[0] if isinstance(states, (list, tuple)) else states
+            out = act(pre(x, h)[0])
+            return out, [out]
+        return step
 
     def _fused(self, x, states, mask, go_backwards, return_sequences):
         return rnn_ops.simple_rnn(x, self.kernel, self.recurrent_kernel, self.bias,
@@ -282,16 +314,19 @@ class LSTMCell(_GateCell):
     def _activations(self):
         return (self.activation, self.recurrent_activation)
 
-    def call(self, inputs, states, training=None):
-        h, c = states[0], states[1]
-        dp, rec = self._step_masks(inputs, h, training)
-        z = _preactivations(_gate_inputs(inputs, dp, 4), _gate_inputs(h, rec, 4),
-                            self.kernel, self.recurrent_kernel, self.bias, 4)
+    def _stepper(self, inputs, training):
+        pre, act = self._preactivations(*self._sequence_masks(inputs, training)), \
+            self.activation
         ract = self.recurrent_activation
-        i, f, o = ract(z[0]), ract(z[1]), ract(z[3])
-        c = E.add(E.multiply(f, c), E.multiply(i, self.activation(z[2])))
-        h = E.multiply(o, self.activation(c))
-        return h, [h, c]
+
+        def step(x, states):
+            h, c = states[0], states[1]
+            z = pre(x, h)
+            i, f, o = ract(z[0]), ract(z[1]), ract(z[3])
+            c = E.add(E.multiply(f, c), E.multiply(i, act(z[2])))
+            h = E.multiply(o, act(c))
+            return h, [h, c]
+        return step
 
     def _fused(self, x, states, mask, go_backwards, return_sequences):
         return rnn_ops.lstm(x, self.kernel, self.recurrent_kernel, self.bias,
@@ -335,30 +370,36 @@ class GRUCell(_GateCell):
     def _activations(self):
         return (self.activation, self.recurrent_activation)
 
-    def call(self, inputs, states, training=None):
-        h = states[0] if isinstance(states, (list, tuple)) else states
-        dp, rec = self._step_masks(inputs, h, training)
+    def _stepper(self, inputs, training):
+        dp, rec = self._sequence_masks(inputs, training)
+        act, ract, u, bias = self.activation, self.recurrent_activation, self.units, \
+            self.bias
         b_in = b_rec = None
-        if self.bias is not None and self.reset_after:
-            b_in, b_rec = S.getitem(self.bias, 0), S.getitem(self.bias, 1)
-        elif self.bias is not None:
-            b_in = self.bias
-        x_z, x_r, x_h = _projections(_gate_inputs(inputs, dp, 3), self.kernel, 3, b_in)
-        hs = _gate_inputs(h, rec, 3)
-        ract = self.recurrent_activation
+        if bias is not None and self.reset_after:
+            b_in, b_rec = S.getitem(bias, 0), S.getitem(bias, 1)
+        elif bias is not None:
+            b_in = bias
+        px = _products(self.kernel, 3, dp, b_in)
         if self.reset_after:
-            h_z, h_r, h_h = _projections(hs, self.recurrent_kernel, 3, b_rec)
-            z, r = ract(E.add(x_z, h_z)), ract(E.add(x_r, h_r))
-            candidate = E.add(x_h, E.multiply(r, h_h))
+            ph = _products(self.recurrent_kernel, 3, rec, b_rec)
         else:
-            u_zr, u_h = S.split(self.recurrent_kernel, [2 * self.units, self.units],
-                                axis=-1)
-            h_z, h_r = _projections(hs[:2], u_zr, 2)
-            z, r = ract(E.add(x_z, h_z)), ract(E.add(x_r, h_r))
-            candidate = E.add(x_h, matmul(E.multiply(r, hs[2]), u_h))
-        candidate = self.activation(candidate)
-        h = E.add(E.multiply(z, h), E.multiply(E.subtract(1.0, z), candidate))
-        return h, [h]
+            u_zr, u_h = S.split(self.recurrent_kernel, [2 * u, u], axis=-1)
+            ph = _products(u_zr, 2, rec[:2] if isinstance(rec, list) else rec)
+            rec_h = rec[2] if isinstance(rec, list) else rec
+
+        def step(x, states):
+            h = states[0] if isinstance(states, (list, tuple)) else states
+            x_z, x_r, x_h = px(x)
+            hs = ph(h)
+            z, r = ract(E.add(x_z, hs[0])), ract(E.add(x_r, hs[1]))
+            if self.reset_after:
+                candidate = E.add(x_h, E.multiply(r, hs[2]))
+            else:
+                hh = h if rec_h is None else E.multiply(h, rec_h)
+                candidate = E.add(x_h, matmul(E.multiply(r, hh), u_h))
+            h = E.add(E.multiply(z, h), E.multiply(E.subtract(1.0, z), act(candidate)))
+            return h, [h]
+        return step
 
     def _fused(self, x, states, mask, go_backwards, return_sequences):
         return rnn_ops.gru(x, self.kernel, self.recurrent_kernel, self.bias,

@@ -295,16 +295,25 @@ class RNN(Layer):
                                  f'support constants (its call has no `constants` '
                                  f'argument)')
             kwargs["constants"] = constants
+        checked = step is not None
+        if step is None:
+            own = getattr(cell, "step_function", None)
+            first = x.data[:, 0]          # a step's inputs, for their shape and dtype
+            step = own(first, training) if own is not None and constants is None \
+                else None
+            checked = step is not None
         if step is None:
             def step(xt, flat):
                 return cell.call(xt, pack_states(cell.state_size, flat), **kwargs)
         prev, outs = None, []
         for t in (range(T - 1, -1, -1) if self.go_backwards else range(T)):
             out, new = step(S.getitem(x, (slice(None), t)), states)
-            out, new = as_tensor(out), [as_tensor(s) for s in flatten_states(new)]
-            if len(new) != len(states):
-                raise ValueError(f'Layer "{self.name}": the cell returned {len(new)} '
-                                 f'state(s), its state_size has {len(states)}')
+            if not checked:         # a user cell: any structure, arrays or Tensors
+                out, new = as_tensor(out), [as_tensor(s) for s in flatten_states(new)]
+                if len(new) != len(states):
+                    raise ValueError(f'Layer "{self.name}": the cell returned '
+                                     f'{len(new)} state(s), its state_size has '
+                                     f'{len(states)}')
             if mask is not None:
                 if prev is None:
                     prev = Tensor(np.zeros(out.shape, dtype=out.dtype))

@@ -9,10 +9,19 @@ from .recurrent_cell_base import (build_sublayer, flatten_states,
                                   zero_states)
 
 
+_ACCEPTS = {}
+
+
 def accepts(fn, name):
-    """Whether callable `fn` takes a keyword argument `name`."""
-    params = inspect.signature(fn).parameters
-    return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+    """Whether callable `fn` takes a keyword argument `name` (cached per
+    function: asked at every call of a recurrent layer)."""
+    key = (getattr(fn, "__func__", fn), name)
+    answer = _ACCEPTS.get(key)
+    if answer is None:
+        params = inspect.signature(fn).parameters
+        answer = _ACCEPTS[key] = name in params or any(
+            p.kind is p.VAR_KEYWORD for p in params.values())
+    return answer
 
 
 def check_cell(cell, what):
