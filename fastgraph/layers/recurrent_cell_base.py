@@ -1,6 +1,7 @@
 """What every recurrent cell shares: the rules of `state_size`, zero initial
-states, the base of user cells (AbstractRNNCell) and the per-sequence
-dropout masks of the built-in cells.
+states, the base of user cells (AbstractRNNCell), and the base of the
+built-in cells (their weight arguments, configs and per-sequence dropout
+masks).
 
 A cell (tf-keras 2 contract) is any object with `state_size` and
 `call(inputs, states)` returning `(output, new_states)`; `output_size` and
@@ -13,9 +14,11 @@ import numbers
 
 import numpy as np
 
+from .. import activations, constraints, initializers, regularizers
 from ..autodiff import Tensor
 from ..engine.layer import Layer
 from ..ops.random import dropout as dropout_op
+from .core import get_constraint
 
 
 def _dims(size, where):
@@ -110,13 +113,90 @@ def check_rate(cls, arg, value):
     return float(value)
 
 
-class _DropoutCell(AbstractRNNCell):
-    """A cell with `dropout` (of its inputs) and `recurrent_dropout` (of its
-    first state), whose masks are drawn once per sequence, as tf-keras's
-    DropoutRNNCellMixin: the first step of a sequence draws them, every
-    later step reuses them, and RNN resets them before each sequence."""
+def forget_bias_one(init, n):
+    """An initializer of a (4*n,) LSTM bias: `init` but ones for the forget
+    gate (unit_forget_bias)."""
+    def initializer(shape, dtype=None):
+        return np.concatenate([np.asarray(init((n,), dtype=dtype)), np.ones(n, dtype),
+                               np.asarray(init((2 * n,), dtype=dtype))])
+    return initializer
+
+
+class _BuiltinCell(AbstractRNNCell):
+    """Base of the built-in cells: kernel, recurrent_kernel and bias with
+    their initializers, regularizers and constraints; `dropout` (of the
+    inputs) and `recurrent_dropout` (of the first state), whose masks are
+    drawn once per sequence, as tf-keras's DropoutRNNCellMixin: the first
+    step of a sequence draws them, every later step reuses them, and RNN
+    resets them before each sequence."""
 
     dropout = recurrent_dropout = 0.0
+
+    def _options(self, activation, recurrent_activation, use_bias, kernel_initializer,
+                 recurrent_initializer, bias_initializer, kernel_regularizer,
+                 recurrent_regularizer, bias_regularizer, kernel_constraint,
+                 recurrent_constraint, bias_constraint, dropout, recurrent_dropout):
+        """Store the arguments every built-in cell takes (no
+        recurrent_activation when it is None)."""
+        owner = type(self).__name__
+        self.activation = activations.get(activation)
+        if recurrent_activation is not None:
+            self.recurrent_activation = activations.get(recurrent_activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = get_constraint(kernel_constraint, owner, "kernel_constraint")
+        self.recurrent_constraint = get_constraint(recurrent_constraint, owner,
+                                                   "recurrent_constraint")
+        self.bias_constraint = get_constraint(bias_constraint, owner, "bias_constraint")
+        self.dropout = check_rate(owner, "dropout", dropout)
+        self.recurrent_dropout = check_rate(owner, "recurrent_dropout", recurrent_dropout)
+        self.kernel = self.recurrent_kernel = self.bias = None
+
+    def _add_weights(self, kernel_shape, recurrent_shape, bias_shape, bias_init):
+        """Create kernel, recurrent_kernel and (with use_bias) bias."""
+        self.kernel = self.add_weight(
+            "kernel", kernel_shape, initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.recurrent_kernel = self.add_weight(
+            "recurrent_kernel", recurrent_shape, initializer=self.recurrent_initializer,
+            regularizer=self.recurrent_regularizer, constraint=self.recurrent_constraint)
+        if self.use_bias:
+            self.bias = self.add_weight(
+                "bias", bias_shape, initializer=bias_init,
+                regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        self.built = True
+
+    def _config(self, head, middle=(), tail=()):
+        """tf-keras's key order: the base keys, `head`, activation(s),
+        use_bias, initializers, `middle`, regularizers, constraints,
+        dropouts, `tail` (each a dict or pairs)."""
+        config = super().get_config()
+        config.update(head)
+        config["activation"] = activations.serialize(self.activation)
+        if hasattr(self, "recurrent_activation"):
+            config["recurrent_activation"] = activations.serialize(
+                self.recurrent_activation)
+        config.update({
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer)})
+        config.update(middle)
+        config.update({
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+            "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout})
+        config.update(tail)
+        return config
 
     def _masks_for(self, kind, shape, dtype, training, rate, count):
         """The cached masks of `kind` ('input' or 'recurrent'), drawn anew

@@ -10,16 +10,13 @@ same kernel as LSTM(u).
 """
 import numbers
 
-import numpy as np
-
-from .. import activations, constraints, initializers, regularizers
+from .. import activations
 from ..ops import elementwise as E
 from ..ops import rnn as rnn_ops
 from ..ops import shape as S
 from ..ops.linalg import matmul
 from ..ops.random import dropout as dropout_op
-from .core import get_constraint
-from .recurrent_cell_base import AbstractRNNCell, _DropoutCell, check_rate
+from .recurrent_cell_base import AbstractRNNCell, _BuiltinCell, forget_bias_one
 
 # Activations the fused kernels compute (see fastgraph.ops.rnn).
 FUSED_ACTIVATIONS = frozenset(("linear", "tanh", "sigmoid", "hard_sigmoid", "relu",
@@ -69,39 +66,28 @@ def implementation_of(cls, implementation, recurrent_dropout):
     return 1 if implementation in (0, 1) or recurrent_dropout else 2
 
 
-class _GateCell(_DropoutCell):
+class _GateCell(_BuiltinCell):
     """Shared by the three cells: `_gates` column blocks in kernel
     (features, gates*units) and recurrent_kernel (units, gates*units)."""
 
     _gates = 1
     _fused_for = _fused_answer = None
 
-    def __init__(self, units, activation, use_bias, kernel_initializer,
-                 recurrent_initializer, bias_initializer, kernel_regularizer,
-                 recurrent_regularizer, bias_regularizer, kernel_constraint,
-                 recurrent_constraint, bias_constraint, dropout, recurrent_dropout,
-                 **kwargs):
+    def __init__(self, units, activation, recurrent_activation, use_bias,
+                 kernel_initializer, recurrent_initializer, bias_initializer,
+                 kernel_regularizer, recurrent_regularizer, bias_regularizer,
+                 kernel_constraint, recurrent_constraint, bias_constraint, dropout,
+                 recurrent_dropout, **kwargs):
         super().__init__(**kwargs)
-        cls = type(self).__name__
         if isinstance(units, bool) or not isinstance(units, numbers.Integral) or units <= 0:
-            raise ValueError(f"{cls}: received an invalid value for `units`, expected "
-                             f"a positive integer. Received: units={units!r}")
+            raise ValueError(f"{type(self).__name__}: received an invalid value for "
+                             f"`units`, expected a positive integer. Received: "
+                             f"units={units!r}")
         self.units = int(units)
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = get_constraint(kernel_constraint, cls, "kernel_constraint")
-        self.recurrent_constraint = get_constraint(recurrent_constraint, cls,
-                                                   "recurrent_constraint")
-        self.bias_constraint = get_constraint(bias_constraint, cls, "bias_constraint")
-        self.dropout = check_rate(cls, "dropout", dropout)
-        self.recurrent_dropout = check_rate(cls, "recurrent_dropout", recurrent_dropout)
-        self.kernel = self.recurrent_kernel = self.bias = None
+        self._options(activation, recurrent_activation, use_bias, kernel_initializer,
+                      recurrent_initializer, bias_initializer, kernel_regularizer,
+                      recurrent_regularizer, bias_regularizer, kernel_constraint,
+                      recurrent_constraint, bias_constraint, dropout, recurrent_dropout)
 
     @property
     def state_size(self):
@@ -117,18 +103,8 @@ class _GateCell(_DropoutCell):
             raise ValueError(f'Layer "{self.name}": the last dimension (features) of '
                              f'the inputs should be defined. Found None. Full input '
                              f'shape received: {tuple(input_shape)}')
-        self.kernel = self.add_weight(
-            "kernel", (features, width), initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight(
-            "recurrent_kernel", (self.units, width),
-            initializer=self.recurrent_initializer,
-            regularizer=self.recurrent_regularizer, constraint=self.recurrent_constraint)
-        if self.use_bias:
-            self.bias = self.add_weight(
-                "bias", self._bias_shape(), initializer=self._bias_init(),
-                regularizer=self.bias_regularizer, constraint=self.bias_constraint)
-        self.built = True
+        self._add_weights((features, width), (self.units, width), self._bias_shape(),
+                          self._bias_init())
 
     def _bias_shape(self):
         return (self._gates * self.units,)
@@ -206,33 +182,6 @@ class _GateCell(_DropoutCell):
         return self._fused(x, states, mask, go_backwards, return_sequences)
 
     # ------------------------------------------------------------ configs
-    def _config(self, *middle, tail=()):
-        """tf-keras's key order: units, activation(s), use_bias, the
-        initializers, `middle`, regularizers, constraints, dropouts, `tail`."""
-        config = super().get_config()
-        config["units"] = self.units
-        config["activation"] = activations.serialize(self.activation)
-        if hasattr(self, "recurrent_activation"):
-            config["recurrent_activation"] = activations.serialize(
-                self.recurrent_activation)
-        config.update({
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer)})
-        config.update(middle)
-        config.update({
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-            "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout})
-        config.update(tail)
-        return config
-
-
 class SimpleRNNCell(_GateCell):
     """One step of h = activation(x @ kernel + bias + h_prev @
     recurrent_kernel): kernel (features, units), recurrent_kernel (units,
@@ -245,7 +194,7 @@ class SimpleRNNCell(_GateCell):
                  bias_regularizer=None, kernel_constraint=None,
                  recurrent_constraint=None, bias_constraint=None, dropout=0.0,
                  recurrent_dropout=0.0, **kwargs):
-        super().__init__(units, activation, use_bias, kernel_initializer,
+        super().__init__(units, activation, None, use_bias, kernel_initializer,
                          recurrent_initializer, bias_initializer, kernel_regularizer,
                          recurrent_regularizer, bias_regularizer, kernel_constraint,
                          recurrent_constraint, bias_constraint, dropout,
@@ -269,7 +218,7 @@ class SimpleRNNCell(_GateCell):
                                   activation=self.activation)
 
     def get_config(self):
-        return self._config()
+        return self._config({"units": self.units})
 
 
 class LSTMCell(_GateCell):
@@ -287,12 +236,11 @@ class LSTMCell(_GateCell):
                  kernel_constraint=None, recurrent_constraint=None,
                  bias_constraint=None, dropout=0.0, recurrent_dropout=0.0,
                  implementation=2, **kwargs):
-        super().__init__(units, activation, use_bias, kernel_initializer,
-                         recurrent_initializer, bias_initializer, kernel_regularizer,
-                         recurrent_regularizer, bias_regularizer, kernel_constraint,
-                         recurrent_constraint, bias_constraint, dropout,
-                         recurrent_dropout, **kwargs)
-        self.recurrent_activation = activations.get(recurrent_activation)
+        super().__init__(units, activation, recurrent_activation, use_bias,
+                         kernel_initializer, recurrent_initializer, bias_initializer,
+                         kernel_regularizer, recurrent_regularizer, bias_regularizer,
+                         kernel_constraint, recurrent_constraint, bias_constraint,
+                         dropout, recurrent_dropout, **kwargs)
         self.unit_forget_bias = bool(unit_forget_bias)
         self.implementation = implementation_of(type(self).__name__, implementation,
                                                 self.recurrent_dropout)
@@ -304,12 +252,7 @@ class LSTMCell(_GateCell):
     def _bias_init(self):
         if not self.unit_forget_bias:
             return self.bias_initializer
-        init, u = self.bias_initializer, self.units
-
-        def forget_bias_one(shape, dtype=None):
-            return np.concatenate([np.asarray(init((u,), dtype=dtype)), np.ones(u, dtype),
-                                   np.asarray(init((2 * u,), dtype=dtype))])
-        return forget_bias_one
+        return forget_bias_one(self.bias_initializer, self.units)
 
     def _activations(self):
         return (self.activation, self.recurrent_activation)
@@ -336,8 +279,9 @@ class LSTMCell(_GateCell):
                             recurrent_activation=self.recurrent_activation)
 
     def get_config(self):
-        return self._config(("unit_forget_bias", self.unit_forget_bias),
-                            tail={"implementation": self.implementation})
+        return self._config({"units": self.units},
+                            {"unit_forget_bias": self.unit_forget_bias},
+                            {"implementation": self.implementation})
 
 
 class GRUCell(_GateCell):
@@ -354,12 +298,11 @@ class GRUCell(_GateCell):
                  bias_regularizer=None, kernel_constraint=None,
                  recurrent_constraint=None, bias_constraint=None, dropout=0.0,
                  recurrent_dropout=0.0, implementation=2, reset_after=True, **kwargs):
-        super().__init__(units, activation, use_bias, kernel_initializer,
-                         recurrent_initializer, bias_initializer, kernel_regularizer,
-                         recurrent_regularizer, bias_regularizer, kernel_constraint,
-                         recurrent_constraint, bias_constraint, dropout,
-                         recurrent_dropout, **kwargs)
-        self.recurrent_activation = activations.get(recurrent_activation)
+        super().__init__(units, activation, recurrent_activation, use_bias,
+                         kernel_initializer, recurrent_initializer, bias_initializer,
+                         kernel_regularizer, recurrent_regularizer, bias_regularizer,
+                         kernel_constraint, recurrent_constraint, bias_constraint,
+                         dropout, recurrent_dropout, **kwargs)
         self.reset_after = bool(reset_after)
         self.implementation = implementation_of(type(self).__name__, implementation,
                                                 self.recurrent_dropout)
@@ -409,5 +352,6 @@ class GRUCell(_GateCell):
                            reset_after=self.reset_after)
 
     def get_config(self):
-        return self._config(tail={"implementation": self.implementation,
+        return self._config({"units": self.units},
+                            tail={"implementation": self.implementation,
                                   "reset_after": self.reset_after})

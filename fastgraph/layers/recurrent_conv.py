@@ -16,7 +16,6 @@ import numbers
 
 import numpy as np
 
-from .. import activations, constraints, initializers, regularizers
 from ..autodiff import Tensor
 from ..engine.layer_utils import unique_name
 from ..ops import elementwise as E
@@ -24,9 +23,8 @@ from ..ops import rnn as rnn_ops
 from ..ops import shape as S
 from ..ops.conv import conv1d, conv2d, padded_output
 from .convolutional import normalize_padding, normalize_tuple, output_length
-from .core import get_constraint
 from .recurrent import _CellLayer, expose
-from .recurrent_cell_base import _DropoutCell, check_rate
+from .recurrent_cell_base import _BuiltinCell, forget_bias_one
 from .recurrent_cells import _gate_inputs, is_fused
 
 
@@ -71,7 +69,7 @@ def _channels_first(rank, lead):
     return tuple(range(lead)) + (lead + rank,) + tuple(range(lead, lead + rank))
 
 
-class ConvLSTMCell(_DropoutCell):
+class ConvLSTMCell(_BuiltinCell):
     """One ConvLSTM step of spatial rank 1, 2 or 3 (tf-keras's ConvLSTMCell):
     inputs (batch, *spatial, channels) (channels first with
     data_format='channels_first'), states [h, c] of the output's shape."""
@@ -101,23 +99,11 @@ class ConvLSTMCell(_DropoutCell):
         self.padding = normalize_padding(padding, owner)
         self.data_format = data_format or "channels_last"
         self.dilation_rate = normalize_tuple(dilation_rate, rank, "dilation_rate", owner)
-        self.activation = activations.get(activation)
-        self.recurrent_activation = activations.get(recurrent_activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
         self.unit_forget_bias = bool(unit_forget_bias)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = get_constraint(kernel_constraint, owner, "kernel_constraint")
-        self.recurrent_constraint = get_constraint(recurrent_constraint, owner,
-                                                   "recurrent_constraint")
-        self.bias_constraint = get_constraint(bias_constraint, owner, "bias_constraint")
-        self.dropout = check_rate(owner, "dropout", dropout)
-        self.recurrent_dropout = check_rate(owner, "recurrent_dropout", recurrent_dropout)
-        self.kernel = self.recurrent_kernel = self.bias = None
+        self._options(activation, recurrent_activation, use_bias, kernel_initializer,
+                      recurrent_initializer, bias_initializer, kernel_regularizer,
+                      recurrent_regularizer, bias_regularizer, kernel_constraint,
+                      recurrent_constraint, bias_constraint, dropout, recurrent_dropout)
 
     @property
     def state_size(self):
@@ -138,26 +124,11 @@ class ConvLSTMCell(_DropoutCell):
             raise ValueError(f'Layer "{self.name}": the channel dimension of the inputs '
                              f'should be defined. Found None. Full input shape '
                              f'received: {tuple(input_shape)}')
-        f4 = 4 * self.filters
-        self.kernel = self.add_weight(
-            "kernel", self.kernel_size + (channels, f4),
-            initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight(
-            "recurrent_kernel", self.kernel_size + (self.filters, f4),
-            initializer=self.recurrent_initializer,
-            regularizer=self.recurrent_regularizer, constraint=self.recurrent_constraint)
-        if self.use_bias:
-            init, f = self.bias_initializer, self.filters
-            if self.unit_forget_bias:
-                def init(shape, dtype=None, base=init):
-                    return np.concatenate([np.asarray(base((f,), dtype=dtype)),
-                                           np.ones(f, dtype),
-                                           np.asarray(base((2 * f,), dtype=dtype))])
-            self.bias = self.add_weight(
-                "bias", (f4,), initializer=init, regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint)
-        self.built = True
+        f4, init = 4 * self.filters, self.bias_initializer
+        if self.unit_forget_bias:
+            init = forget_bias_one(init, self.filters)
+        self._add_weights(self.kernel_size + (channels, f4),
+                          self.kernel_size + (self.filters, f4), (f4,), init)
 
     # -------------------------------------------------- channels-last steps
     def _products(self, vs, kernel, bias, recurrent):
@@ -232,27 +203,11 @@ class ConvLSTMCell(_DropoutCell):
         return h, [h, c]
 
     def get_config(self):
-        config = super().get_config()
-        config.update({
-            "rank": self.rank, "filters": self.filters,
-            "kernel_size": self.kernel_size, "strides": self.strides,
-            "padding": self.padding, "data_format": self.data_format,
-            "dilation_rate": self.dilation_rate,
-            "activation": activations.serialize(self.activation),
-            "recurrent_activation": activations.serialize(self.recurrent_activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "unit_forget_bias": self.unit_forget_bias,
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-            "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout})
-        return config
+        return self._config({"rank": self.rank, "filters": self.filters,
+                             "kernel_size": self.kernel_size, "strides": self.strides,
+                             "padding": self.padding, "data_format": self.data_format,
+                             "dilation_rate": self.dilation_rate},
+                            {"unit_forget_bias": self.unit_forget_bias})
 
 
 class _ConvLSTM(_CellLayer):

@@ -17,7 +17,7 @@ from ..engine.node import KerasTensor
 from ..engine.serialization import deserialize_layer, serialize_layer
 from ..ops import elementwise as E
 from ..ops import shape as S
-from .recurrent_cell_base import (_DropoutCell, build_sublayer, flatten_states,
+from .recurrent_cell_base import (_BuiltinCell, build_sublayer, flatten_states,
                                   output_dims, pack_states, state_shapes, zero_states)
 from .recurrent_stacked import StackedRNNCells, accepts, check_cell
 
@@ -233,7 +233,7 @@ class RNN(Layer):
         if self.stateful:
             states = self._held_states(states)
         for cell in [self.cell] + list(getattr(self.cell, "cells", [])):
-            if isinstance(cell, _DropoutCell):
+            if isinstance(cell, _BuiltinCell):
                 cell.reset_dropout_mask()
                 cell.reset_recurrent_dropout_mask()
         training = bool(training)

@@ -8,13 +8,12 @@ by tests/reference/recurrent_api_make_reference.py
 (`/work/venv-tf/bin/python tests/reference/recurrent_api_make_reference.py`).
 """
 import json
-import os
 
 import numpy as np
 import pytest
 
 from fastgraph import backend as K
-from fastgraph.autodiff import Tensor, gradients
+from fastgraph.autodiff import Tensor
 from fastgraph.engine.serialization import deserialize_layer, serialize_layer
 from fastgraph.layers import (GRU, LSTM, RNN, AbstractRNNCell, GRUCell, Input, Layer,
                               LSTMCell, SimpleRNN, SimpleRNNCell, StackedRNNCells)
@@ -24,21 +23,9 @@ from fastgraph.ops import activation as A
 from fastgraph.ops import elementwise as E
 from fastgraph.ops.linalg import matmul
 
-HERE = os.path.join(os.path.dirname(__file__), "..", "reference")
-REF = np.load(os.path.join(HERE, "recurrent_api_reference.npz"))
-with open(os.path.join(HERE, "recurrent_api_configs.json")) as f:
-    CONFIGS = json.load(f)
+from .recurrent_testlib import CONFIGS, REF, arrays, case, weight_gradcheck
+
 TOL = dict(rtol=1e-5, atol=1e-5)
-
-
-def case(name):
-    def items(prefix):
-        return [REF[f"{name}/{prefix}{i}"] for i in range(20) if f"{name}/{prefix}{i}" in REF]
-    return items("x"), items("w"), items("y")
-
-
-def arrays(out):
-    return [t.data for t in out] if isinstance(out, list) else [out.data]
 
 
 # ------------------------------------------------------------- user cells
@@ -210,24 +197,6 @@ def test_masked_stack_through_embedding():
 
 
 # ------------------------------------------------------------ gradients
-def _gradcheck(layer, x, eps=1e-6):
-    out = layer(x)
-    w = np.random.default_rng(7).uniform(-1, 1, out.shape)
-    analytic = gradients(out, layer.weights, grad_loss=w)
-    for var, ga in zip(layer.weights, analytic):
-        flat, num = var.data.reshape(-1), np.zeros(var.data.size)
-        for i in range(flat.size):
-            orig = flat[i]
-            flat[i] = orig + eps
-            plus = np.sum(layer(x).data * w)
-            flat[i] = orig - eps
-            minus = np.sum(layer(x).data * w)
-            flat[i] = orig
-            num[i] = (plus - minus) / (2 * eps)
-        np.testing.assert_allclose(ga.reshape(-1), num, rtol=1e-4, atol=1e-7,
-                                   err_msg=var.name)
-
-
 @pytest.mark.parametrize("make", [
     lambda: RNN([LSTMCell(2, dtype="float64"), GRUCell(2, dtype="float64")],
                 return_sequences=True, go_backwards=True, dtype="float64"),
@@ -240,7 +209,7 @@ def test_weight_gradients_float64(make):
     layer = make()
     layer(x)
     layer.set_weights([w * 2 + 0.1 for w in layer.get_weights()])
-    _gradcheck(layer, Tensor(x))
+    weight_gradcheck(layer, Tensor(x))
 
 
 # ---------------------------------------------------------------- cells

@@ -8,32 +8,19 @@ produced once with tf-keras 2.21 by
 tests/reference/recurrent_api_make_reference.py.
 """
 import json
-import os
 
 import numpy as np
 import pytest
 
-from fastgraph.autodiff import Tensor, check_gradients, gradients
+from fastgraph.autodiff import Tensor, check_gradients
 from fastgraph.layers import RNN, Conv2D, ConvLSTM1D, ConvLSTM2D, ConvLSTM3D, Input
 from fastgraph.layers.recurrent_conv import conv3d_by_slices
 from fastgraph.models import Model, Sequential, load_model
 from fastgraph.ops.conv import conv2d
 
-HERE = os.path.join(os.path.dirname(__file__), "..", "reference")
-REF = np.load(os.path.join(HERE, "recurrent_api_reference.npz"))
-with open(os.path.join(HERE, "recurrent_api_configs.json")) as f:
-    CONFIGS = json.load(f)
+from .recurrent_testlib import CONFIGS, REF, arrays, case, weight_gradcheck
+
 TOL = dict(rtol=1e-4, atol=1e-5)
-
-
-def case(name):
-    def items(prefix):
-        return [REF[f"{name}/{prefix}{i}"] for i in range(20) if f"{name}/{prefix}{i}" in REF]
-    return items("x"), items("w"), items("y")
-
-
-def arrays(out):
-    return [t.data for t in out] if isinstance(out, list) else [out.data]
 
 
 CASES = [
@@ -131,22 +118,7 @@ def test_weight_gradients_float64(make):
         x = np.moveaxis(x, -1, 2).copy()
     layer(x)
     layer.set_weights([w * 1.5 + 0.05 for w in layer.get_weights()])
-    out = layer(Tensor(x))
-    w = np.random.default_rng(7).uniform(-1, 1, out.shape)
-    analytic = gradients(out, layer.weights, grad_loss=w)
-    eps = 1e-6
-    for var, ga in zip(layer.weights, analytic):
-        flat = var.data.reshape(-1)
-        picks = np.random.default_rng(3).choice(flat.size, min(flat.size, 12), False)
-        for i in picks:
-            orig = flat[i]
-            flat[i] = orig + eps
-            plus = np.sum(layer(x).data * w)
-            flat[i] = orig - eps
-            minus = np.sum(layer(x).data * w)
-            flat[i] = orig
-            np.testing.assert_allclose(ga.reshape(-1)[i], (plus - minus) / (2 * eps),
-                                       rtol=1e-4, atol=1e-7, err_msg=var.name)
+    weight_gradcheck(layer, Tensor(x), picks=12)
 
 
 @pytest.mark.parametrize("strides,padding,dilation", [

@@ -7,8 +7,6 @@ The reference arrays in tests/reference/recurrent_api_reference.npz were
 produced once with tf-keras 2.21 by
 tests/reference/recurrent_api_make_reference.py.
 """
-import os
-
 import numpy as np
 import pytest
 
@@ -18,8 +16,8 @@ from fastgraph.layers import (GRU, LSTM, RNN, Bidirectional, ConvLSTM2D, Dense, 
                               LSTMCell)
 from fastgraph.models import Model, Sequential, load_model
 
-HERE = os.path.join(os.path.dirname(__file__), "..", "reference")
-REF = np.load(os.path.join(HERE, "recurrent_api_reference.npz"))
+from .recurrent_testlib import REF
+
 TRAIN_TOL = dict(rtol=2e-4, atol=2e-5)
 
 

@@ -7,15 +7,7 @@ import pytest
 from fastgraph.autodiff import check_gradients
 from fastgraph.ops.rnn import lstm_gates
 
-ACTS = {
-    "linear": lambda v: v, "tanh": np.tanh, "sigmoid": lambda v: 1 / (1 + np.exp(-v)),
-    "hard_sigmoid": lambda v: np.clip(0.2 * v + 0.5, 0, 1), "relu": lambda v: np.maximum(v, 0),
-    "softsign": lambda v: v / (1 + np.abs(v)), "softplus": lambda v: np.log1p(np.exp(v)),
-    "elu": lambda v: np.where(v > 0, v, np.expm1(v)),
-    "selu": lambda v: 1.0507009873554805 * np.where(v > 0, v, 1.6732632423543772 * np.expm1(v)),
-    "exponential": np.exp,
-}
-
+from .test_rnn import ACTS
 
 def reference(z, c_prev, act, ract):
     f, g = ACTS[act], ACTS[ract]
