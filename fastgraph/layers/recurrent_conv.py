@@ -4,10 +4,9 @@ channels, 4*filters), recurrent_kernel (*kernel_size, filters, 4*filters),
 bias (4*filters,), gates i, f, c, o; states h and c shaped like one output
 step.
 
-The input convolutions of all timesteps run as one convolution (batch and
-time folded together); each step then adds the recurrent convolution of h
-('same' padding, stride 1) and runs the gate step in C
-(fastgraph.ops.rnn.lstm_gates).  Convolutions are fastgraph.ops.conv's
+Each step convolves its inputs and h ('same' padding, stride 1 for h) and
+runs the gate step in C (fastgraph.ops.rnn.lstm_gates); the kernels are cut
+per gate once per sequence when dropout needs it.  Convolutions are fastgraph.ops.conv's
 (im2col + GEMM in C); a 3-D one is the sum, over the kernel's depth, of
 2-D convolutions of depth slices.  channels_first runs channels_last
 between two transposes.
@@ -25,7 +24,7 @@ from ..ops.conv import conv1d, conv2d, padded_output
 from .convolutional import normalize_padding, normalize_tuple, output_length
 from .recurrent import _CellLayer, expose
 from .recurrent_cell_base import _BuiltinCell, forget_bias_one
-from .recurrent_cells import _gate_inputs, is_fused
+from .recurrent_cells import is_fused
 
 
 def conv3d_by_slices(x, kernel, bias, strides, padding, dilation_rate):
@@ -131,19 +130,6 @@ class ConvLSTMCell(_BuiltinCell):
                           self.kernel_size + (self.filters, f4), (f4,), init)
 
     # -------------------------------------------------- channels-last steps
-    def _products(self, vs, kernel, bias, recurrent):
-        """The four gates' convolutions of vs[g] (one convolution when every
-        vs[g] is the same tensor), as one (..., 4*filters) tensor."""
-        one = (1,) * self.rank
-        args = (one, "same", one) if recurrent else (self.strides, self.padding,
-                                                     self.dilation_rate)
-        if all(v is vs[0] for v in vs):
-            return convolve(self.rank, vs[0], kernel, bias, *args)
-        ks = S.split(kernel, 4, axis=-1)
-        bs = [None] * 4 if bias is None else S.split(bias, 4, axis=-1)
-        return S.concatenate([convolve(self.rank, v, k, b, *args)
-                              for v, k, b in zip(vs, ks, bs)], axis=-1)
-
     def _gates(self, z, c):
         """(h, c) from the summed pre-activations z (..., 4*filters)."""
         act, ract = self.activation, self.recurrent_activation
@@ -153,53 +139,46 @@ class ConvLSTMCell(_BuiltinCell):
         c = E.add(E.multiply(ract(f), c), E.multiply(ract(i), act(cc)))
         return E.multiply(ract(o), act(c)), c
 
+    def step_function(self, inputs, training):
+        """The channels-last step of one sequence whose steps' inputs are
+        like `inputs`: z = conv(x, kernel) + bias + conv(h, recurrent_kernel)
+        ('same', stride 1), then the gate step in C.  Dropout masks are
+        drawn, and the kernels cut per gate (for them), once."""
+        one, cut = (1,) * self.rank, {}
+        dp = self.input_masks(inputs.shape, inputs.dtype, training, 4)
+        rec = []
+
+        def products(v, masks, kernel, bias, args):
+            if masks is None:
+                return convolve(self.rank, v, kernel, bias, *args)
+            if id(kernel) not in cut:
+                cut[id(kernel)] = (S.split(kernel, 4, axis=-1), [None] * 4 if bias is None
+                                   else S.split(bias, 4, axis=-1))
+            ks, bs = cut[id(kernel)]
+            return S.concatenate([convolve(self.rank, E.multiply(v, m), k, b, *args)
+                                  for m, k, b in zip(masks, ks, bs)], axis=-1)
+
+        def step(x, states):
+            h, c = states[0], states[1]
+            if not rec:
+                rec.append(self.recurrent_masks(h.shape, h.dtype, training, 4))
+            z = E.add(products(x, dp, self.kernel, self.bias,
+                               (self.strides, self.padding, self.dilation_rate)),
+                      products(h, rec[0], self.recurrent_kernel, None, (one, "same", one)))
+            h, c = self._gates(z, c)
+            return h, [h, c]
+        return step
+
     def call(self, inputs, states, training=None):
         h, c = states[0], states[1]
-        xs = _gate_inputs(inputs, self.get_dropout_mask_for_cell(inputs, training, 4), 4)
-        hs = _gate_inputs(h, self.get_recurrent_dropout_mask_for_cell(h, training, 4), 4)
         first = self.data_format == "channels_first"
         if first:
             last = _channels_last(self.rank, 1)
-            xs = [S.transpose(v, last) for v in xs] if xs[1] is not xs[0] \
-                else [S.transpose(xs[0], last)] * 4
-            hs = [S.transpose(v, last) for v in hs] if hs[1] is not hs[0] \
-                else [S.transpose(hs[0], last)] * 4
-            c = S.transpose(c, last)
-        z = E.add(self._products(xs, self.kernel, self.bias, False),
-                  self._products(hs, self.recurrent_kernel, None, True))
-        h, c = self._gates(z, c)
+            inputs, h, c = (S.transpose(v, last) for v in (inputs, h, c))
+        h, (_, c) = self.step_function(inputs, training)(inputs, [h, c])
         if first:
             back = _channels_first(self.rank, 1)
             h, c = S.transpose(h, back), S.transpose(c, back)
-        return h, [h, c]
-
-    # --------------------------------------------- the whole-sequence path
-    def projects(self, training):
-        """Whether a sequence may run as `project` then `projected_step`:
-        the step is this class's, no recurrent dropout is drawn."""
-        return type(self).call is ConvLSTMCell.call and not (
-            training and self.recurrent_dropout)
-
-    def project(self, x, training):
-        """The input convolutions (and bias) of every step of the
-        channels-last sequence x (batch, time, *spatial, channels) at once."""
-        n, t = x.shape[:2]
-        step_shape = (n,) + tuple(x.shape[2:])
-        masks = self.input_masks(step_shape, x.dtype, training, 4)
-        folded = (n * t,) + step_shape[1:]
-        if masks is None:
-            flat = [S.reshape(x, folded)] * 4
-        else:
-            flat = [S.reshape(E.multiply(x, m.reshape((n, 1) + m.shape[1:])), folded)
-                    for m in masks]
-        z = self._products(flat, self.kernel, self.bias, False)
-        return S.reshape(z, (n, t) + tuple(z.shape[1:]))
-
-    def projected_step(self, zx, states):
-        """One channels-last step from its input products `zx`."""
-        h, c = states
-        h, c = self._gates(E.add(zx, self._products([h] * 4, self.recurrent_kernel,
-                                                    None, True)), c)
         return h, [h, c]
 
     def get_config(self):
@@ -275,17 +254,18 @@ class _ConvLSTM(_CellLayer):
                 w.name = f"{self.name}/{w.name.rsplit('/', 1)[-1]}"
 
     def _run_steps(self, x, states, constants, mask, training, step=None):
-        """The input convolutions of every step at once, then the steps,
-        channels-last; `cell.call` at every step when the cell cannot."""
+        """The steps channels-last (channels_first transposed once around
+        them), each step's kernels cut once per sequence."""
         cell = self.cell
-        if step is not None or constants is not None or not cell.projects(training):
+        if step is not None or constants is not None or type(cell).call is not \
+                ConvLSTMCell.call:
             return super()._run_steps(x, states, constants, mask, training, step)
         first = cell.data_format == "channels_first"
         if first:
             x = S.transpose(x, _channels_last(self.rank, 2))
             states = [S.transpose(s, _channels_last(self.rank, 1)) for s in states]
-        out = super()._run_steps(cell.project(x, training), states, None, mask, training,
-                                 step=cell.projected_step)
+        out = super()._run_steps(x, states, None, mask, training,
+                                 step=cell.step_function(x.data[:, 0], training))
         if not first:
             return out
         seq = _channels_first(self.rank, 2 if self.return_sequences else 1)

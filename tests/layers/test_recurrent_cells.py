@@ -15,8 +15,9 @@ import pytest
 from fastgraph import backend as K
 from fastgraph.autodiff import Tensor
 from fastgraph.engine.serialization import deserialize_layer, serialize_layer
-from fastgraph.layers import (GRU, LSTM, RNN, AbstractRNNCell, GRUCell, Input, Layer,
-                              LSTMCell, SimpleRNN, SimpleRNNCell, StackedRNNCells)
+from fastgraph.layers import (GRU, LSTM, RNN, AbstractRNNCell, Bidirectional, GRUCell,
+                              Input, Layer, LSTMCell, SimpleRNN, SimpleRNNCell,
+                              StackedRNNCells)
 from fastgraph.layers.embeddings import Embedding
 from fastgraph.models import Model, load_model
 from fastgraph.ops import activation as A
@@ -306,3 +307,23 @@ def test_model_with_cells_saves_and_loads(tmp_path):
         model.save(path)
         again = load_model(path, custom_objects=objects)
         np.testing.assert_allclose(again.predict(x, verbose=0), want, rtol=1e-6)
+
+
+def test_bidirectional_over_rnn_of_a_cell_equals_over_lstm():
+    x = np.random.default_rng(5).standard_normal((2, 5, 4)).astype("float32")
+    a = Bidirectional(LSTM(3, return_sequences=True))
+    b = Bidirectional(RNN(LSTMCell(3), return_sequences=True))
+    a(x)
+    b(x)
+    b.set_weights(a.get_weights())
+    np.testing.assert_array_equal(a(x).data, b(x).data)
+    clone = Bidirectional.from_config(b.get_config())
+    assert isinstance(clone.backward_layer.cell, LSTMCell) and clone.backward_layer.go_backwards
+
+
+def test_get_initial_state():
+    layer = RNN([LSTMCell(3), GRUCell(2)])
+    states = layer.get_initial_state(np.zeros((4, 5, 2), "float32"))
+    assert [s.shape for s in states] == [(4, 3), (4, 3), (4, 2)]
+    assert RNN(GRUCell(2), time_major=True).get_initial_state(
+        np.zeros((5, 4, 2), "float32"))[0].shape == (4, 2)

@@ -17,6 +17,7 @@ from fastgraph.layers import RNN, Conv2D, ConvLSTM1D, ConvLSTM2D, ConvLSTM3D, In
 from fastgraph.layers.recurrent_conv import conv3d_by_slices
 from fastgraph.models import Model, Sequential, load_model
 from fastgraph.ops.conv import conv2d
+from fastgraph.ops.random import set_seed
 
 from .recurrent_testlib import CONFIGS, REF, arrays, case, weight_gradcheck
 
@@ -92,15 +93,31 @@ def test_channels_first_is_channels_last_transposed(cls, shape):
     assert first(Input(x_first.shape[1:]))[0].shape == (None,) + b[0].shape[1:]
 
 
-def test_step_path_equals_projected_path():
-    """The per-step `cell.call` (Keras's form) and the path that convolves
-    the inputs of all steps at once give the same outputs."""
+def test_layer_loop_equals_cell_call_per_step():
+    """The layer's channels-last loop (kernels cut once per sequence) and
+    `cell.call` at each step (Keras's form) give the same outputs."""
     (x,), ws, ys = case("conv2d_same_rs_gb")
     layer = ConvLSTM2D(3, 3, padding="same", return_sequences=True, go_backwards=True)
     layer(x)
     layer.set_weights(ws)
     layer._run_steps = lambda *args, **kwargs: RNN._run_steps(layer, *args, **kwargs)
     np.testing.assert_allclose(layer(x).data, ys[0], **TOL)
+
+
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_dropout_masks_fixed_per_sequence(data_format):
+    x = np.random.default_rng(6).standard_normal((3, 4, 5, 5, 2)).astype("float32")
+    if data_format == "channels_first":
+        x = np.moveaxis(x, -1, 2).copy()
+    layer = ConvLSTM2D(3, 3, padding="same", dropout=0.3, recurrent_dropout=0.4,
+                       return_sequences=True, data_format=data_format)
+    infer = layer(x).data
+    set_seed(4)
+    a = layer(x, training=True).data
+    set_seed(4)
+    np.testing.assert_array_equal(layer(x, training=True).data, a)
+    assert a.shape == infer.shape and not np.allclose(a, infer)
+    np.testing.assert_array_equal(layer(x).data, infer)
 
 
 @pytest.mark.parametrize("make", [
