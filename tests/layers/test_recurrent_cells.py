@@ -327,3 +327,40 @@ def test_get_initial_state():
     assert [s.shape for s in states] == [(4, 3), (4, 3), (4, 2)]
     assert RNN(GRUCell(2), time_major=True).get_initial_state(
         np.zeros((5, 4, 2), "float32"))[0].shape == (4, 2)
+
+
+class _Shape:
+    """A TensorShape-like state size (anything with as_list())."""
+
+    def __init__(self, dims):
+        self.dims = list(dims)
+
+    def as_list(self):
+        return list(self.dims)
+
+
+class MatrixStateCell(Layer):
+    """A state of shape (2, 3) per sample, started at ones by its own
+    get_initial_state; the output is the state's row sums."""
+
+    state_size, output_size = _Shape([2, 3]), 2
+
+    def call(self, inputs, states):
+        h = E.add(E.multiply(states[0], 0.5), inputs[:, :, None])
+        return K.sum(h, axis=-1), [h]
+
+    def get_initial_state(self, inputs=None, batch_size=None, dtype=None):
+        return Tensor(np.ones((batch_size, 2, 3), dtype=dtype))
+
+
+def test_shape_like_state_size_and_own_initial_state():
+    layer = RNN(MatrixStateCell(), return_state=True, return_sequences=True)
+    out, state = layer(Input((4, 2)))
+    assert out.shape == (None, 4, 2) and state.shape == (None, 2, 3)
+    x = np.random.default_rng(6).standard_normal((3, 4, 2)).astype("float32")
+    out, state = arrays(layer(x))
+    h = np.ones((3, 2, 3), "float32")
+    for t in range(4):
+        h = h * 0.5 + x[:, t, :, None]
+        np.testing.assert_allclose(out[:, t], h.sum(-1), rtol=1e-6)
+    np.testing.assert_allclose(state, h, rtol=1e-6)
