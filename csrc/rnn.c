@@ -1,4 +1,4 @@
-/* Recurrent time loops (see rnn.h).  Written once over the element type in
+/* Recurrent time loops and the LSTM gate step (see rnn.h).  Written once over the element type in
  * rnn_t.h (with the building blocks of rnn_blocks_t.h) and compiled below
  * for float and for double.
  *
@@ -106,6 +106,22 @@ static void rows_of_thread(fg_idx N, fg_idx *n0, fg_idx *n1)
             fg_idx n0, n1;                                                 \
             rows_of_thread(cfg->N, &n0, &n1);                              \
             if (n0 < n1)                                                   \
+                call;                                                      \
+        }                                                                  \
+    }
+
+/* Run `call` (which uses m0, m1) on each thread's block of the M rows of
+ * the gate step; threads only when there are enough elements (M * u). */
+#define FG_GATE_PAR_WORK (1 << 16)
+#define FG_GATE_ROWS(M, u, call)                                           \
+    {                                                                      \
+        const int fg_par = (double)(M) * (u) >= FG_GATE_PAR_WORK;          \
+        (void)fg_par;                                                      \
+        FG_RNN_PARALLEL                                                    \
+        {                                                                  \
+            fg_idx m0, m1;                                                 \
+            rows_of_thread((M), &m0, &m1);                                 \
+            if (m0 < m1)                                                   \
                 call;                                                      \
         }                                                                  \
     }

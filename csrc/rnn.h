@@ -1,5 +1,6 @@
 /* Recurrent time loops (LSTM, GRU, SimpleRNN): forward and backward through
- * time, float and double.
+ * time, float and double; and one LSTM gate step over independent rows
+ * (ConvLSTM, whose recurrent product is a convolution).
  *
  * Layout: every per-step buffer is batch-major (N, T, width) and indexed by
  * the TIME index t, so the input projection, dkernel, dx and drecurrent are
@@ -92,5 +93,26 @@ int fg_simple_rnn_backward_f32(const fg_rnn_cfg *cfg, const float *gates,
 int fg_simple_rnn_backward_f64(const fg_rnn_cfg *cfg, const double *gates,
                                const double *U, const double *dy, const double *dhT,
                                double *dgates, double *dh0);
+
+/* One LSTM step over M independent rows (ConvLSTM: every pixel of every
+ * image), the recurrent product already summed in.  forward: z (M, 4u)
+ * holds the pre-activations of gates i, f, c, o; writes their activations
+ * a (M, 4u), the carry c = f*c_prev + i*act(z_c) and actc = act(c) (M, u),
+ * and h = o*actc (M, u); c_prev may be NULL (zeros).  backward: given
+ * dh and dc (M, u), writes dz (M, 4u) and dc_prev (M, u). */
+void fg_lstm_gates_forward_f32(fg_idx M, fg_idx u, int act, int rec_act,
+                               const float *z, const float *c_prev, float *a,
+                               float *c, float *actc, float *h);
+void fg_lstm_gates_forward_f64(fg_idx M, fg_idx u, int act, int rec_act,
+                               const double *z, const double *c_prev, double *a,
+                               double *c, double *actc, double *h);
+void fg_lstm_gates_backward_f32(fg_idx M, fg_idx u, int act, int rec_act,
+                                const float *a, const float *c_prev,
+                                const float *actc, const float *dh, const float *dc,
+                                float *dz, float *dc_prev);
+void fg_lstm_gates_backward_f64(fg_idx M, fg_idx u, int act, int rec_act,
+                                const double *a, const double *c_prev,
+                                const double *actc, const double *dh, const double *dc,
+                                double *dz, double *dc_prev);
 
 #endif

@@ -394,3 +394,72 @@ int FG_FN(fg_simple_rnn_backward)(const fg_rnn_cfg *cfg, const FG_T *gates,
     return 0;
 }
 
+
+/* ------------------------------------------------------- LSTM gate step */
+
+static void FG_FN(gates_fwd_rows)(fg_idx m0, fg_idx m1, fg_idx u, int act, int rec_act,
+                                  const FG_T *z, const FG_T *c_prev, FG_T *a, FG_T *c,
+                                  FG_T *actc, FG_T *h)
+{
+    fg_idx m, k;
+    for (m = m0; m < m1; m++) {
+        FG_T *ar = a + m * 4 * u, *cr = c + m * u, *ac = actc + m * u, *hr = h + m * u;
+        const FG_T *cp = c_prev ? c_prev + m * u : NULL;
+        FG_FN(set_row)(ar, z + m * 4 * u, 4 * u);
+        FG_FN(act_fwd)(rec_act, ar, 2 * u);
+        FG_FN(act_fwd)(act, ar + 2 * u, u);
+        FG_FN(act_fwd)(rec_act, ar + 3 * u, u);
+        for (k = 0; k < u; k++) {
+            const FG_T cc = (cp ? ar[u + k] * cp[k] : 0) + ar[k] * ar[2 * u + k];
+            cr[k] = cc;
+            ac[k] = cc;
+        }
+        FG_FN(act_fwd)(act, ac, u);
+        for (k = 0; k < u; k++)
+            hr[k] = ar[3 * u + k] * ac[k];
+    }
+}
+
+static void FG_FN(gates_bwd_rows)(fg_idx m0, fg_idx m1, fg_idx u, int act, int rec_act,
+                                  const FG_T *a, const FG_T *c_prev, const FG_T *actc,
+                                  const FG_T *dh, const FG_T *dc, FG_T *dz, FG_T *dc_prev)
+{
+    fg_idx m, k;
+    for (m = m0; m < m1; m++) {
+        const FG_T *ar = a + m * 4 * u, *ac = actc + m * u, *gh = dh + m * u,
+                   *gc = dc + m * u, *cp = c_prev ? c_prev + m * u : NULL;
+        FG_T *d = dz + m * 4 * u, *dcp = dc_prev + m * u;
+        for (k = 0; k < u; k++) {
+            d[3 * u + k] = gh[k] * ac[k];
+            d[2 * u + k] = gh[k] * ar[3 * u + k];
+        }
+        FG_FN(dact_mul)(act, ac, d + 2 * u, u);
+        for (k = 0; k < u; k++) {
+            const FG_T dct = gc[k] + d[2 * u + k];
+            d[k] = dct * ar[2 * u + k];
+            d[u + k] = cp ? dct * cp[k] : 0;
+            d[2 * u + k] = dct * ar[k];
+            dcp[k] = dct * ar[u + k];
+        }
+        FG_FN(dact_mul)(rec_act, ar, d, 2 * u);
+        FG_FN(dact_mul)(act, ar + 2 * u, d + 2 * u, u);
+        FG_FN(dact_mul)(rec_act, ar + 3 * u, d + 3 * u, u);
+    }
+}
+
+void FG_FN(fg_lstm_gates_forward)(fg_idx M, fg_idx u, int act, int rec_act,
+                                  const FG_T *z, const FG_T *c_prev, FG_T *a, FG_T *c,
+                                  FG_T *actc, FG_T *h)
+{
+    FG_GATE_ROWS(M, u, FG_FN(gates_fwd_rows)(m0, m1, u, act, rec_act, z, c_prev, a, c,
+                                             actc, h))
+}
+
+void FG_FN(fg_lstm_gates_backward)(fg_idx M, fg_idx u, int act, int rec_act,
+                                   const FG_T *a, const FG_T *c_prev, const FG_T *actc,
+                                   const FG_T *dh, const FG_T *dc, FG_T *dz,
+                                   FG_T *dc_prev)
+{
+    FG_GATE_ROWS(M, u, FG_FN(gates_bwd_rows)(m0, m1, u, act, rec_act, a, c_prev, actc,
+                                             dh, dc, dz, dc_prev))
+}

@@ -1,5 +1,6 @@
 """Recurrent time loops (csrc/rnn.c): LSTM, GRU and SimpleRNN, forward and
-backward through time, for float32 and float64.
+backward through time, and the LSTM gate step of ConvLSTM, for float32 and
+float64.
 
 Buffers are batch-major (N, T, width) and indexed by time; see csrc/rnn.h.
 Every array is checked (dtype, shape, C-contiguity) before the C call.
@@ -63,6 +64,20 @@ cdef extern from "rnn.h":
     int fg_simple_rnn_backward_f64(const fg_rnn_cfg *cfg, const double *gates,
                                    const double *U, const double *dy, const double *dhT,
                                    double *dgates, double *dh0) nogil
+    void fg_lstm_gates_forward_f32(fg_idx M, fg_idx u, int act, int rec_act,
+                                   const float *z, const float *c_prev, float *a,
+                                   float *c, float *actc, float *h) nogil
+    void fg_lstm_gates_forward_f64(fg_idx M, fg_idx u, int act, int rec_act,
+                                   const double *z, const double *c_prev, double *a,
+                                   double *c, double *actc, double *h) nogil
+    void fg_lstm_gates_backward_f32(fg_idx M, fg_idx u, int act, int rec_act,
+                                    const float *a, const float *c_prev,
+                                    const float *actc, const float *dh, const float *dc,
+                                    float *dz, float *dc_prev) nogil
+    void fg_lstm_gates_backward_f64(fg_idx M, fg_idx u, int act, int rec_act,
+                                    const double *a, const double *c_prev,
+                                    const double *actc, const double *dh, const double *dc,
+                                    double *dz, double *dc_prev) nogil
 
 # Activation name -> C enum (csrc/rnn.h); every derivative is taken from the output.
 ACTIVATIONS = {"linear": 0, "tanh": 1, "sigmoid": 2, "hard_sigmoid": 3,
@@ -71,13 +86,14 @@ ACTIVATIONS = {"linear": 0, "tanh": 1, "sigmoid": 2, "hard_sigmoid": 3,
 
 
 cdef void *_buf(str fn, str name, object a, object gates, tuple shape,
-                bint optional=False, bint written=False) except? NULL:
+                bint optional=False, bint written=False,
+                str ref="gates") except? NULL:
     """Data pointer of `a`, checked to be an array of the dtype of `gates`
-    and of `shape` (and writeable when the kernel writes it); NULL for an
-    optional None."""
+    (named `ref`) and of `shape` (and writeable when the kernel writes it);
+    NULL for an optional None."""
     if a is None and optional:
         return NULL
-    like(fn, name, a, gates, "gates", shape)
+    like(fn, name, a, gates, ref, shape)
     if written:
         writeable(fn, name, a)
     return data(a)
@@ -91,6 +107,14 @@ cdef int _gates(str fn, object gates, bint written) except -1:
     return t
 
 
+cdef int _activation_codes(str fn, int act, int rec_act) except -1:
+    for name, kind in (("act", act), ("rec_act", rec_act)):
+        if not 0 <= kind < len(ACTIVATIONS):
+            raise ValueError(f"{fn}: {name} must be an activation code in "
+                             f"[0, {len(ACTIVATIONS)}), got {kind}")
+    return 0
+
+
 cdef int _config(fg_rnn_cfg *cfg, str fn, tuple shape, fg_idx u, object mask,
                  object first, bint go_backwards, bint return_sequences,
                  int act, int rec_act) except -1:
@@ -98,10 +122,7 @@ cdef int _config(fg_rnn_cfg *cfg, str fn, tuple shape, fg_idx u, object mask,
     if T < 1 or u < 1:
         raise ValueError(f"{fn}: need at least one timestep and one unit, got "
                          f"T={T}, u={u}")
-    for name, kind in (("act", act), ("rec_act", rec_act)):
-        if not 0 <= kind < len(ACTIVATIONS):
-            raise ValueError(f"{fn}: {name} must be an activation code in "
-                             f"[0, {len(ACTIVATIONS)}), got {kind}")
+    _activation_codes(fn, act, rec_act)
     cfg.N = N
     cfg.T = T
     cfg.u = u
@@ -351,3 +372,66 @@ def simple_rnn_backward(gates, U, dy, dhT, dgates, dh0, mask, first,
                                             <double *>pdhT, <double *>pdg, <double *>pdh0)
     if rc:
         raise MemoryError(f"{fn}: out of memory")
+
+
+cdef fg_idx _gate_units(str fn, object z, str name) except -1:
+    """Units u of the (M, 4u) array `z`."""
+    G = z.shape[1]
+    if G % 4 or G == 0:
+        raise ValueError(f"{fn}: {name} last dimension must be 4*units, got {G}")
+    return G // 4
+
+
+def lstm_gates_forward(z, c_prev, a, c, actc, h, int act, int rec_act):
+    """One LSTM step over the rows of z (M, 4u), the pre-activations of
+    gates i, f, c, o, and c_prev (M, u) or None (zeros): fills a (M, 4u),
+    c, actc and h (M, u)."""
+    cdef str fn = "lstm_gates_forward"
+    cdef int t = array(fn, "z", z, ANY_FLOAT, 2)
+    cdef fg_idx u = _gate_units(fn, z, "z")
+    cdef fg_idx M = z.shape[0]
+    _activation_codes(fn, act, rec_act)
+    mu = (M, u)
+    cdef void *pz = data(z)
+    cdef void *pcp = _buf(fn, "c_prev", c_prev, z, mu, True, False, "z")
+    cdef void *pa = _buf(fn, "a", a, z, (M, 4 * u), False, True, "z")
+    cdef void *pc = _buf(fn, "c", c, z, mu, False, True, "z")
+    cdef void *pac = _buf(fn, "actc", actc, z, mu, False, True, "z")
+    cdef void *ph = _buf(fn, "h", h, z, mu, False, True, "z")
+    if t == cnp.NPY_FLOAT:
+        with nogil:
+            fg_lstm_gates_forward_f32(M, u, act, rec_act, <float *>pz, <float *>pcp,
+                                      <float *>pa, <float *>pc, <float *>pac, <float *>ph)
+    else:
+        with nogil:
+            fg_lstm_gates_forward_f64(M, u, act, rec_act, <double *>pz, <double *>pcp,
+                                      <double *>pa, <double *>pc, <double *>pac,
+                                      <double *>ph)
+
+
+def lstm_gates_backward(a, c_prev, actc, dh, dc, dz, dc_prev, int act, int rec_act):
+    """Backward of lstm_gates_forward: from a (M, 4u), c_prev (M, u) or
+    None, actc, dh and dc (M, u), fills dz (M, 4u) and dc_prev (M, u)."""
+    cdef str fn = "lstm_gates_backward"
+    cdef int t = array(fn, "a", a, ANY_FLOAT, 2)
+    cdef fg_idx u = _gate_units(fn, a, "a")
+    cdef fg_idx M = a.shape[0]
+    _activation_codes(fn, act, rec_act)
+    mu = (M, u)
+    cdef void *pa = data(a)
+    cdef void *pcp = _buf(fn, "c_prev", c_prev, a, mu, True, False, "a")
+    cdef void *pac = _buf(fn, "actc", actc, a, mu, False, False, "a")
+    cdef void *pdh = _buf(fn, "dh", dh, a, mu, False, False, "a")
+    cdef void *pdc = _buf(fn, "dc", dc, a, mu, False, False, "a")
+    cdef void *pdz = _buf(fn, "dz", dz, a, (M, 4 * u), False, True, "a")
+    cdef void *pdcp = _buf(fn, "dc_prev", dc_prev, a, mu, False, True, "a")
+    if t == cnp.NPY_FLOAT:
+        with nogil:
+            fg_lstm_gates_backward_f32(M, u, act, rec_act, <float *>pa, <float *>pcp,
+                                       <float *>pac, <float *>pdh, <float *>pdc,
+                                       <float *>pdz, <float *>pdcp)
+    else:
+        with nogil:
+            fg_lstm_gates_backward_f64(M, u, act, rec_act, <double *>pa, <double *>pcp,
+                                       <double *>pac, <double *>pdh, <double *>pdc,
+                                       <double *>pdz, <double *>pdcp)

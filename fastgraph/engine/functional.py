@@ -231,6 +231,17 @@ class Functional(Layer):
         shapes = [t.shape for t in self.outputs]
         return shapes[0] if len(shapes) == 1 else shapes
 
+    @property
+    def stateful(self):
+        """Whether a layer keeps states from one batch to the next."""
+        return any(getattr(layer, "stateful", False) for layer in self._layers)
+
+    def reset_states(self):
+        """Reset the states of every stateful layer (Keras 2's Model.reset_states)."""
+        for layer in self._layers:
+            if getattr(layer, "stateful", False) and hasattr(layer, "reset_states"):
+                layer.reset_states()
+
     def get_layer(self, name=None, index=None):
         """A layer by name or by index in `layers`."""
         if name is not None and index is not None:

@@ -27,6 +27,11 @@ from .pooling import (AveragePooling3D, AvgPool3D, GlobalAveragePooling3D,
                       GlobalAvgPool3D, GlobalMaxPool3D, GlobalMaxPooling3D, MaxPool3D,
                       MaxPooling3D)
 from .recurrent import GRU, LSTM, SimpleRNN
+from .recurrent_rnn import RNN
+from .recurrent_cell_base import AbstractRNNCell
+from .recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell
+from .recurrent_stacked import StackedRNNCells
+from .recurrent_conv import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from .wrappers import Bidirectional, TimeDistributed, Wrapper
 from .activation import ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
 from .core import Identity, Masking
@@ -55,7 +60,9 @@ __all__ = ["Input", "InputLayer", "InputSpec", "Layer", "serialize", "deserializ
            "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPooling1D",
            "GlobalMaxPooling2D", "MaxPool1D", "MaxPool2D", "MaxPooling1D",
            "MaxPooling2D", "GRU", "LSTM", "SimpleRNN", "Bidirectional",
-           "TimeDistributed", "Wrapper"]
+           "TimeDistributed", "Wrapper",
+           "RNN", "AbstractRNNCell", "GRUCell", "LSTMCell", "SimpleRNNCell",
+           "StackedRNNCells", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
 __all__ += ["ELU", "LeakyReLU", "PReLU", "ReLU", "Softmax", "ThresholdedReLU",
             "Identity", "Masking", "ActivityRegularization", "AlphaDropout",
             "GaussianDropout", "GaussianNoise", "SpatialDropout1D", "SpatialDropout2D",

@@ -2,13 +2,15 @@
 timestep) and Bidirectional (a recurrent layer run both ways), as tf-keras."""
 import copy
 
+import numpy as np
+
 from ..autodiff import as_array
 from ..engine.layer import InputSpec, Layer, check_input_spec, is_shape, map_shapes
 from ..engine.serialization import deserialize_layer, serialize_layer
 from ..engine.node import flatten
 from ..ops import elementwise as E
 from ..ops import shape as S
-from .recurrent import call_with_states, split_states
+from .recurrent_rnn import call_with_states, split_inputs
 
 
 class Wrapper(Layer):
@@ -179,7 +181,7 @@ class Bidirectional(Wrapper):
             if hasattr(sub, "zero_output_for_mask"):
                 sub.zero_output_for_mask = sub.return_sequences
         self.merge_mode = merge_mode
-        self.stateful = False
+        self.stateful = bool(getattr(layer, "stateful", False))
         self.return_sequences = layer.return_sequences
         self.return_state = layer.return_state
         self.supports_masking = True
@@ -217,13 +219,36 @@ class Bidirectional(Wrapper):
         self.input_spec = self.forward_layer.input_spec
         self.built = True
 
+    def _state_dims(self, input_shape):
+        """The shapes (without the batch) of the forward then the backward
+        layer's states."""
+        dims = []
+        for sub in (self.forward_layer, self.backward_layer):
+            if hasattr(sub, "_state_dims"):
+                dims += sub._state_dims(input_shape)
+            else:
+                dims += [(getattr(sub, "units", None),)] * self._n_states
+        return dims
+
     def __call__(self, inputs, *args, initial_state=None, **kwargs):
-        inputs, states = split_states(self, inputs, initial_state)
+        inputs, states, _ = split_inputs(self, inputs, initial_state)
         if states is None:
             return super().__call__(inputs, *args, **kwargs)
-        units = getattr(self.forward_layer, "units", None)
-        return call_with_states(self, super().__call__, inputs, states,
-                                2 * self._n_states, units, args, kwargs)
+        shape = inputs.shape if hasattr(inputs, "shape") else np.shape(inputs)
+        return call_with_states(self, super().__call__, inputs, states, None,
+                                self._state_dims(tuple(shape)), args, kwargs)
+
+    def reset_states(self, states=None):
+        """Reset both layers' states (`states`: the forward layer's then the
+        backward layer's)."""
+        if states is None:
+            self.forward_layer.reset_states()
+            self.backward_layer.reset_states()
+            return
+        states = list(states)
+        half = len(states) // 2
+        self.forward_layer.reset_states(states[:half])
+        self.backward_layer.reset_states(states[half:])
 
     def compute_output_shape(self, input_shape):
         shape = input_shape if is_shape(input_shape) else input_shape[0]
@@ -254,7 +279,7 @@ class Bidirectional(Wrapper):
         return out
 
     def call(self, inputs, training=None, mask=None, initial_state=None):
-        inputs, states = split_states(self, inputs, initial_state)
+        inputs, states, _ = split_inputs(self, inputs, initial_state)
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
         half = None if states is None else len(states) // 2

@@ -336,3 +336,50 @@ def simple_rnn(x, kernel, recurrent_kernel, bias=None, initial_state=None,
         return grads + ((dh0,) if states else ())
 
     return _outputs(packed, shapes, inputs, backward)
+
+
+def lstm_gates(z, c_prev=None, activation="tanh", recurrent_activation="sigmoid"):
+    """One LSTM step from its pre-activations -> (h, c), every position
+    independent: ConvLSTM's gate step, whose products are convolutions.
+
+    z (..., 4u) holds the summed input and recurrent products and bias of
+    gates i, f, c, o; c_prev (..., u) the carry, None for zeros.
+    c = sigma(z_f)*c_prev + sigma(z_i)*act(z_c), h = sigma(z_o)*act(c),
+    sigma being `recurrent_activation` and act `activation`.
+    """
+    op = "lstm_gates"
+    z = as_tensor(z)
+    dtype = z.dtype
+    if dtype not in (np.float32, np.float64):
+        raise TypeError(f"{op}: z must be float32 or float64, got {dtype}")
+    if z.ndim < 1 or z.shape[-1] < 4 or z.shape[-1] % 4:
+        raise ValueError(f"{op}: z must have a last dimension of 4*units, got shape "
+                         f"{z.shape}")
+    u = z.shape[-1] // 4
+    shape = z.shape[:-1] + (u,)
+    inputs, cd = (z,), None
+    if c_prev is not None:
+        c_prev = as_tensor(c_prev)
+        if c_prev.shape != shape:
+            raise ValueError(f"{op}: c_prev must have shape {shape} (z's with units "
+                             f"last), got {c_prev.shape}")
+        cd = _float_array(op, "c_prev", c_prev, dtype).reshape(-1, u)
+        inputs += (c_prev,)
+    act = _activation(op, "activation", activation)
+    ract = _activation(op, "recurrent_activation", recurrent_activation)
+    zd = _float_array(op, "z", z, dtype).reshape(-1, 4 * u)
+    M = zd.shape[0]
+    a = np.empty((M, 4 * u), dtype=dtype)
+    actc = np.empty((M, u), dtype=dtype)
+    packed, (h, c) = _packed(dtype, [(M, u), (M, u)])
+    _k.lstm_gates_forward(zd, cd, a, c, actc, h, act, ract)
+
+    def backward(g):
+        gh, gc = _unpack(g, [(M, u), (M, u)], dtype)
+        dz = np.empty((M, 4 * u), dtype=dtype)
+        dcp = np.empty((M, u), dtype=dtype)
+        _k.lstm_gates_backward(a, cd, actc, gh, gc, dz, dcp, act, ract)
+        grads = (dz.reshape(z.shape),)
+        return grads + ((dcp.reshape(shape),) if cd is not None else ())
+
+    return _outputs(packed, [shape, shape], inputs, backward)

@@ -21,6 +21,8 @@ from fastgraph.ops import activation as A
 from fastgraph.ops import rnn as rnn_ops
 from fastgraph.ops.random import set_seed
 
+from .recurrent_testlib import weight_gradcheck
+
 REF = np.load(os.path.join(os.path.dirname(__file__), "..", "reference",
                            "layers_rnn_reference.npz"))
 KINDS = {"lstm": LSTM, "gru": GRU, "simple_rnn": SimpleRNN}
@@ -226,24 +228,6 @@ def test_simple_rnn_recurrent_mask_is_the_same_every_step():
 
 
 # -------------------------------------------------------------- gradients
-def _layer_gradcheck(layer, x, eps=1e-6):
-    out = layer(x)
-    w = np.random.default_rng(7).uniform(-1, 1, out.shape)
-    analytic = gradients(out, layer.weights, grad_loss=w)
-    for var, ga in zip(layer.weights, analytic):
-        flat, num = var.data.reshape(-1), np.zeros(var.data.size)
-        for i in range(flat.size):
-            orig = flat[i]
-            flat[i] = orig + eps
-            plus = np.sum(layer(x).data * w)
-            flat[i] = orig - eps
-            minus = np.sum(layer(x).data * w)
-            flat[i] = orig
-            num[i] = (plus - minus) / (2 * eps)
-        np.testing.assert_allclose(ga.reshape(-1), num, rtol=1e-4, atol=1e-7,
-                                   err_msg=var.name)
-
-
 @pytest.mark.parametrize("make", [
     lambda: LSTM(3, return_sequences=True, dtype="float64"),
     lambda: GRU(2, go_backwards=True, dtype="float64"),
@@ -256,7 +240,7 @@ def test_weight_gradients_float64(make):
     layer = make()
     layer(x)
     layer.set_weights([w * 3 + 0.1 for w in layer.get_weights()])
-    _layer_gradcheck(layer, Tensor(x))
+    weight_gradcheck(layer, Tensor(x))
 
 
 def test_masked_weight_gradients_float64():
@@ -271,7 +255,7 @@ def test_masked_weight_gradients_float64():
 
         def __call__(self, t):
             return layer(t, mask=mask)
-    _layer_gradcheck(Masked(), Tensor(x))
+    weight_gradcheck(Masked(), Tensor(x))
 
 
 def test_shared_lstm_accumulates_gradients_from_both_inputs():
@@ -403,9 +387,10 @@ def test_unknown_feature_dimension():
         SimpleRNN(2)(Input((5, None)))
 
 
-def test_stateful_is_refused_clearly():
-    with pytest.raises(ValueError, match="stateful=True is not supported"):
-        LSTM(3, stateful=True)
+def test_stateful_needs_a_batch_size():
+    with pytest.raises(ValueError, match="If a RNN is stateful, it needs to know its "
+                                         "batch size"):
+        LSTM(3, stateful=True)(Input((5, 4)))
 
 
 @pytest.mark.parametrize("kwargs,match", [
