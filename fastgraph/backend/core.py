@@ -1,4 +1,4 @@
-"""The Keras backend (`K`): tensor ops for user losses, metrics and Lambda layers.
+"""The Keras backend core: configuration, variables, elementwise, reduction, shape.
 
 Names, argument names and defaults follow tf-keras 2.x `keras.backend`.
 Every op accepts Tensors and NumPy arrays (or Python numbers) mixed and
@@ -10,18 +10,41 @@ import contextlib
 
 import numpy as np
 
-from .autodiff import Tensor, Variable, as_tensor, floatx, set_floatx  # noqa: F401
-from .autodiff import gradients as _gradients
-from .ops import elementwise as _ew
-from .ops import linalg as _la
-from .ops import random as _random
-from .ops import reduce as _red
-from .ops import shape as _sh
-from .ops.activation import (elu, hard_sigmoid, relu, selu, sigmoid,  # noqa: F401
+from ..autodiff import Tensor, Variable, as_tensor, floatx, set_floatx  # noqa: F401
+from ..autodiff import gradients as _gradients
+from ..ops import elementwise as _ew
+from ..ops import linalg as _la
+from ..ops import random as _random
+from ..ops import reduce as _red
+from ..ops import shape as _sh
+from ..ops.activation import (elu, hard_sigmoid, relu, selu, sigmoid,  # noqa: F401
                              softmax, softplus, softsign, tanh)
-from .ops.losses import (binary_crossentropy,  # noqa: F401
+from ..ops.losses import (binary_crossentropy,  # noqa: F401
                          categorical_crossentropy,
                          sparse_categorical_crossentropy)
+
+__all__ = [
+    "Tensor", "Variable", "abs", "all", "any", "argmax", "argmin", "as_tensor",
+    "batch_dot", "batch_flatten", "batch_get_value", "batch_set_value",
+    "bias_add", "binary_crossentropy", "cast", "cast_to_floatx",
+    "categorical_crossentropy", "clip", "concatenate", "constant",
+    "count_params", "dot", "dropout", "dtype", "elu", "epsilon", "equal",
+    "eval", "exp", "expand_dims", "eye", "flatten", "floatx", "gather",
+    "get_value", "gradients", "greater", "greater_equal", "hard_sigmoid",
+    "identity", "image_data_format", "in_test_phase", "in_train_phase",
+    "int_shape", "is_tensor", "l2_normalize", "learning_phase",
+    "learning_phase_scope", "less", "less_equal", "log", "logsumexp", "max",
+    "maximum", "mean", "min", "minimum", "ndim", "not_equal", "one_hot",
+    "ones", "ones_like", "permute_dimensions", "pow", "prod",
+    "random_binomial", "random_normal", "random_uniform", "relu", "repeat",
+    "repeat_elements", "reshape", "reverse", "round", "selu", "set_epsilon",
+    "set_floatx", "set_image_data_format", "set_learning_phase", "set_value",
+    "shape", "sigmoid", "sign", "softmax", "softplus", "softsign",
+    "sparse_categorical_crossentropy", "spatial_2d_padding", "sqrt", "square",
+    "squeeze", "stack", "std", "stop_gradient", "sum", "switch", "tanh",
+    "temporal_padding", "tile", "transpose", "var", "variable", "zeros",
+    "zeros_like",
+]
 
 _EPSILON = [1e-7]
 _IMAGE_DATA_FORMAT = ["channels_last"]

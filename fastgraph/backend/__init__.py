@@ -1,0 +1,6 @@
+"""The Keras backend (`K`): tensor ops for user losses, metrics and Lambda layers.
+
+One namespace over several modules, one per family; `core` holds the
+configuration, variables, elementwise, reduction and shape functions.
+"""
+from .core import *  # noqa: F401,F403
