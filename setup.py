@@ -29,6 +29,7 @@ import sysconfig
 import tempfile
 
 import numpy as np
+import setuptools
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
@@ -228,5 +229,11 @@ class BuildKernels(build_ext):
                     os.remove(path)
 
 
+if (int(setuptools.__version__.split(".")[0]) < 77
+        and os.path.exists(os.path.join(HERE, "pyproject.toml"))):
+    raise SystemExit(f"fastgraph: setuptools {setuptools.__version__} cannot read "
+                     "pyproject.toml's license (an SPDX string, PEP 639): install "
+                     "setuptools>=77 (`python -m pip install -U 'setuptools>=77'`), or "
+                     "build through pip, which fetches it")
 os.chdir(HERE)
 setup(ext_modules=extensions(), cmdclass={"build_ext": BuildKernels})

@@ -144,6 +144,7 @@ def _level_line(level):
     if "error" in level:
         return f"kernel level: none ({level['error']})"
     how = (f"forced by FASTGRAPH_CPU_LEVEL={level['forced']}" if level["forced"]
+           else "-march=native: for the machine that built it" if level["level"] == "native"
            else "the best built that this CPU runs")
     return (f"kernel level: {level['level']} ({how}; built: {built}; "
             f"this CPU runs: {', '.join(level['runnable'])})")
