@@ -221,13 +221,11 @@ class BuildKernels(build_ext):
         old flat layout) left over from another build would be imported."""
         built = {os.path.abspath(self.get_ext_fullpath(e.name)) for e in self.extensions}
         root = os.path.join(HERE, "fastgraph", "_kernels")
-        for suffix in {sysconfig.get_config_var("EXT_SUFFIX"), ".so", ".pyd"}:
-            for path in glob.glob(os.path.join(root, "*", "*" + suffix)) + [
-                    p for p in glob.glob(os.path.join(root, "*" + suffix))
-                    if os.path.basename(p).split(".")[0] not in SHARED]:
-                if os.path.abspath(path) not in built:
-                    os.remove(path)
-
+        found = {os.path.abspath(p) for suffix in ("so", "pyd")
+                 for p in glob.glob(os.path.join(root, "*." + suffix))
+                 + glob.glob(os.path.join(root, "*", "*." + suffix))}
+        for path in found - built:
+            os.remove(path)
 
 if (int(setuptools.__version__.split(".")[0]) < 77
         and os.path.exists(os.path.join(HERE, "pyproject.toml"))):

@@ -74,6 +74,12 @@ def test_a_kernel_family_that_fails_to_compile_stops_the_build_naming_it(tmp_pat
     assert r.returncode != 0
     assert "kernel family 'broken' (level 'baseline') failed to build" in r.stderr
     (tmp_path / "csrc" / "broken.c").write_text("int fg_broken(void) { return 1; }\n")
+    kernels = tmp_path / "fastgraph" / "_kernels"
+    stale = [kernels / "broken.so", kernels / "avx2" / "broken.so"]   # other builds'
+    (kernels / "avx2").mkdir()
+    for path in stale:
+        path.touch()
     r = build(tmp_path, FASTGRAPH_LEVELS="baseline")
     assert r.returncode == 0, r.stderr
-    assert list((tmp_path / "fastgraph" / "_kernels" / "baseline").glob("broken.*"))
+    assert list((kernels / "baseline").glob("broken.*"))
+    assert not any(path.exists() for path in stale)
