@@ -48,8 +48,8 @@ def run(levels, workloads, rounds, threads, steps):
             for level in order:
                 for column, ms in measure(workload, level, threads, steps).items():
                     times.setdefault(column, {}).setdefault(level, []).append(ms)
-        print(f"round {r + 1}/{rounds} done, load average {os.getloadavg()[0]:.1f}",
-              file=sys.stderr)
+        print(f"round {r + 1}/{rounds} done, load average {os.getloadavg()[0]:.1f}\n"
+              f"{table(times, levels)}", file=sys.stderr, flush=True)
     return times
 
 
