@@ -9,3 +9,4 @@ from .math import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .image import *  # noqa: F401,F403
 from .nn import *  # noqa: F401,F403
+from .control import *  # noqa: F401,F403
