@@ -10,3 +10,4 @@ from .conv import *  # noqa: F401,F403
 from .image import *  # noqa: F401,F403
 from .nn import *  # noqa: F401,F403
 from .control import *  # noqa: F401,F403
+from .ctc import *  # noqa: F401,F403
