@@ -19,7 +19,7 @@ from ..ops import shape as _sh
 from . import _check
 from .core import epsilon
 
-__all__ = ["SparseTensor", "ctc_batch_cost", "ctc_decode", "ctc_label_dense_to_sparse"]
+__all__ = ["ctc_batch_cost", "ctc_decode", "ctc_label_dense_to_sparse"]
 
 SparseTensor = collections.namedtuple("SparseTensor", "indices values dense_shape")
 SparseTensor.__doc__ = ("The non-zero entries of a dense tensor, as tf.SparseTensor "

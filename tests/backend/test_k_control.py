@@ -2,8 +2,9 @@
 run on both backends: tests/reference/backend_control_cases.py, recorded by
 backend_control_make_reference.py), float64 gradients through the loops
 against finite differences, and bad input."""
-import importlib.util
 import os
+import runpy
+import types
 
 import numpy as np
 import pytest
@@ -12,10 +13,7 @@ import fastgraph.backend as K
 from fastgraph.autodiff import check_gradients
 
 HERE = os.path.join(os.path.dirname(__file__), "..", "reference")
-_spec = importlib.util.spec_from_file_location(
-    "backend_control_cases", os.path.join(HERE, "backend_control_cases.py"))
-cases = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(cases)
+cases = types.SimpleNamespace(**runpy.run_path(os.path.join(HERE, "backend_control_cases.py")))
 REF = np.load(os.path.join(HERE, "backend_control_reference.npz"))
 
 

@@ -2,8 +2,9 @@
 TensorFlow's beam search) and K.ctc_label_dense_to_sparse against tf-keras
 2.21 (tests/reference/backend_ctc_make_reference.py wrote
 backend_ctc_reference.npz), float64 gradient checks, bad input."""
-import importlib.util
 import os
+import runpy
+import types
 
 import numpy as np
 import pytest
@@ -15,10 +16,7 @@ from fastgraph.ops import elementwise as E
 from fastgraph.ops import reduce as R
 
 HERE = os.path.join(os.path.dirname(__file__), "..", "reference")
-_spec = importlib.util.spec_from_file_location(
-    "backend_ctc_make_reference", os.path.join(HERE, "backend_ctc_make_reference.py"))
-ref = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(ref)
+ref = types.SimpleNamespace(**runpy.run_path(os.path.join(HERE, "backend_ctc_make_reference.py")))
 A = ref.inputs()
 REF = np.load(os.path.join(HERE, "backend_ctc_reference.npz"))
 

@@ -6,8 +6,9 @@ tests/reference/backend_k_reference.npz was written once by
 tests/reference/backend_k_make_reference.py (run with /work/venv-tf,
 tf-keras 2.21, TensorFlow 2.21, float32), which also holds the cases.
 """
-import importlib.util
 import os
+import runpy
+import types
 
 import numpy as np
 import pytest
@@ -16,21 +17,15 @@ import fastgraph.backend as K
 from fastgraph.autodiff import check_gradients
 
 HERE = os.path.join(os.path.dirname(__file__), "..", "reference")
-_spec = importlib.util.spec_from_file_location(
-    "backend_k_make_reference", os.path.join(HERE, "backend_k_make_reference.py"))
-cases = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(cases)
+cases = types.SimpleNamespace(**runpy.run_path(os.path.join(HERE, "backend_k_make_reference.py")))
 REF = np.load(os.path.join(HERE, "backend_k_reference.npz"))
 # Bicubic and the others read float32 weights; TF sums in another order.
 TOL = 2e-5
 
 
 def _arrays(case, prefix):
-    out, i = [], 0
-    while f"{case}/{prefix}{i}" in REF.files:
-        out.append(REF[f"{case}/{prefix}{i}"])
-        i += 1
-    return out
+    count = sum(key.startswith(f"{case}/{prefix}") for key in REF.files)
+    return [REF[f"{case}/{prefix}{i}"] for i in range(count)]
 
 
 def _call(case):
