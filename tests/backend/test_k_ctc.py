@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 
 import fastgraph.backend as K
+from fastgraph._kernels import load
+from fastgraph._kernels.checks import KernelArgumentError
 from fastgraph.autodiff import Variable, check_gradients, gradients
 from fastgraph.ops import ctc as ctc_ops
 from fastgraph.ops import elementwise as E
@@ -98,4 +100,42 @@ def test_ctc_label_dense_to_sparse():
 ])
 def test_bad_input(call, exc, match):
     with pytest.raises(exc, match=match):
+        call()
+
+
+_CTC = load("ctc")
+LP = np.zeros((2, 4, 3), np.float32)
+LAB, ONE = np.zeros((2, 2), np.int64), np.ones(2, np.int64)
+
+
+def _readonly(a):
+    a.flags.writeable = False
+    return a
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: _CTC.loss(LP.astype(np.int32), LAB, ONE, ONE, np.empty(2, np.float32)),
+     "ctc.loss: logp must be float32 or float64, got int32"),
+    (lambda: _CTC.loss(LP[:, ::2], LAB, ONE, ONE, np.empty(2, np.float32)),
+     "ctc.loss: logp must be C-contiguous"),
+    (lambda: _CTC.loss(LP, LAB.astype(np.int32), ONE, ONE, np.empty(2, np.float32)),
+     "ctc.loss: labels must be int64"),
+    (lambda: _CTC.loss(LP, LAB, ONE, ONE, np.empty(2)),
+     "ctc.loss: out must have the dtype of logp"),
+    (lambda: _CTC.loss(LP, LAB, ONE, ONE, np.empty(2, np.float32),
+                       _readonly(np.empty_like(LP))), "ctc.loss: grad must be writeable"),
+    (lambda: _CTC.loss(LP, LAB, ONE, ONE * 9, np.empty(2, np.float32)),
+     "ctc.loss: sample 0"),
+    (lambda: _CTC.beam(LP, ONE, 2, 1, np.empty((1, 2, 3), np.int64),
+                       np.empty((2, 1), np.float32), np.empty(2, np.int64)),
+     r"ctc.beam: paths must be int64 of shape \(1, 2, 4\)"),
+    (lambda: _CTC.beam(LP, ONE, 2, 3, np.empty((3, 2, 4), np.int64),
+                       np.empty((2, 3), np.float32), np.empty(2, np.int64)),
+     "ctc.beam: need at least 2 classes and 1 <= top"),
+    (lambda: _CTC.beam(LP, ONE * 5, 2, 1, np.empty((1, 2, 4), np.int64),
+                       np.empty((2, 1), np.float32), np.empty(2, np.int64)),
+     "ctc.beam: input_len must lie in"),
+])
+def test_kernel_shim_checks_arrays_before_c(call, match):
+    with pytest.raises(KernelArgumentError, match=match):
         call()
