@@ -4,7 +4,7 @@ One namespace over several modules, one per family; `core` holds the
 configuration, variables, elementwise, reduction and shape functions.
 """
 from .core import *  # noqa: F401,F403
-# The Keras K families (kbackend):
+# The Keras 2 K families beyond core, one module each:
 from .math import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .image import *  # noqa: F401,F403
