@@ -31,7 +31,7 @@ _SUBMODULES = frozenset({
     "activations", "autodiff", "backend", "callbacks", "constraints", "data",
     "datasets", "distributed", "engine", "initializers", "layers", "losses",
     "metrics", "models", "ops", "optimizers", "preprocessing", "regularizers", "saving",
-    "training", "utils",
+    "training", "utils", "wrappers",
 })
 
 

@@ -42,6 +42,7 @@ class Trainer:
     """Mixin that gives a functional Model Keras's training API."""
 
     optimizer = None
+    loss = None
     stop_training = False
     history = None
     _specs = None
@@ -60,6 +61,7 @@ class Trainer:
         if unknown:
             raise TypeError(f"compile() got unexpected argument(s) {sorted(unknown)}")
         self.optimizer = optimizers_mod.get(optimizer)
+        self.loss = loss     # as given, as Keras 2 keeps it (the wrappers read it)
         self._compile_config = dict(loss=loss, metrics=metrics,
                                     loss_weights=loss_weights,
                                     sample_weight_mode=sample_weight_mode,
