@@ -29,7 +29,8 @@ RANKS = [
     ("fastgraph.saving",),
     ("fastgraph.models",),
     ("fastgraph.datasets", "fastgraph.examples", "fastgraph.demo",
-     "fastgraph.cli", "fastgraph.__main__", "fastgraph", "fastgraph.distributed"),
+     "fastgraph.cli", "fastgraph.__main__", "fastgraph", "fastgraph.distributed",
+     "fastgraph.applications"),
 ]
 
 
