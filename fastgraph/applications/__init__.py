@@ -1,9 +1,10 @@
 """Keras's applications: the ImageNet architectures with Keras's arguments,
 layer names, shapes and parameter counts, their input conventions
 (`preprocess_input`) and `decode_predictions`."""
-from . import (densenet, imagenet_utils, mobilenet, mobilenet_v2, mobilenet_v3,
+from . import (convnext, densenet, efficientnet, efficientnet_v2,
+               inception_resnet_v2, inception_v3, imagenet_utils, mobilenet, mobilenet_v2, mobilenet_v3,
                resnet, resnet50, resnet_v2, vgg16,
-               vgg19)
+               vgg19, xception)
 from .mobilenet import MobileNet
 from .mobilenet_v2 import MobileNetV2
 from .mobilenet_v3 import MobileNetV3Large, MobileNetV3Small
@@ -12,3 +13,13 @@ from .resnet import ResNet50, ResNet101, ResNet152
 from .resnet_v2 import ResNet50V2, ResNet101V2, ResNet152V2
 from .vgg16 import VGG16
 from .vgg19 import VGG19
+from .xception import Xception
+from .convnext import (ConvNeXtBase, ConvNeXtLarge, ConvNeXtSmall, ConvNeXtTiny,
+                       ConvNeXtXLarge)
+from .efficientnet import (EfficientNetB0, EfficientNetB1, EfficientNetB2, EfficientNetB3,
+                           EfficientNetB4, EfficientNetB5, EfficientNetB6, EfficientNetB7)
+from .efficientnet_v2 import (EfficientNetV2B0, EfficientNetV2B1, EfficientNetV2B2,
+                              EfficientNetV2B3, EfficientNetV2L, EfficientNetV2M,
+                              EfficientNetV2S)
+from .inception_v3 import InceptionV3
+from .inception_resnet_v2 import InceptionResNetV2

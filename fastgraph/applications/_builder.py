@@ -4,6 +4,8 @@ will fill is built without running its initializers)."""
 import contextlib
 import os
 
+import numpy as np
+
 from .. import backend
 from .. import layers
 from ..engine.layer_utils import unique_name
@@ -121,3 +123,33 @@ def operator_layer(x, op_name, scale, offset):
     return layers.Lambda(scale_offset, output_shape=x.shape[1:],
                          arguments={"scale": scale, "offset": offset},
                          name=unique_name(op_name))(x)
+
+
+def classifier_head(x, include_top, weights, pooling, classes, classifier_activation,
+                    names=("avg_pool", "avg_pool", "max_pool")):
+    """The usual top: global average pooling and the Dense 'predictions'
+    layer; without it, the optional pooling.  `names`: the top's pooling
+    layer, the avg and the max pooling (None for an automatic name)."""
+    if include_top:
+        x = layers.GlobalAveragePooling2D(name=names[0])(x)
+        imagenet_utils.validate_activation(classifier_activation, weights)
+        return layers.Dense(classes, activation=classifier_activation,
+                            name="predictions")(x)
+    return pooled(x, pooling, names[1], names[2])
+
+
+def normalize_channels(x, mean, std):
+    """(x - mean) / std per channel (last axis)."""
+    return (x - backend.constant(np.asarray(mean, np.float32))) / backend.constant(
+        np.asarray(std, np.float32))
+
+
+def normalization(x, mean, variance, name=None):
+    """A layer named as Keras's Normalization layer given `mean` and
+    `variance` (no weights then, as Keras's): (x - mean) / max(sqrt(variance),
+    1e-7), per channel."""
+    std = np.maximum(np.sqrt(np.asarray(variance, np.float64)), 1e-7)
+    return layers.Lambda(normalize_channels, output_shape=x.shape[1:],
+                         arguments={"mean": [float(m) for m in mean],
+                                    "std": [float(s) for s in std]},
+                         name=name or unique_name("normalization"))(x)
