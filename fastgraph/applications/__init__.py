@@ -2,7 +2,7 @@
 layer names, shapes and parameter counts, their input conventions
 (`preprocess_input`) and `decode_predictions`."""
 from . import (convnext, densenet, efficientnet, efficientnet_v2,
-               inception_resnet_v2, inception_v3, imagenet_utils, mobilenet, mobilenet_v2, mobilenet_v3,
+               inception_resnet_v2, inception_v3, imagenet_utils, mobilenet, mobilenet_v2, mobilenet_v3, nasnet,
                resnet, resnet50, resnet_v2, vgg16,
                vgg19, xception)
 from .mobilenet import MobileNet
@@ -23,3 +23,4 @@ from .efficientnet_v2 import (EfficientNetV2B0, EfficientNetV2B1, EfficientNetV2
                               EfficientNetV2S)
 from .inception_v3 import InceptionV3
 from .inception_resnet_v2 import InceptionResNetV2
+from .nasnet import NASNetLarge, NASNetMobile

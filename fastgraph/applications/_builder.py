@@ -60,11 +60,13 @@ def make_model(img_input, input_tensor, outputs, name):
     return Model(inputs, outputs, name=name)
 
 
-def load_weights(model, weights, file_name=None, file_hash=None, subdir=""):
+def load_weights(model, weights, file_name=None, file_hash=None, subdir="",
+                 remote_name=None):
     """Fill `model` from a weights file: Keras's published `file_name`
-    (fetched once into ~/.keras/models) for 'imagenet', else the path."""
+    (fetched once into ~/.keras/models from `subdir`/`remote_name`) for
+    'imagenet', else the path."""
     if weights == "imagenet":
-        weights = get_file(file_name, BASE_WEIGHTS_PATH + subdir + file_name,
+        weights = get_file(file_name, BASE_WEIGHTS_PATH + subdir + (remote_name or file_name),
                            cache_subdir="models", file_hash=file_hash)
     if weights is not None:
         model.load_weights(weights)
