@@ -110,12 +110,12 @@ def scale_offset(x, scale, offset):
     return x * scale + offset
 
 
-def rescaling(x, scale, offset=0.0):
+def rescaling(x, scale, offset=0.0, name=None):
     """A layer named as Keras's Rescaling layer that computes x * scale +
     offset (no weights, as Rescaling)."""
     return layers.Lambda(scale_offset, output_shape=x.shape[1:],
                          arguments={"scale": scale, "offset": offset},
-                         name=unique_name("rescaling"))(x)
+                         name=name or unique_name("rescaling"))(x)
 
 
 def operator_layer(x, op_name, scale, offset):
