@@ -28,7 +28,7 @@ for _kind, _modules in (
 del _kind, _modules
 
 _SUBMODULES = frozenset({
-    "activations", "autodiff", "backend", "callbacks", "constraints", "data",
+    "activations", "applications", "autodiff", "backend", "callbacks", "constraints", "data",
     "datasets", "distributed", "engine", "initializers", "layers", "losses",
     "metrics", "models", "ops", "optimizers", "preprocessing", "regularizers", "saving",
     "training", "utils", "wrappers",
