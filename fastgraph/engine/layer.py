@@ -12,6 +12,7 @@ import numpy as np
 from .. import initializers, registry, regularizers
 from ..autodiff import Tensor, Variable, floatx
 from ..ops import elementwise as E
+from .dtypes import dtype_name
 from .input_spec import InputSpec, check_input_spec  # noqa: F401  (re-exported)
 from .layer_utils import (_structure, infer_by_dummy_call, is_shape, map_shapes,  # noqa: F401
                           reset_uids, to_snake_case, unique_name)
@@ -129,7 +130,7 @@ class Layer(NodeAccess):
         self._trainable = bool(trainable)
         if isinstance(dtype, dict):            # a tf-keras dtype policy config
             dtype = dtype.get("config", {}).get("name")
-        self.dtype = str(np.dtype(dtype or floatx()))
+        self.dtype = dtype_name(dtype or floatx())
         self.built = False
         self.supports_masking = False
         self.input_spec = None
