@@ -274,7 +274,9 @@ def resolve(activation, op):
     else:
         raise TypeError(f"{op}: activation must be a name or a callable, "
                         f"got {type(activation).__name__}")
-    return _FUSED.get(_NAME_OF.get(fn)), fn
+    # activations.relu & co. are these functions wrapped for symbolic calls
+    name = _NAME_OF.get(fn) or _NAME_OF.get(getattr(fn, "__wrapped__", None))
+    return _FUSED.get(name), fn
 
 
 def bias_activation(x, bias, activation="linear", inplace=False):
