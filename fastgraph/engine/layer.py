@@ -184,8 +184,9 @@ class Layer(NodeAccess):
         if dtypes is None or is_shape(input_shape) != isinstance(dtypes, str):
             dtypes = map_shapes(lambda s: self.dtype, input_shape)
         kwargs = {"training": False} if self._call_accepts_training else {}
-        out = infer_by_dummy_call(lambda x: self.call(x, **kwargs), input_shape, dtypes,
-                                  self.name)
+        with CallScope():       # what call() adds with add_loss/add_metric is dropped
+            out = infer_by_dummy_call(lambda x: self.call(x, **kwargs), input_shape,
+                                      dtypes, self.name)
         return [o[0] for o in out] if isinstance(out, list) else out[0]
 
     def compute_mask(self, inputs, mask=None):

@@ -217,6 +217,17 @@ class OpLambda(Layer):
         args, kwargs = self._arguments(values)
         return _outputs(self._fn(*args, **kwargs))
 
+    def _symbolic_call(self, inputs, flat, args, kwargs):
+        # shape inference runs the op on stand-ins of these inputs
+        self._in_dtypes = [t.dtype for t in flat]
+        self._in_values = [t._inferred_value for t in flat]
+        outputs = super()._symbolic_call(inputs, flat, args, kwargs)
+        described = self._described if isinstance(outputs, list) else [self._described]
+        for t, (_, _, value) in zip(outputs if isinstance(outputs, list) else [outputs],
+                                    described):
+            t._inferred_value = value
+        return outputs
+
     def compute_output_shape(self, input_shape):
         shapes = input_shape if isinstance(input_shape, list) else [input_shape]
         dtypes = self._in_dtypes or [self.dtype] * len(shapes)
@@ -244,7 +255,7 @@ class OpLambda(Layer):
         config.update({
             "function": self.function,
             "arguments": _to_json(self._template, self.function),
-            "captured": [{"shape": list(v.shape), "dtype": v.dtype.name,
+            "captured": [{"name": v.name, "shape": list(v.shape), "dtype": v.dtype.name,
                           "trainable": bool(v.trainable)} for v in self._captured],
         })
         return config
@@ -263,9 +274,17 @@ class OpLambda(Layer):
         specs = config.pop("captured", [])
         layer = cls(function, arguments, **config)
         for j, spec in enumerate(specs):
-            layer._captured.append(layer.add_weight(
-                f"captured_{j}", tuple(spec["shape"]), _dtype(spec["dtype"], where),
-                initializer="zeros", trainable=bool(spec.get("trainable", True))))
+            if not isinstance(spec, dict) or not isinstance(spec.get("shape"), list):
+                raise ValueError(f"{where}: captured variable {j} needs a shape")
+            var = layer.add_weight(
+                f"captured_{j}", tuple(spec["shape"]), _dtype(spec.get("dtype"), where),
+                initializer="zeros", trainable=bool(spec.get("trainable", True)))
+            name = spec.get("name")
+            if name is not None and not isinstance(name, str):
+                raise ValueError(f"{where}: captured variable {j} has a name that is "
+                                 f"not a string")
+            var.name = name     # as the weight file names it
+            layer._captured.append(var)
         return layer
 
 
@@ -288,14 +307,7 @@ def record(op_name, fn, args, kwargs):
                             f"another graph (made before clear_session)")
     layer = OpLambda(op_name, template, captured,
                      name=unique_name(symbolic.scope_prefix() + op_name))
-    layer._in_dtypes = [t.dtype for t in tensors]
-    layer._in_values = [t._inferred_value for t in tensors]
-    outputs = layer(tensors[0] if len(tensors) == 1 else tensors)
-    described = layer._described if isinstance(outputs, list) else [layer._described]
-    for t, (_, _, value) in zip(outputs if isinstance(outputs, list) else [outputs],
-                                described):
-        t._inferred_value = value
-    return outputs
+    return layer(tensors[0] if len(tensors) == 1 else tensors)
 
 
 symbolic.set_handler(KerasTensor, record)
