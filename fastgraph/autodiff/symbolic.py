@@ -136,30 +136,64 @@ def _scan(op_name, param, value, strings, depth=0):
     raise _bad(op_name, param, value)
 
 
-def symbolic_op(fn, op_name):
-    """`fn` made to record a node when called with symbolic tensors, and to
-    check its arguments; the op is saved in files as `op_name`."""
-    if getattr(fn, "symbolic_name", None):
-        return fn
-    params = list(inspect.signature(fn).parameters.values())
-    names = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    var_name = next((p.name for p in params if p.kind is p.VAR_POSITIONAL), None)
-    strings = {p.name for p in params
-               if p.name in _STRING_PARAMS or p.default is not p.empty}
+class SymbolicOp:
+    """A function of a Keras namespace made to record a node when called
+    with symbolic tensors, and to check its arguments (see the module
+    docstring); saved in files as `symbolic_name`.
 
-    @functools.wraps(fn)
-    def op(*args, **kwargs):
+    It hashes and compares equal to the function it wraps, so tables keyed
+    by fastgraph's functions (the fused activations of Dense and the
+    convolutions) find it, and copies of it are itself."""
+
+    def __init__(self, fn, op_name):
+        functools.update_wrapper(self, fn)
+        self.symbolic_name = op_name
+        params = list(inspect.signature(fn).parameters.values())
+        self._names = [p.name for p in params
+                       if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        self._var_name = next((p.name for p in params if p.kind is p.VAR_POSITIONAL),
+                              None)
+        self._strings = {p.name for p in params
+                         if p.name in _STRING_PARAMS or p.default is not p.empty}
+
+    def __call__(self, *args, **kwargs):
+        op_name, names, strings = self.symbolic_name, self._names, self._strings
         found = False
         for i, value in enumerate(args):
-            name = names[i] if i < len(names) else var_name or f"#{i}"
+            name = names[i] if i < len(names) else self._var_name or f"#{i}"
             found = _scan(op_name, name, value, name in strings) or found
         for name, value in kwargs.items():
             found = _scan(op_name, name, value, name in strings) or found
         if found:
-            return dispatch(op_name, fn, args, kwargs)
-        return fn(*args, **kwargs)
+            return dispatch(op_name, self.__wrapped__, args, kwargs)
+        return self.__wrapped__(*args, **kwargs)
 
-    op.symbolic_name = op_name
+    def __hash__(self):
+        return hash(self.__wrapped__)
+
+    def __eq__(self, other):
+        return other is self or other is self.__wrapped__
+
+    def __repr__(self):
+        return f"<function {self.symbolic_name}>"
+
+    def __reduce__(self):
+        return wrapper_named, (self.symbolic_name,)
+
+
+_WRAPPERS = {}
+
+
+def wrapper_named(op_name):
+    """The SymbolicOp saved as `op_name` (what copies of one unpickle to)."""
+    return _WRAPPERS[op_name]
+
+
+def symbolic_op(fn, op_name):
+    """`fn` as a SymbolicOp named `op_name` (registered as that graph op)."""
+    if getattr(fn, "symbolic_name", None):
+        return fn
+    op = _WRAPPERS[op_name] = SymbolicOp(fn, op_name)
     registry.register_builtin("op", fn, op_name)
     return op
 

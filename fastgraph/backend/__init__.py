@@ -9,6 +9,7 @@ one whenever it runs): called with a symbolic tensor it adds an op node to
 the graph (fastgraph.engine.op_layer), and it refuses arguments no op can
 use with a TypeError naming the function and the argument.
 """
+import functools
 import importlib
 import inspect
 import pkgutil
@@ -31,6 +32,7 @@ _VALUES = frozenset({"eval", "get_value", "batch_get_value", "set_value",
 
 
 def _symbolic_value(name, fn):
+    @functools.wraps(fn)
     def refuse(*args, **kwargs):
         for value in list(args) + list(kwargs.values()):
             for leaf in value if isinstance(value, (list, tuple)) else [value]:
@@ -38,8 +40,6 @@ def _symbolic_value(name, fn):
                     raise TypeError(f"K.{name}: {leaf!r} is symbolic and has no value "
                                     f"until a model or K.function runs it")
         return fn(*args, **kwargs)
-    refuse.__name__, refuse.__doc__ = fn.__name__, fn.__doc__
-    refuse.__wrapped__ = fn
     refuse.symbolic_name = "backend." + name
     return refuse
 
@@ -48,7 +48,11 @@ def _wrap_families():
     """Wrap every public function of every family module in place."""
     for info in pkgutil.iter_modules(__path__):
         module = importlib.import_module(f"{__name__}.{info.name}")
-        for name in getattr(module, "__all__", ()):
+        names = getattr(module, "__all__", None)
+        if names is None:       # a family without __all__: what it defines
+            names = [n for n, v in vars(module).items() if not n.startswith("_")
+                     and getattr(v, "__module__", None) == module.__name__]
+        for name in names:
             fn = getattr(module, name)
             if not inspect.isfunction(fn) or getattr(fn, "symbolic_name", None) \
                     or name in _QUERIES:

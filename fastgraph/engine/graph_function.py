@@ -79,6 +79,12 @@ class GraphFunction:
     arrays, after assigning the updates."""
 
     def __init__(self, inputs, outputs, updates, name=None):
+        inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        # Keras 2's K.function([x, K.learning_phase()], ...) feeds the phase too
+        phase = [i for i, t in enumerate(inputs) if type(t) is int and t in (0, 1)]
+        self._phase_at = phase[-1] if phase else None
+        if phase:
+            del inputs[self._phase_at]
         self.inputs = _symbolic_list(inputs, "K.function", "inputs")
         self._single = not isinstance(outputs, (list, tuple))
         self.outputs = _symbolic_list(outputs, "K.function", "outputs")
@@ -94,10 +100,14 @@ class GraphFunction:
         self._plan = subgraph_plan(self.inputs, self.outputs + targets, "K.function")
 
     def __call__(self, inputs):
-        xs = inputs if isinstance(inputs, (list, tuple)) else [inputs]
+        xs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        training = bool(backend_core.learning_phase())
+        if self._phase_at is not None and len(xs) == len(self.inputs) + 1:
+            training = bool(xs.pop(self._phase_at))
         if len(xs) != len(self.inputs):
-            raise ValueError(f"K.function expects {len(self.inputs)} input array(s), "
-                             f"got {len(xs)}")
+            raise ValueError(f"K.function expects {len(self.inputs)} input array(s)"
+                             f"{' and the learning phase' if self._phase_at is not None else ''}"
+                             f", got {len(xs)}")
         values = []
         for x, ref in zip(xs, self.inputs):
             a = as_array(x) if isinstance(x, Tensor) else np.asarray(x)
@@ -105,7 +115,7 @@ class GraphFunction:
                 a = a.astype(ref.dtype, copy=False)
             values.append(Tensor(a))
         with no_grad():
-            outs, _ = run_traced(self._plan, values, bool(backend_core.learning_phase()))
+            outs, _ = run_traced(self._plan, values, training)
         outs = [as_array(o) for o in outs]
         n = len(self.outputs)
         for variable, value in zip(self._variables, outs[n:]):

@@ -274,9 +274,7 @@ def resolve(activation, op):
     else:
         raise TypeError(f"{op}: activation must be a name or a callable, "
                         f"got {type(activation).__name__}")
-    # activations.relu & co. are these functions wrapped for symbolic calls
-    name = _NAME_OF.get(fn) or _NAME_OF.get(getattr(fn, "__wrapped__", None))
-    return _FUSED.get(name), fn
+    return _FUSED.get(_NAME_OF.get(fn)), fn
 
 
 def bias_activation(x, bias, activation="linear", inplace=False):

@@ -6,7 +6,7 @@ import pytest
 
 import fastgraph.backend as K
 from fastgraph.autodiff import Tensor
-from fastgraph.layers import Conv2D, Dense, Input, Lambda
+from fastgraph.layers import Conv2D, Dense, Dropout, Input, Lambda
 from fastgraph.models import Model
 
 RNG = np.random.RandomState(1)
@@ -50,6 +50,29 @@ def test_function_of_a_model_layer_output_uses_the_learning_phase():
     a = RNG.randn(2, 4).astype(np.float32)
     kernel, bias = model.get_layer("h").get_weights()
     np.testing.assert_allclose(f([a])[0], a @ kernel + bias, rtol=1e-5, atol=1e-6)
+
+
+def test_function_takes_the_learning_phase_as_an_input():
+    x = Input((200,))
+    y = Dropout(0.5)(x)
+    f = K.function([x, K.learning_phase()], [y])
+    ones = np.ones((2, 200), np.float32)
+    np.testing.assert_array_equal(f([ones, 0])[0], ones)
+    dropped = f([ones, 1])[0]
+    assert (dropped == 0).any() and np.isin(dropped, [0.0, 2.0]).all()
+
+
+def test_every_backend_function_hands_symbolic_tensors_over():
+    import inspect
+    for name in K.__all__ if hasattr(K, "__all__") else dir(K):
+        fn = getattr(K, name)
+        if callable(fn) and not inspect.isclass(fn) and not inspect.ismodule(fn) \
+                and not name.startswith("_"):
+            assert getattr(fn, "symbolic_name", None) or name in (
+                "int_shape", "ndim", "dtype", "is_tensor", "epsilon", "set_epsilon",
+                "floatx", "set_floatx", "image_data_format", "set_image_data_format",
+                "learning_phase", "set_learning_phase", "learning_phase_scope",
+                "is_sparse"), name
 
 
 def test_symbolic_gradients_with_respect_to_inputs_and_weights():
