@@ -59,6 +59,9 @@ def register(name, fn):
 def hook(name):
     """The engine's implementation of graph function `name`."""
     fn = _HOOKS.get(name)
+    if fn is None:      # the engine is among the modules the registry loads for ops
+        registry.builtins("op")
+        fn = _HOOKS.get(name)
     if fn is None:
         raise RuntimeError(f"K.{name} on symbolic tensors needs fastgraph.engine "
                            f"(import fastgraph.layers or fastgraph.models)")

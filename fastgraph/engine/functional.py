@@ -305,6 +305,9 @@ class Functional(Layer):
     def from_config(cls, config, custom_objects=None):
         """Rebuild a model (new layers, same graph) from `get_config()`."""
         with shared_object_scope("loading"):
-            inputs, outputs = reconstruct_graph(config, custom_objects)
-        return cls(inputs=inputs, outputs=outputs, name=config.get("name"),
-                   trainable=config.get("trainable", True))
+            inputs, outputs, terms = reconstruct_graph(config, custom_objects)
+        model = cls(inputs=inputs, outputs=outputs, name=config.get("name"),
+                    trainable=config.get("trainable", True))
+        for tensor, metric_name in terms:
+            model._add_graph_term(tensor, metric_name)
+        return model

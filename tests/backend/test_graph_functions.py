@@ -209,3 +209,17 @@ def test_names_session_and_misc(capsys):
     K.manual_variable_initialization(False)
     with pytest.raises(ValueError, match="is_keras_tensor"):
         K.is_keras_tensor("x")
+
+
+def test_placeholders_need_only_the_backend_import():
+    import pathlib
+    import subprocess
+    import sys
+    code = ("import numpy as np, fastgraph.backend as K\n"
+            "p = K.placeholder(shape=(None, 2))\n"
+            "print(K.function([p], [K.sum(p * 3, axis=1)])([np.ones((2, 2))])[0])\n")
+    root = pathlib.Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[6. 6.]"

@@ -14,17 +14,18 @@ RNG = np.random.RandomState(3)
 X = RNG.rand(16, 4).astype(np.float32)
 
 
+def sampling(args):
+    """The reparameterization trick, as the Keras 2 VAE example writes it."""
+    z_mean, z_log_var = args
+    epsilon = K.random_normal(shape=(K.shape(z_mean)[0], K.int_shape(z_mean)[1]))
+    return z_mean + K.exp(0.5 * z_log_var) * epsilon
+
+
 def _vae(original_dim=64, latent_dim=2):
     inputs = Input(shape=(original_dim,))
     h = Dense(32, activation="relu")(inputs)
     z_mean = Dense(latent_dim)(h)
     z_log_var = Dense(latent_dim)(h)
-
-    def sampling(args):
-        z_mean, z_log_var = args
-        epsilon = K.random_normal(shape=(K.shape(z_mean)[0], latent_dim))
-        return z_mean + K.exp(0.5 * z_log_var) * epsilon
-
     z = Lambda(sampling, output_shape=(latent_dim,))([z_mean, z_log_var])
     outputs = Dense(original_dim, activation="sigmoid")(Dense(32, activation="relu")(z))
     vae = Model(inputs, outputs)
@@ -142,3 +143,21 @@ def test_symbolic_loss_in_a_nested_model_counts_in_the_outer_one():
     outer.compile("sgd", "mse")
     np.testing.assert_allclose(outer.evaluate(X, outer.predict(X, verbose=0), verbose=0),
                                3.0, rtol=1e-5)
+
+
+@pytest.mark.parametrize("ext", [".keras", ".fg"])
+def test_added_losses_and_metrics_are_saved_with_the_model(tmp_path, ext):
+    from fastgraph.models import load_model
+    vae = _vae(original_dim=8)
+    vae.compile(optimizer="adam")
+    data = RNG.rand(32, 8).astype(np.float32)
+    vae.fit(data, epochs=1, verbose=0)
+    path = str(tmp_path / f"vae{ext}")
+    vae.save(path)
+    loaded = load_model(path, compile=False, custom_objects={"sampling": sampling})
+    loaded.compile(optimizer="adam")
+    assert loaded.metrics_names == ["loss", "kl_loss"]
+    history = loaded.fit(data, epochs=2, verbose=0)
+    assert set(history.history) == {"loss", "kl_loss"}
+    config = loaded.get_config()
+    assert len(config["added_losses"]) == 1 and config["added_metrics"][0][3] == "kl_loss"
