@@ -206,15 +206,20 @@ class OpLambda(Layer):
             (self._trainable_weights if v.trainable else
              self._non_trainable_weights).append(v)
         self._in_dtypes = self._in_values = None
+        params = inspect.signature(self._fn).parameters
+        self._takes_training = "training" in params and len(
+            self._template.get("args", ())) < list(params).index("training") + 1
         self._described = None
 
     def _arguments(self, values):
         filled = _fill(self._template, values, self._captured)
         return filled.get("args", []), filled.get("kwargs", {})
 
-    def call(self, inputs):
+    def call(self, inputs, training=None):
         values = inputs if isinstance(inputs, list) else [inputs]
         args, kwargs = self._arguments(values)
+        if self._takes_training and "training" not in kwargs and training is not None:
+            kwargs["training"] = training     # K.in_train_phase follows fit/predict
         return _outputs(self._fn(*args, **kwargs))
 
     def _symbolic_call(self, inputs, flat, args, kwargs):

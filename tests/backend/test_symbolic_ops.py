@@ -187,3 +187,21 @@ def test_queries_read_the_static_shape():
     x = Input((3, 5))
     assert K.int_shape(x) == (None, 3, 5) and K.ndim(x) == 3 and K.dtype(x) == "float32"
     assert K.is_keras_tensor(x) and not K.is_keras_tensor(K.variable(1.0))
+
+
+def test_in_train_phase_follows_the_model_phase():
+    x = Input((2,))
+    y = K.in_train_phase(x * 0.0, x)
+    model = Model(x, Dense(1, kernel_initializer="ones", use_bias=False)(y))
+    model.compile("sgd", "mse")
+    a = np.ones((4, 2), np.float32)
+    np.testing.assert_allclose(model.predict(a, verbose=0), 2.0)
+    np.testing.assert_allclose(model.evaluate(a, np.zeros((4, 1)), verbose=0), 4.0)
+    np.testing.assert_allclose(model.train_on_batch(a, np.zeros((4, 1))), 0.0)
+
+
+def test_numpy_scalars_and_arrays_on_the_left():
+    x = Input((3,))
+    y = np.float32(2.0) * x + np.arange(3, dtype=np.float32)
+    np.testing.assert_allclose(_predict(x, y, np.ones((2, 3), np.float32)),
+                               np.tile(2.0 + np.arange(3), (2, 1)))
