@@ -23,7 +23,9 @@ for _kind, _modules in (
         ("loss", ("fastgraph.losses",)),
         ("metric", ("fastgraph.metrics",)),
         ("optimizer", ("fastgraph.optimizers",)),
-        ("schedule", ("fastgraph.optimizers.schedules",))):
+        ("schedule", ("fastgraph.optimizers.schedules",)),
+        ("op", ("fastgraph.backend", "fastgraph.activations", "fastgraph.losses",
+                "fastgraph.engine"))):
     _registry.set_providers(_kind, *_modules)
 del _kind, _modules
 

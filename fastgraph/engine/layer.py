@@ -185,8 +185,9 @@ class Layer(NodeAccess):
         if dtypes is None or is_shape(input_shape) != isinstance(dtypes, str):
             dtypes = map_shapes(lambda s: self.dtype, input_shape)
         kwargs = {"training": False} if self._call_accepts_training else {}
-        out = infer_by_dummy_call(lambda x: self.call(x, **kwargs), input_shape, dtypes,
-                                  self.name)
+        with CallScope():       # what call() adds with add_loss/add_metric is dropped
+            out = infer_by_dummy_call(lambda x: self.call(x, **kwargs), input_shape,
+                                      dtypes, self.name)
         return [o[0] for o in out] if isinstance(out, list) else out[0]
 
     def compute_mask(self, inputs, mask=None):
@@ -338,9 +339,13 @@ class Layer(NodeAccess):
         `losses` is read) or, inside `call`, Tensors for the current call."""
         for loss in losses if isinstance(losses, (list, tuple)) else [losses]:
             if isinstance(loss, KerasTensor):
-                raise TypeError(f'Layer "{self.name}": add_loss takes a Tensor '
-                                f'computed in call() or a zero-argument callable, '
-                                f'not a symbolic tensor')
+                if not self._is_graph:
+                    raise TypeError(f'Layer "{self.name}": a symbolic loss is added '
+                                    f'to the model whose graph computes it '
+                                    f'(model.add_loss); a layer takes a Tensor '
+                                    f'computed in call() or a zero-argument callable')
+                self._add_graph_term(loss, None)
+                continue
             if callable(loss) and not isinstance(loss, Tensor):
                 self._loss_fns.append(loss)
                 continue
@@ -352,6 +357,45 @@ class Layer(NodeAccess):
             if self._call_losses is None or self._call_losses[0] != call_id:
                 self._call_losses = (call_id, [])
             self._call_losses[1].append(loss)
+
+    def add_metric(self, value: Any, name: Optional[str] = None,
+                   aggregation: Optional[str] = "mean") -> None:
+        """Report the mean of `value` as metric `name` (in metrics_names,
+        the history and the progress bar): a symbolic tensor of a model's
+        graph, or a Tensor computed in call()."""
+        if aggregation not in (None, "mean"):
+            raise ValueError(f'Layer "{self.name}": add_metric supports '
+                             f'aggregation="mean" only, got {aggregation!r}')
+        if not isinstance(name, str) or not name:
+            raise ValueError(f'Layer "{self.name}": add_metric needs a name '
+                             f'(a non-empty string), got {name!r}')
+        if isinstance(value, KerasTensor):
+            if not self._is_graph:
+                raise TypeError(f'Layer "{self.name}": a symbolic metric is added '
+                                f'to the model whose graph computes it '
+                                f'(model.add_metric)')
+            self._add_graph_term(value, name)
+            return
+        call_id = getattr(_call_state, "call_id", None)
+        if not getattr(_call_state, "depth", 0):
+            raise ValueError(f'Layer "{self.name}": add_metric outside call() needs '
+                             f'a symbolic tensor of the model')
+        metrics = self.__dict__.get("_call_metrics")
+        if metrics is None or metrics[0] != call_id:
+            self._call_metrics = metrics = (call_id, {})
+        metrics[1][name] = value
+
+    @property
+    def added_metrics(self) -> list:
+        """(name, Tensor) of the metrics added by the latest call of this
+        layer and its sublayers (add_metric)."""
+        call_id = getattr(_call_state, "call_id", None)
+        out = []
+        for layer in self._flatten_layers():
+            metrics = layer.__dict__.get("_call_metrics")
+            if metrics is not None and metrics[0] == call_id:
+                out.extend(metrics[1].items())
+        return out
 
     @property
     def losses(self) -> list:

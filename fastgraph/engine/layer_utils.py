@@ -29,6 +29,13 @@ def unique_name(prefix, zero_based=True):
     return f"{prefix}_{n + 1}"
 
 
+def next_uid(prefix=""):
+    """1, 2, ... for successive calls with `prefix`, counted with the
+    automatic names (K.get_uid)."""
+    _UIDS[prefix] = _UIDS.get(prefix, 0) + 1
+    return _UIDS[prefix]
+
+
 def reset_uids():
     """Restart automatic naming (`dense`, `input_1`, ... again), as
     `clear_session` does in Keras."""

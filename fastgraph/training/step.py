@@ -24,18 +24,28 @@ class Trackers:
         losses = ["loss"] + ([s.name + "_loss" for s in specs] if len(specs) > 1 else [])
         self.losses = [Mean(name=name) for name in losses]
         self.objects = self.losses + [m for s in specs for _, m, _ in s.metrics]
-        self.names = names
+        self.names = names      # the model's metrics_names: added metrics join it
+        self.added = {name: Mean(name=name) for name in names[len(self.objects):]}
+        self.objects += list(self.added.values())
 
     def reset(self):
         for metric in self.objects:
             metric.reset_state()
 
-    def update(self, specs, losses, n, ys, outs, sws, masks):
+    def update(self, specs, losses, n, ys, outs, sws, masks, added=()):
         """Add one batch: its mean losses (Python floats) and its metrics.
         Plain metrics weight the (unmasked) values equally, weighted
-        metrics by the sample weights."""
+        metrics by the sample weights; `added` (name, value) metrics (from
+        add_metric) average their values."""
         for tracker, value in zip(self.losses, losses):
             tracker.update_state(value, n)
+        for name, value in added:
+            tracker = self.added.get(name)
+            if tracker is None:
+                tracker = self.added[name] = Mean(name=name)
+                self.objects.append(tracker)
+                self.names.append(name)
+            tracker.update_state(as_array(value))
         for spec, y, out, sw, mask in zip(specs, ys, outs, sws, masks):
             pred = as_array(out)
             if mask is not None and mask.shape != pred.shape[:-1]:
@@ -106,8 +116,13 @@ def weighted_losses(model, ys, outs, sws, masks):
         per_output.append(loss)
         term = loss if spec.weight == 1.0 else E.multiply(loss, spec.weight)
         total = term if total is None else E.add(total, term)
-    for reg in model.losses:
-        total = E.add(total, reg)
+    for added in model.losses:
+        if added.ndim:        # a loss of several values counts by its mean, as tf-keras
+            added = R.mean(added)
+        total = added if total is None else E.add(total, added)
+    if total is None:
+        raise ValueError(f'Model "{model.name}": no loss to compute: compile() was '
+                         f'given no loss and the model added none (add_loss)')
     return total, per_output
 
 

@@ -75,8 +75,10 @@ class Trainer:
         self._specs = compile_utils.resolve(
             self.output_names, [tuple(t.shape) for t in self.outputs],
             cfg["loss"], cfg["loss_weights"], cfg["metrics"],
-            cfg["sample_weight_mode"], cfg["weighted_metrics"])
-        self.metrics_names = compile_utils.metrics_names(self._specs)
+            cfg["sample_weight_mode"], cfg["weighted_metrics"],
+            cfg["loss"] is None and compile_utils.adds_losses(self))
+        self.metrics_names = compile_utils.metrics_names(
+            self._specs, [name for _, name in getattr(self, "_terms", ()) if name])
         self._trackers = Trackers(self._specs, self.metrics_names)
         self._keep_batch_state = False
 
@@ -119,7 +121,7 @@ class Trainer:
         folded into the sample weights), before any computation."""
         xs = self._input_arrays(x)
         self._require_compiled("fit/evaluate")
-        ys = da.to_arrays(y, self.output_names, "target")
+        ys = da.to_arrays(y, self.output_names, "target") if self._specs else []
         ys = da.check_targets(ys, self._specs,
                               [tuple(t.shape) for t in self.outputs], floatx())
         da.check_counts([("input", self.input_names, xs),
@@ -151,7 +153,8 @@ class Trainer:
         losses = [float(total.data)]
         if len(self._specs) > 1:
             losses += [float(t.data) for t in per_output]
-        self._trackers.update(self._specs, losses, n, ys, outs, sws, masks)
+        self._trackers.update(self._specs, losses, n, ys, outs, sws, masks,
+                              self.added_metrics)
 
     # ---------------------------------------------------------- on_batch
     def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
