@@ -47,10 +47,8 @@ class Model(SubclassedModel, Trainer, Functional):
                      save_format: Optional[str] = None, options: Any = None) -> None:
         """Save the weights only (`.weights.h5`: Keras 3's layout; `.h5`:
         Keras 2's; otherwise fastgraph's format)."""
-        if not self._is_graph and (self._trainable_weights or self._non_trainable_weights):
-            raise ValueError(f"save_weights: the subclassed model {self.name!r} holds "
-                             f"weights of its own (add_weight on the model), which "
-                             f"files store per layer; create them in a layer")
+        if not self._is_graph:
+            _check_weights_savable(self, filepath, save_format)
         saving.save_weights(self, filepath, overwrite, save_format, options)
 
     def load_weights(self, filepath: Union[str, os.PathLike], by_name: bool = False,
@@ -62,6 +60,24 @@ class Model(SubclassedModel, Trainer, Functional):
     def to_json(self, **kwargs: Any) -> str:
         """The architecture as JSON text (`kwargs` go to json.dumps)."""
         return saving.to_json(self, **kwargs)
+
+
+def _file_name(filepath):
+    """The path as text ('' for a file object)."""
+    return os.fsdecode(filepath) if isinstance(filepath, (str, bytes, os.PathLike)) else ""
+
+
+def _check_weights_savable(model, filepath, save_format):
+    """Files store weights per layer, in Keras 2's layouts for a
+    subclassed model (Keras 3 names them by attribute paths)."""
+    if model._trainable_weights or model._non_trainable_weights:
+        raise ValueError(f"save_weights: the subclassed model {model.name!r} holds "
+                         f"weights of its own (add_weight on the model), which "
+                         f"files store per layer; create them in a layer")
+    if save_format == "keras" or _file_name(filepath).endswith(".weights.h5"):
+        raise ValueError(f"save_weights: the subclassed model {model.name!r} is saved "
+                         f"in fastgraph's format or Keras 2's .h5 layout, not Keras "
+                         f"3's .weights.h5; choose another file name")
 
 
 def _check_savable(model, filepath, save_format):
@@ -81,8 +97,8 @@ def _check_savable(model, filepath, save_format):
     if not model.built:
         raise ValueError(f"save: the subclassed model {model.name!r} is not built; "
                          f"call it on data or model.build(input_shape) first")
-    name = os.fspath(filepath)
-    if save_format in ("h5", "keras") or name.endswith((".h5", ".hdf5", ".keras")):
+    if save_format in ("h5", "keras") or _file_name(filepath).endswith(
+            (".h5", ".hdf5", ".keras")):
         raise ValueError(f"save: the subclassed model {model.name!r} can only be saved "
                          f"whole in fastgraph's format (a name not ending in .h5, "
                          f".hdf5 or .keras); save_weights() writes .h5 weights")
