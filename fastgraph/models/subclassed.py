@@ -173,6 +173,11 @@ class SubclassedModel:
         with no_grad():
             self(first, training=False)
 
+    def _require_compiled(self, what):
+        if not self._is_graph and self.outputs is None and self._compile_config:
+            return      # resolved when the first batch has built the model
+        super()._require_compiled(what)
+
     # --------------------------------------------------------- running
     def _predict_arrays(self, xs, training=False):
         if self._is_graph and not self._overrides("predict_step"):

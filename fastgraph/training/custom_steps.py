@@ -238,9 +238,10 @@ class StepAPI:
 
 def in_order(logs, names):
     """The values of `logs`: those named in `names` in that order, then
-    the others (an overridden step may log other names); one alone as is."""
+    the others (an overridden step may log other names) sorted by name, as
+    tf-keras orders them; one alone as is."""
     values = ([logs[k] for k in names if k in logs]
-              + [v for k, v in logs.items() if k not in names])
+              + [logs[k] for k in sorted(logs) if k not in names])
     return values[0] if len(values) == 1 else values
 
 

@@ -135,6 +135,10 @@ def test_fit_evaluate_predict_and_generators():
     np.testing.assert_allclose(loss, m.evaluate(x, y, batch_size=8, verbose=0)[0],
                                rtol=1e-5)
     assert m.predict_generator(Batches()).shape == (32, 3)
+    fresh = TwoLayer()          # the first batch of a generator builds it
+    fresh.compile("sgd", "categorical_crossentropy")
+    assert len(fresh.fit_generator(Batches(), epochs=2, verbose=0).history["loss"]) == 2
+    assert TwoLayer().predict_generator(Batches()).shape == (32, 3)
 
 
 class DictInOut(Model):
