@@ -16,14 +16,31 @@ import numpy as np
 from ..autodiff import GradientTape, Tensor, as_array
 from ..metrics import Metric
 from ..ops import elementwise as E
+from ..utils.data_packing import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from .step import Trackers, output_losses
 
 
-def _flat(value, what):
+def _flat(value):
     """A list of what `value` holds: one item, a list/tuple, or None."""
     if value is None:
         return []
     return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _per_output(model, value, n, what, spread=True):
+    """Arrays (or None) per output from one array, a list, or a dict by
+    output name; with `spread`, one array given for several outputs
+    applies to each (sample weights)."""
+    if isinstance(value, dict):
+        missing = [k for k in model.output_names or [] if k not in value]
+        if missing:
+            raise KeyError(f"{what}: no entry for output(s) {missing}; the dict "
+                           f"has keys {sorted(value)}")
+        value = [value[k] for k in model.output_names]
+    if spread and value is not None and not isinstance(value, (list, tuple)) and n > 1:
+        value = [value] * n
+    items = [None if v is None else as_array(v) for v in _flat(value)]
+    return items + [None] * (n - len(items)) if spread else items
 
 
 class CompiledLoss:
@@ -45,12 +62,11 @@ class CompiledLoss:
         model = self._model
         specs = model._specs or []
         outs = model._flat_outputs(y_pred)
-        ys = [as_array(y) for y in _flat(y_true, "y_true")]
+        ys = _per_output(model, y_true, len(specs), "compiled_loss", spread=False)
         if specs and len(ys) != len(specs):
             raise ValueError(f"compiled_loss: {len(ys)} target(s) for the "
                              f"{len(specs)} compiled output(s) {model.output_names}")
-        sws = [None if w is None else as_array(w) for w in _flat(sample_weight, "")]
-        sws += [None] * (len(specs) - len(sws))
+        sws = _per_output(model, sample_weight, len(specs), "compiled_loss")
         total, per_output = output_losses(specs, ys, outs, sws, [None] * len(specs))
         for reg in regularization_losses or []:
             total = reg if total is None else E.add(total, reg)
@@ -82,33 +98,15 @@ class CompiledMetrics:
         """Add one batch to every compiled metric."""
         model = self._model
         specs = model._specs or []
-        ys = [as_array(y) for y in _flat(y_true, "y_true")]
+        ys = _per_output(model, y_true, len(specs), "compiled_metrics", spread=False)
         outs = model._flat_outputs(y_pred)
-        sws = [None if w is None else as_array(w) for w in _flat(sample_weight, "")]
-        sws += [None] * (len(specs) - len(sws))
+        sws = _per_output(model, sample_weight, len(specs), "compiled_metrics")
         Trackers.update_metrics(specs, ys, outs, sws, [None] * len(specs))
 
     def reset_state(self):
         """Forget every compiled metric's state."""
         for metric in self.metrics:
             metric.reset_state()
-
-
-def unpack_x_y_sample_weight(data):
-    """(x, y, sample_weight) from what a step receives (tf-keras's
-    `keras.utils.unpack_x_y_sample_weight`)."""
-    if isinstance(data, list):
-        data = tuple(data)
-    if not isinstance(data, tuple):
-        return data, None, None
-    if len(data) == 1:
-        return data[0], None, None
-    if len(data) == 2:
-        return data[0], data[1], None
-    if len(data) == 3:
-        return data
-    raise ValueError(f"Data is expected to be in format `x`, `(x,)`, `(x, y)`, or "
-                     f"`(x, y, sample_weight)`, found: {data!r}")
 
 
 class StepAPI:
@@ -189,8 +187,12 @@ class StepAPI:
         return self.get_metrics_result()
 
     def get_metrics_result(self):
-        """{name: result} of every metric in `metrics`."""
-        return {m.name: m.result() for m in self.metrics}
+        """{name: result} of every metric in `metrics`; compiled ones under
+        their names in `metrics_names` ('a_mse' for 'mse' on output 'a')."""
+        trackers = self._trackers
+        names = {} if trackers is None else \
+            {id(m): name for m, name in zip(trackers.objects, trackers.names)}
+        return {names.get(id(m), m.name): m.result() for m in self.metrics}
 
     # ------------------------------------------ how the trainer runs them
     def _overrides(self, name):
@@ -204,14 +206,12 @@ class StepAPI:
         """Call the overridden train_step/test_step on one batch of checked
         arrays; keep its logs as Python values."""
         where = "train_step" if train else "test_step"
-        data = self._pack_inputs(xs)
+        y = sw = None
         if ys:
             y = ys[0] if len(ys) == 1 else list(ys)
             if any(w is not None for w in sws):
-                data = (data, y, sws[0] if len(sws) == 1 else list(sws))
-            else:
-                data = (data, y)
-        logs = getattr(self, where)(data)
+                sw = sws[0] if len(sws) == 1 else list(sws)
+        logs = getattr(self, where)(pack_x_y_sample_weight(self._pack_inputs(xs), y, sw))
         if not isinstance(logs, dict):
             raise TypeError(f"{type(self).__name__}.{where} must return a dict of "
                             f"logs ({{name: value}}), got {type(logs).__name__}")
@@ -230,9 +230,12 @@ class StepAPI:
             raise ValueError(f"{type(self).__name__}: class_weight is not supported "
                              f"with an overridden train_step/test_step; weigh "
                              f"samples in the step")
-        ys = [np.asarray(as_array(a)) for a in _flat(y, "y")]
+        if isinstance(y, dict) or isinstance(sample_weight, dict):
+            raise TypeError(f"{type(self).__name__}: without a compiled loss, give y "
+                            f"and sample_weight as arrays or lists of arrays")
+        ys = [np.asarray(as_array(a)) for a in _flat(y)]
         sws = [None if w is None else np.asarray(as_array(w))
-               for w in _flat(sample_weight, "sample_weight")]
+               for w in _flat(sample_weight)]
         return xs, ys, sws + [None] * (len(ys) - len(sws))
 
 

@@ -167,3 +167,36 @@ def test_a_step_must_return_a_dict():
     m.compile("sgd", "mse")
     with pytest.raises(TypeError, match="Bad.train_step must return a dict"):
         m.fit(x, y, verbose=0)
+
+
+class TwoOutputs(Model):
+    """Functional; its train_step hands the compiled loss dicts by name."""
+
+    def train_step(self, data):
+        x, y, sample_weight = data
+        y = dict(zip(self.output_names, y))
+        with fastgraph.GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compiled_loss(y, y_pred, sample_weight)
+        self.optimizer.minimize(loss, self.trainable_variables, tape=tape)
+        self.compiled_metrics.update_state(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+
+def test_two_outputs_with_sample_weights_match_the_built_in_step():
+    x, y = _data()
+    w = np.linspace(0.5, 2.0, len(x)).astype("float32")
+    models = []
+    for cls in (Model, TwoOutputs):
+        inputs = L.Input((4,))
+        hidden = L.Dense(3, name="hidden")(inputs)
+        m = cls(inputs, [L.Dense(1, name="a")(hidden), L.Dense(1, name="b")(hidden)])
+        m.compile("adam", ["mse", "mae"], loss_weights=[1.0, 0.5], metrics=["mse"])
+        models.append(m)
+    models[1].set_weights(models[0].get_weights())
+    targets = [y[:, :1], y[:, 1:]]
+    want, got = (m.fit(x, targets, sample_weight=w, batch_size=8, epochs=2,
+                       shuffle=False, verbose=0).history for m in models)
+    assert set(got) == set(want) == {"loss", "a_loss", "b_loss", "a_mse", "b_mse"}
+    for key in want:
+        np.testing.assert_allclose(got[key], want[key], rtol=1e-5)
