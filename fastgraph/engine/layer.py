@@ -64,6 +64,62 @@ def _call_signature(cls):
     return sig
 
 
+def _layer_items(value):
+    """The layers of an attribute value that is a layer or a list, tuple or
+    dict of layers (possibly empty); None for any other value."""
+    items = list(value.values()) if isinstance(value, dict) else \
+        value if isinstance(value, (list, tuple)) else (value,)
+    return items if all(isinstance(v, Layer) for v in items) else None
+
+
+def _track(owner, items):
+    """Add the layers among `items` to `owner`'s sublayers (none while a
+    copy of the owner is being made: its sublayers come with it)."""
+    tracked = owner.__dict__.get("_layers")
+    for v in items if tracked is not None else ():
+        if isinstance(v, Layer) and v is not owner and all(v is not t for t in tracked):
+            tracked.append(v)
+
+
+class _TrackedList(list):
+    """A list attribute of a layer: layers appended later are tracked too."""
+
+    def append(self, item):
+        _track(self._owner, [item])
+        super().append(item)
+
+    def extend(self, items):
+        items = list(items)
+        _track(self._owner, items)
+        super().extend(items)
+
+    def insert(self, index, item):
+        _track(self._owner, [item])
+        super().insert(index, item)
+
+    def __setitem__(self, index, item):
+        _track(self._owner, item if isinstance(index, slice) else [item])
+        super().__setitem__(index, item)
+
+
+class _TrackedDict(dict):
+    """A dict attribute of a layer: layers stored later are tracked too."""
+
+    def __setitem__(self, key, item):
+        _track(self._owner, [item])
+        super().__setitem__(key, item)
+
+    def update(self, *args, **kwargs):
+        other = dict(*args, **kwargs)
+        _track(self._owner, list(other.values()))
+        super().update(other)
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            _track(self._owner, [default])
+        return super().setdefault(key, default)
+
+
 _ALLOWED_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim",
                    "weights", "activity_regularizer"}
 
@@ -104,8 +160,9 @@ class Layer(NodeAccess):
     Calling a layer on symbolic tensors builds it, infers output shapes and
     records a Node; calling it on arrays or Tensors computes eagerly (NumPy
     float arrays are cast to the layer's dtype, integer arrays and Tensors
-    pass unchanged).  Layer-valued attributes (and lists of layers) are
-    tracked as sublayers: their weights and losses are the layer's too.
+    pass unchanged).  Layer-valued attributes (and lists, tuples and
+    dicts of layers, nested models included) are tracked as sublayers:
+    their weights and losses are the layer's too.
     """
 
     _spec_passed = None     # (input_spec, shapes, dtypes) of the last checked eager call
@@ -159,11 +216,13 @@ class Layer(NodeAccess):
     def __setattr__(self, name, value):
         tracked = self.__dict__.get("_layers")
         if tracked is not None and name != "_layers":
-            items = value if isinstance(value, (list, tuple)) else (value,)
-            if items and all(isinstance(v, Layer) for v in items):
-                for v in items:
-                    if v is not self and all(v is not t for t in tracked):
-                        tracked.append(v)
+            items = _layer_items(value)
+            if items is not None:
+                _track(self, items)
+                # a public list or dict of layers keeps tracking what is added later
+                if type(value) in (list, dict) and not name.startswith("_"):
+                    value = (_TrackedList if type(value) is list else _TrackedDict)(value)
+                    value._owner = self
         object.__setattr__(self, name, value)
 
     def __repr__(self):

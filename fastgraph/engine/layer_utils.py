@@ -54,6 +54,8 @@ def map_shapes(fn, shapes):
 
 
 def _structure(x, fn):
+    if isinstance(x, dict):         # a subclassed model's inputs by name
+        return {k: fn(t) for k, t in x.items()}
     return [fn(t) for t in x] if isinstance(x, (list, tuple)) else fn(x)
 
 
