@@ -139,3 +139,23 @@ def _readonly(a):
 def test_kernel_shim_checks_arrays_before_c(call, match):
     with pytest.raises(KernelArgumentError, match=match):
         call()
+
+
+def test_ctc_model_trains_the_keras_2_way():
+    """The Keras 2 OCR recipe: ctc_batch_cost in a Lambda over the softmax
+    and the label inputs, the model's output is the loss."""
+    from fastgraph.layers import Dense, Input, Lambda
+    from fastgraph.models import Model
+    rng = np.random.RandomState(0)
+    seq, labels = Input((10, 5)), Input((4,))
+    in_len, lab_len = Input((1,), dtype="int64"), Input((1,), dtype="int64")
+    probs = Dense(6, activation="softmax")(seq)
+    loss = Lambda(lambda a: K.ctc_batch_cost(*a), output_shape=(1,))(
+        [labels, probs, in_len, lab_len])
+    model = Model([seq, labels, in_len, lab_len], loss)
+    model.compile(optimizer="adam", loss=lambda y_true, y_pred: y_pred)
+    x = rng.rand(16, 10, 5).astype(np.float32)
+    y = rng.randint(0, 5, (16, 4)).astype(np.float32)
+    history = model.fit([x, y, np.full((16, 1), 10), np.full((16, 1), 4)], np.zeros(16),
+                        epochs=5, batch_size=8, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
