@@ -1,5 +1,5 @@
-"""Keras backend CTC (tf-keras 2.x signatures): ctc_batch_cost (the loss, in
-C, differentiable), ctc_decode (greedy, or TensorFlow's prefix beam search)
+"""Keras backend CTC (tf-keras 2.x signatures): ctc_batch_cost (the loss,
+differentiable), ctc_decode (greedy, or TensorFlow's prefix beam search)
 and ctc_label_dense_to_sparse.  The loss and the beam search run in C
 (fastgraph.ops.ctc).
 
@@ -27,6 +27,8 @@ SparseTensor.__doc__ = ("The non-zero entries of a dense tensor, as tf.SparseTen
 
 
 def _ints(fn, name, value, n=None):
+    """`value` as int64 (floats holding whole numbers, as Keras 2 programs
+    feed labels, pass), reshaped to (n,) when `n` is given."""
     a = _check.tensor(fn, name, value).data
     if a.dtype.kind == "f" and np.all(a == np.round(a)):
         a = a.astype(np.int64)
