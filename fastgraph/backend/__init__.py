@@ -53,6 +53,8 @@ def _symbolic_value(name, fn):
 def _wrap_families():
     """Wrap every public function of every family module in place."""
     for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_"):       # helpers of the families, not K names
+            continue
         module = importlib.import_module(f"{__name__}.{info.name}")
         names = getattr(module, "__all__", None)
         if names is None:       # a family without __all__: what it defines
