@@ -14,7 +14,9 @@ predictions `<model>/y<i>`).
 
 loads each fixture with fastgraph, saves it again as DIR/<model>.keras and
 DIR/<model>.h5 with fastgraph's predictions in DIR/inputs.npz; then tf-keras
-loads those files and compares its predictions with fastgraph's.
+loads the .h5 files and Keras 3 the .keras files (fastgraph writes .keras as
+Keras 3 does; tf-keras reads only its own .keras dialect) and compares its
+predictions with fastgraph's.
 """
 import os
 import sys
@@ -113,16 +115,19 @@ def write(directory):
 
 
 def check(directory):
-    import tf_keras as keras
+    import keras            # Keras 3, installed beside tf-keras by TensorFlow 2.21
+    import tf_keras
     inputs, failures = np.load(os.path.join(directory, "inputs.npz")), 0
     for fname in sorted(f for f in os.listdir(directory) if f.endswith((".keras", ".h5"))):
         name = fname.split(".")[0]
+        reader = keras if fname.endswith(".keras") else tf_keras
         try:
-            model = keras.models.load_model(os.path.join(directory, fname))
+            model = reader.models.load_model(os.path.join(directory, fname))
             xs = [inputs[k] for k in sorted(inputs.files) if k.startswith(name + "/x")]
             want = [inputs[k] for k in sorted(inputs.files) if k.startswith(name + "/y")]
             err = max(float(np.max(np.abs(a - b))) for a, b in zip(_predict(model, xs), want))
-            print(f"{fname}: max |tf-keras - fastgraph| = {err:.2e}"
+            print(f"{fname}: Keras {reader.__version__}: max |keras - fastgraph| = "
+                  f"{err:.2e}"
                   f"{' FAIL' if err > 1e-4 else ''}")
             failures += err > 1e-4
         except Exception as e:      # report every file, then fail

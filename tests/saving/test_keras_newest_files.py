@@ -70,3 +70,36 @@ def test_weight_paths_follow_the_cells_and_sublayers():
     assert "/layers/conv_lstm2d_1/cell/vars/0" in paths["conv_lstm"]
     assert "/layers/multi_head_attention_1/_output_dense/vars/0" in paths["attention"]
     assert not any("/_layers/" in p for ps in paths.values() for p in ps)
+
+
+def test_keras3_configs_of_them_are_keras3s():
+    from fastgraph.saving.keras_config import keras3_config
+    configs = {name: keras3_config(load_model(os.path.join(HERE, f"tfk_{name}.keras")))
+               for name in ("rnn_cells", "conv_newest", "attention")}
+    layers = {layer["config"]["name"]: layer for c in configs.values()
+              for layer in c["config"]["layers"]}
+    cell = layers["rnn_2"]["config"]["cell"]
+    assert cell["module"] == "keras.layers" and cell["class_name"] == "StackedRNNCells"
+    assert [c["class_name"] for c in cell["config"]["cells"]] == ["LSTMCell", "GRUCell"]
+    assert "time_major" not in layers["rnn"]["config"]
+    assert "groups" not in layers["conv2d_transpose"]["config"]
+    assert "kernel_initializer" not in layers["separable_conv2d"]["config"]
+    assert "query_shape" not in layers["multi_head_attention"]["config"]
+    node = layers["multi_head_attention_1"]["inbound_nodes"][0]
+    assert len(node["args"]) == 1 and set(node["kwargs"]) == {"value", "key"}
+    assert node["kwargs"]["key"]["config"]["keras_history"] == ["input_6", 0, 0]
+
+
+def test_mha_nodes_are_written_as_tf_keras_writes_them():
+    model = load_model(os.path.join(HERE, "tfk_attention.h5"))
+    nodes = {layer["name"]: layer["inbound_nodes"] for layer in model.get_config()["layers"]}
+    assert nodes["multi_head_attention_1"] == [[["input_5", 0, 0, {
+        "value": ["input_6", 0, 0], "key": ["input_6", 0, 0]}]]]
+    assert nodes["multi_head_attention_2"] == [[["input_5", 0, 0, {
+        "use_causal_mask": True, "value": ["input_5", 0, 0]}]]]
+
+
+def test_hard_sigmoid_going_to_keras3_warns(tmp_path):
+    model = load_model(os.path.join(HERE, "tfk_conv_lstm.keras"))
+    with pytest.warns(UserWarning, match="recurrent_activation='hard_sigmoid'.*relu6"):
+        model.save(tmp_path / "m.keras")
