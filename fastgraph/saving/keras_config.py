@@ -22,12 +22,13 @@ from ..engine import get_layer_class, serialize_layer
 
 _OUTER_KEYS = ("module", "registered_name", "build_config", "compile_config")
 _MODELS = frozenset({"Functional", "Model", "Sequential"})
-_WRAPPER_KEYS = ("layer", "backward_layer", "forward_layer")
+_WRAPPER_KEYS = ("layer", "backward_layer", "forward_layer", "cell")   # nested layers
 # Keras 3 layer arguments fastgraph does not have, with the values at which
 # they change nothing (None: any value, e.g. a random seed).
 _NEUTRAL_ARGS = {"seed": None, "use_cudnn": None, "lora_rank": (None, 0),
                  "lora_alpha": None, "quantization_config": (None,),
-                 "rms_scaling": (False,), "input_tensor": (None,)}
+                 "rms_scaling": (False,), "input_tensor": (None,),
+                 "sliding_window": (None,), "use_gate": (False,)}
 _NEUTRAL_INIT_ARGS = {"input_axes": (None,), "output_axes": (None,)}
 _LAMBDA_DROPPED = ("function_type", "module", "output_shape_type",
                    "output_shape_module")
@@ -223,8 +224,10 @@ def _layer(config, objects, source, keras3):
             inner[key] = _layer(inner[key], objects, source, keras3)
     if isinstance(inner.get("layers"), list):
         inner = _model_config(cls, inner, objects, source, keras3)
-    out["config"] = {k: (v if k in _WRAPPER_KEYS or k == "layers" else _plain_object(v))
-                     for k, v in inner.items()}
+    if isinstance(inner.get("cells"), list):            # StackedRNNCells
+        inner["cells"] = [_layer(c, objects, source, keras3) for c in inner["cells"]]
+    out["config"] = {k: (v if k in _WRAPPER_KEYS or k in ("layers", "cells")
+                         else _plain_object(v)) for k, v in inner.items()}
     return out
 
 

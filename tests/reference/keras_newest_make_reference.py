@@ -7,7 +7,8 @@ the reverse.  Run by hand, never imported by tests (CI has no TensorFlow):
 
 writes keras_files/tfk_<model>.keras and tfk_<model>.h5 (model.save) and
 keras_files/tfk_reference.npz (inputs `<model>/x<i>`, tf-keras's
-predictions `<model>/y<i>`).
+predictions `<model>/y<i>`); `make3` writes the same models with Keras 3
+(k3new_<model>.keras, k3new_reference.npz).
 
     python tests/reference/keras_newest_make_reference.py write DIR
     /work/venv-tf/bin/python tests/reference/keras_newest_make_reference.py check DIR
@@ -81,8 +82,14 @@ def _predict(model, xs):
     return ys if isinstance(ys, list) else [ys]
 
 
-def make():
-    import tf_keras as keras
+def make(version):
+    """tf-keras's files (version 2) or Keras 3's (3: k3new_<model>.keras and
+    k3new_reference.npz, by the Keras 3 that TensorFlow 2.21 installs)."""
+    if version == 2:
+        import tf_keras as keras
+    else:
+        import keras
+    prefix = "tfk" if version == 2 else "k3new"
     keras.utils.set_random_seed(4321)
     ref = {}
     for name, build in models(keras).items():
@@ -91,10 +98,11 @@ def make():
             ref[f"{name}/x{i}"] = x
         for i, y in enumerate(_predict(model, xs)):
             ref[f"{name}/y{i}"] = np.asarray(y)
-        model.save(os.path.join(HERE, f"tfk_{name}.keras"))
-        model.save(os.path.join(HERE, f"tfk_{name}.h5"))
+        model.save(os.path.join(HERE, f"{prefix}_{name}.keras"))
+        if version == 2:
+            model.save(os.path.join(HERE, f"{prefix}_{name}.h5"))
         print(name, "ok")
-    np.savez_compressed(REFERENCE, **ref)
+    np.savez_compressed(os.path.join(HERE, f"{prefix}_reference.npz"), **ref)
 
 
 def write(directory):
@@ -139,8 +147,8 @@ def check(directory):
 
 if __name__ == "__main__":
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    if MODE == "make":
-        make()
+    if MODE in ("make", "make3"):
+        make(3 if MODE == "make3" else 2)
     elif MODE == "write":
         write(sys.argv[2])
     else:

@@ -1,11 +1,13 @@
-"""Keras files of the newest layers written by tf-keras 2.21
-(tests/reference/keras_files/tfk_*, made by keras_newest_make_reference.py):
+"""Keras files of the newest layers written by tf-keras 2.21 and Keras 3.15
+(tests/reference/keras_files/tfk_*, k3new_*, made by
+keras_newest_make_reference.py):
 RNN over a cell, StackedRNNCells (weights under `<layer>/cell/vars` and
 `<layer>/cell/cells/<cell>/vars` in a .keras archive), ConvLSTM2D,
 Conv2DTranspose, DepthwiseConv2D, SeparableConv2D, Conv3D and
-MultiHeadAttention (weights under `_query_dense/vars`, ...).  fastgraph
-loads each .keras and .h5 file and predicts what tf-keras predicted, and
-reads back the files it writes of them."""
+MultiHeadAttention (weights under `_query_dense/vars` in tf-keras's
+archives, `query_dense/vars` in Keras 3's).  fastgraph loads each .keras and
+.h5 file and predicts what Keras predicted, and reads back the files it
+writes of them."""
 import os
 import warnings
 
@@ -17,14 +19,16 @@ pytest.importorskip("h5py")
 from fastgraph.saving import keras_v3, load_model                  # noqa: E402
 
 HERE = os.path.join(os.path.dirname(__file__), "..", "reference", "keras_files")
-REF = np.load(os.path.join(HERE, "tfk_reference.npz"))
-MODELS = sorted({k.split("/")[0] for k in REF.files})
+REF = {w: np.load(os.path.join(HERE, f"{w}_reference.npz")) for w in ("tfk", "k3new")}
+MODELS = sorted({k.split("/")[0] for k in REF["tfk"].files})
+FILES = [(w, ext) for w, ext in (("tfk", ".keras"), ("tfk", ".h5"), ("k3new", ".keras"))]
 
 
-def _arrays(name, prefix):
-    keys = sorted((k for k in REF.files if k.startswith(f"{name}/{prefix}")),
+def _arrays(name, prefix, writer="tfk"):
+    ref = REF[writer]
+    keys = sorted((k for k in ref.files if k.startswith(f"{name}/{prefix}")),
                   key=lambda k: int(k.rsplit(prefix, 1)[1]))
-    return [REF[k] for k in keys]
+    return [ref[k] for k in keys]
 
 
 def _predict(model, xs):
@@ -32,8 +36,9 @@ def _predict(model, xs):
     return out if isinstance(out, list) else [out]
 
 
-def _assert_predicts_as_tf_keras(model, name):
-    got, want = _predict(model, _arrays(name, "x")), _arrays(name, "y")
+def _assert_predicts_as_keras(model, name, writer="tfk"):
+    got = _predict(model, _arrays(name, "x", writer))
+    want = _arrays(name, "y", writer)
     assert len(got) == len(want)
     for a, b in zip(got, want):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=2e-5)
@@ -41,15 +46,16 @@ def _assert_predicts_as_tf_keras(model, name):
 
 def test_every_model_is_there():
     assert MODELS == ["attention", "conv_lstm", "conv_newest", "rnn_cells"]
+    assert sorted({k.split("/")[0] for k in REF["k3new"].files}) == MODELS
 
 
-@pytest.mark.parametrize("ext", [".keras", ".h5"])
+@pytest.mark.parametrize("writer, ext", FILES)
 @pytest.mark.parametrize("name", MODELS)
-def test_loads_and_predicts_as_tf_keras(name, ext):
+def test_loads_and_predicts_as_keras(name, writer, ext):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        model = load_model(os.path.join(HERE, f"tfk_{name}{ext}"))
-    _assert_predicts_as_tf_keras(model, name)
+        model = load_model(os.path.join(HERE, f"{writer}_{name}{ext}"))
+    _assert_predicts_as_keras(model, name, writer)
 
 
 @pytest.mark.parametrize("ext", [".keras", ".h5"])
@@ -57,7 +63,7 @@ def test_loads_and_predicts_as_tf_keras(name, ext):
 def test_fastgraph_files_of_them_load_back(name, ext, tmp_path):
     model = load_model(os.path.join(HERE, f"tfk_{name}.keras"))
     model.save(tmp_path / f"m{ext}")
-    _assert_predicts_as_tf_keras(load_model(tmp_path / f"m{ext}"), name)
+    _assert_predicts_as_keras(load_model(tmp_path / f"m{ext}"), name)
 
 
 def test_weight_paths_follow_the_cells_and_sublayers():
