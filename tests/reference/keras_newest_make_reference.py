@@ -122,25 +122,27 @@ def write(directory):
     np.savez(os.path.join(directory, "inputs.npz"), **out)
 
 
+def _error(reader, path, inputs, name):
+    """Max |Keras - fastgraph| of the model at `path` loaded by `reader`."""
+    model = reader.models.load_model(path)
+    xs, want = ([inputs[k] for k in sorted(inputs.files) if k.startswith(f"{name}/{p}")]
+                for p in "xy")
+    return max(float(np.max(np.abs(a - b))) for a, b in zip(_predict(model, xs), want))
+
+
 def check(directory):
     import keras            # Keras 3, installed beside tf-keras by TensorFlow 2.21
     import tf_keras
     inputs, failures = np.load(os.path.join(directory, "inputs.npz")), 0
     for fname in sorted(f for f in os.listdir(directory) if f.endswith((".keras", ".h5"))):
-        name = fname.split(".")[0]
         reader = keras if fname.endswith(".keras") else tf_keras
-        try:
-            model = reader.models.load_model(os.path.join(directory, fname))
-            xs = [inputs[k] for k in sorted(inputs.files) if k.startswith(name + "/x")]
-            want = [inputs[k] for k in sorted(inputs.files) if k.startswith(name + "/y")]
-            err = max(float(np.max(np.abs(a - b))) for a, b in zip(_predict(model, xs), want))
-            print(f"{fname}: Keras {reader.__version__}: max |keras - fastgraph| = "
-                  f"{err:.2e}"
-                  f"{' FAIL' if err > 1e-4 else ''}")
-            failures += err > 1e-4
-        except Exception as e:      # report every file, then fail
-            failures += 1
-            print(f"{fname}: FAIL {type(e).__name__}: {str(e)[:400]}")
+        try:            # report every file, then fail
+            err = _error(reader, os.path.join(directory, fname), inputs, fname.split(".")[0])
+            note = f"max |keras - fastgraph| = {err:.2e}"
+        except Exception as e:
+            err, note = float("inf"), f"{type(e).__name__}: {str(e)[:400]}"
+        print(f"{fname}: Keras {reader.__version__}: {note}{' FAIL' if err > 1e-4 else ''}")
+        failures += err > 1e-4
     print("failures:", failures)
     return failures
 
