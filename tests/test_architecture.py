@@ -30,7 +30,8 @@ RANKS = [
     ("fastgraph.models",),
     ("fastgraph.wrappers",),
     ("fastgraph.datasets", "fastgraph.examples", "fastgraph.demo",
-     "fastgraph.cli", "fastgraph.__main__", "fastgraph", "fastgraph.distributed"),
+     "fastgraph.cli", "fastgraph.__main__", "fastgraph", "fastgraph.distributed",
+     "fastgraph.applications"),
 ]
 
 
