@@ -17,6 +17,12 @@ import pkgutil
 from ..autodiff import symbolic as _symbolic
 from .core import *  # noqa: F401,F403
 from .graph import *  # noqa: F401,F403
+from .math import *  # noqa: F401,F403
+from .conv import *  # noqa: F401,F403
+from .image import *  # noqa: F401,F403
+from .nn import *  # noqa: F401,F403
+from .control import *  # noqa: F401,F403
+from .ctc import *  # noqa: F401,F403
 
 # Functions that read what a symbolic tensor already knows, or set state.
 _QUERIES = frozenset({
@@ -45,8 +51,15 @@ def _symbolic_value(name, fn):
 
 
 def _wrap_families():
-    """Wrap every public function of every family module in place."""
+    """Wrap every public function of every public family module in place,
+    then put the wrapped functions in this namespace where the raw ones
+    were imported (the family imports above decide which one a name
+    exports).  A function shadowed by another family's of the same name is
+    saved as 'backend.<family>.<name>'."""
+    wrappers = {}
     for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_"):
+            continue
         module = importlib.import_module(f"{__name__}.{info.name}")
         names = getattr(module, "__all__", None)
         if names is None:       # a family without __all__: what it defines
@@ -57,10 +70,16 @@ def _wrap_families():
             if not inspect.isfunction(fn) or getattr(fn, "symbolic_name", None) \
                     or name in _QUERIES:
                 continue
-            wrapped = (_symbolic_value(name, fn) if name in _VALUES
-                       else _symbolic.symbolic_op(fn, "backend." + name))
-            setattr(module, name, wrapped)
-            globals()[name] = wrapped
+            if fn not in wrappers:
+                exported = globals().get(name, fn) is fn
+                op_name = f"backend.{name}" if exported else \
+                    f"backend.{info.name}.{name}"
+                wrappers[fn] = (_symbolic_value(name, fn) if name in _VALUES
+                                else _symbolic.symbolic_op(fn, op_name))
+            setattr(module, name, wrappers[fn])
+    for name, value in list(globals().items()):
+        if inspect.isfunction(value) and value in wrappers:
+            globals()[name] = wrappers[value]
 
 
 _wrap_families()

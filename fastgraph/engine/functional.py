@@ -10,6 +10,7 @@ above the engine, by `fastgraph.models.Model`.
 import numpy as np
 
 from ..autodiff import Tensor
+from .dtypes import STRING, as_strings
 from .functional_config import functional_config, reconstruct_graph
 from .graph import map_graph
 from .input_layer import InputLayer
@@ -33,6 +34,8 @@ def _as_input(x, ref):
     is cast to its dtype; Tensors pass unchanged."""
     if isinstance(x, Tensor):
         return x
+    if ref.dtype == STRING:
+        return Tensor(as_strings(x, f"input {ref.name!r}"))
     a = np.asarray(x)
     if np.dtype(ref.dtype).kind == "f" and a.dtype != ref.dtype and a.dtype.kind in "biuf":
         a = a.astype(ref.dtype)

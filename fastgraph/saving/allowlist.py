@@ -24,7 +24,8 @@ _LAYER_KEYS = frozenset({"layer", "backward_layer", "forward_layer", "cell"})
 _LAYER_LIST_KEYS = frozenset({"layers", "cells"})
 _LAMBDA_FUNCTION_KEYS = ("function", "output_shape", "mask")
 _DTYPES = frozenset({"float16", "float32", "float64", "int8", "int16", "int32",
-                     "int64", "uint8", "uint16", "uint32", "uint64", "bool"})
+                     "int64", "uint8", "uint16", "uint32", "uint64", "bool",
+                     "string"})
 _DTYPE_POLICIES = frozenset({"Policy", "DTypePolicy"})
 _METRIC_ALIASES = frozenset({"accuracy", "acc", "crossentropy", "ce"})
 _MODULE_PATH = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+$")
