@@ -81,6 +81,24 @@ def pop_scope():
     _SCOPES.pop()
 
 
+class inferring:
+    """Context: ops run on stand-in values to infer shapes (side effects
+    such as K.print_tensor's output are skipped)."""
+
+    depth = 0
+
+    def __enter__(self):
+        inferring.depth += 1
+
+    def __exit__(self, *exc):
+        inferring.depth -= 1
+
+
+def is_inferring():
+    """True while shapes are inferred by running ops on stand-ins."""
+    return inferring.depth > 0
+
+
 class UnwatchedError(TypeError):
     """K.gradients asked about a Tensor no recorded op depends on: its
     gradient is unknown (the tape records only from watched tensors)."""
@@ -185,6 +203,12 @@ class SymbolicOp:
 
 
 _WRAPPERS = {}
+
+
+def unwrapped(fn):
+    """The function a SymbolicOp wraps (`fn` itself otherwise): a cheaper
+    key for the per-call table lookups of inference paths."""
+    return fn.__wrapped__ if fn.__class__ is SymbolicOp else fn
 
 
 def wrapper_named(op_name):

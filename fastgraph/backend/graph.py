@@ -229,7 +229,8 @@ def print_tensor(x, message=""):
     """Print `message` and the value of x (each time a graph runs it, for a
     symbolic x) and return x unchanged (gradients flow through)."""
     x = as_tensor(x)
-    print(f"{message}{x.data}")
+    if not symbolic.is_inferring():
+        print(f"{message}{x.data}")
     return x
 
 

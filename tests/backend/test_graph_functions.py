@@ -203,6 +203,7 @@ def test_names_session_and_misc(capsys):
     np.testing.assert_allclose(K.get_value(out), [1.0, 2.0])
     x = Input((2,))
     f = K.function([x], [K.print_tensor(x, message="x: ")])
+    assert capsys.readouterr().out == ""        # nothing printed while building
     f([np.ones((1, 2))])
     assert "x: [[1. 1.]]" in capsys.readouterr().out
     K.manual_variable_initialization(True)
