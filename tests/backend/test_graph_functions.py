@@ -224,3 +224,25 @@ def test_placeholders_need_only_the_backend_import():
                          text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[6. 6.]"
+
+
+def test_style_transfer_graph_descends_on_the_placeholder():
+    base, style = K.variable(RNG.rand(1, 8, 8, 3)), K.variable(RNG.rand(1, 8, 8, 3))
+    combination = K.placeholder((1, 8, 8, 3))
+    features = Conv2D(4, 3, padding="same", activation="relu")(
+        K.concatenate([base, style, combination], axis=0))
+
+    def gram_matrix(x):
+        flat = K.batch_flatten(K.permute_dimensions(x, (2, 0, 1)))
+        return K.dot(flat, K.transpose(flat))
+    loss = K.variable(0.0)
+    loss = loss + 0.5 * K.sum(K.square(features[2] - features[0]))
+    loss = loss + K.sum(K.square(gram_matrix(features[1]) - gram_matrix(features[2]))) / 100
+    grads = K.gradients(loss, combination)
+    f_outputs = K.function([combination], [loss] + grads)
+    x = RNG.rand(1, 8, 8, 3).astype(np.float32)
+    first, _ = f_outputs([x])
+    for _ in range(20):
+        _, g = f_outputs([x])
+        x -= 0.01 * g / (np.abs(g).mean() + 1e-8)
+    assert f_outputs([x])[0] < 0.5 * first
