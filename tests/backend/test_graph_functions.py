@@ -246,3 +246,21 @@ def test_style_transfer_graph_descends_on_the_placeholder():
         _, g = f_outputs([x])
         x -= 0.01 * g / (np.abs(g).mean() + 1e-8)
     assert f_outputs([x])[0] < 0.5 * first
+
+
+def test_what_where_mask_symbolically_and_a_clear_error_inside_lambda():
+    from fastgraph.layers import MaxPooling2D
+    x = Input((4, 4, 1))
+    y_prepool = Conv2D(2, 3, padding="same")(x)
+    y = MaxPooling2D()(y_prepool)
+    where = K.gradients(K.sum(y), y_prepool)[0]
+    mask = K.function([x], [where])([RNG.rand(3, 4, 4, 1)])[0]
+    assert set(np.unique(mask)) <= {0.0, 1.0}
+    np.testing.assert_array_equal(mask.reshape(3, 2, 2, 2, 2, 2).sum(axis=(2, 4)), 1.0)
+
+    def getwhere(args):       # the Keras 2 example's Lambda: the pool ran outside it
+        y_prepool, y_postpool = args
+        return K.gradients(K.sum(y_postpool), y_prepool)[0]
+    model = Model(x, Lambda(getwhere, output_shape=lambda s: s[0])([y_prepool, y]))
+    with pytest.raises(ValueError, match="does not depend on variables"):
+        model.predict(RNG.rand(1, 4, 4, 1), verbose=0)
