@@ -25,19 +25,28 @@ _call_ids = itertools.count(1)
 
 class CallScope:
     """Marks a top-level call: losses added during it (activity
-    regularization, `add_loss` in `call`) belong to this call only."""
+    regularization, `add_loss` in `call`) belong to this call only.  A
+    `training` value (True/False) holds for the calls inside it that are
+    given none, as tf-keras passes it down to sublayers."""
 
-    __slots__ = ()
+    __slots__ = ("training", "outer")
+
+    def __init__(self, training=None):
+        self.training = training
 
     def __enter__(self):
         depth = getattr(_call_state, "depth", 0)
         if depth == 0:
             _call_state.call_id = next(_call_ids)
         _call_state.depth = depth + 1
+        self.outer = getattr(_call_state, "training", None)
+        if self.training is not None:
+            _call_state.training = self.training
         return _call_state.call_id
 
     def __exit__(self, *exc):
         _call_state.depth -= 1
+        _call_state.training = self.outer
 
 
 def _dedup(weights):
@@ -545,7 +554,12 @@ class Layer(NodeAccess):
             if key != self._spec_passed:
                 check_input_spec(self.input_spec, key[1], key[2], self.name)
                 self._spec_passed = key
-        with CallScope():
+        training = kwargs.get("training")
+        if training is None:
+            training = getattr(_call_state, "training", None)
+            if training is not None and self._call_accepts_training:
+                kwargs["training"] = training
+        with CallScope(training):
             return self._run(inputs, args, self._call_kwargs(kwargs))
 
     def _run(self, inputs, args, kwargs):
