@@ -23,15 +23,17 @@ for _kind, _modules in (
         ("loss", ("fastgraph.losses",)),
         ("metric", ("fastgraph.metrics",)),
         ("optimizer", ("fastgraph.optimizers",)),
-        ("schedule", ("fastgraph.optimizers.schedules",))):
+        ("schedule", ("fastgraph.optimizers.schedules",)),
+        ("op", ("fastgraph.backend", "fastgraph.activations", "fastgraph.losses",
+                "fastgraph.engine"))):
     _registry.set_providers(_kind, *_modules)
 del _kind, _modules
 
 _SUBMODULES = frozenset({
-    "activations", "autodiff", "backend", "callbacks", "constraints", "data",
+    "activations", "applications", "autodiff", "backend", "callbacks", "constraints", "data",
     "datasets", "distributed", "engine", "initializers", "layers", "losses",
     "metrics", "models", "ops", "optimizers", "preprocessing", "regularizers", "saving",
-    "training", "utils",
+    "training", "utils", "wrappers",
 })
 
 

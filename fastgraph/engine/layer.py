@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import inspect
-import itertools
 import math
-import threading
 from typing import Any, Callable, Optional, Sequence, Union
 
 import numpy as np
@@ -12,42 +10,13 @@ import numpy as np
 from .. import initializers, registry, regularizers
 from ..autodiff import Tensor, Variable, floatx
 from ..ops import elementwise as E
+from .dtypes import dtype_name
 from .input_spec import InputSpec, check_input_spec  # noqa: F401  (re-exported)
 from .layer_utils import (_structure, infer_by_dummy_call, is_shape, map_shapes,  # noqa: F401
                           reset_uids, to_snake_case, unique_name)
+from .layer_losses import CallScope, LossesMixin, current_training
 from .layer_nodes import NodeAccess
 from .node import KerasTensor, Node, flatten
-
-# ------------------------------------------------------------ call scope
-_call_state = threading.local()
-_call_ids = itertools.count(1)
-
-
-class CallScope:
-    """Marks a top-level call: losses added during it (activity
-    regularization, `add_loss` in `call`) belong to this call only.  A
-    `training` value (True/False) holds for the calls inside it that are
-    given none, as tf-keras passes it down to sublayers."""
-
-    __slots__ = ("training", "outer")
-
-    def __init__(self, training=None):
-        self.training = training
-
-    def __enter__(self):
-        depth = getattr(_call_state, "depth", 0)
-        if depth == 0:
-            _call_state.call_id = next(_call_ids)
-        _call_state.depth = depth + 1
-        self.outer = getattr(_call_state, "training", None)
-        if self.training is not None:
-            _call_state.training = self.training
-        return _call_state.call_id
-
-    def __exit__(self, *exc):
-        _call_state.depth -= 1
-        _call_state.training = self.outer
-
 
 def _dedup(weights):
     seen, out = set(), []
@@ -132,7 +101,7 @@ _ALLOWED_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim"
                    "weights", "activity_regularizer"}
 
 
-class Layer(NodeAccess):
+class Layer(LossesMixin, NodeAccess):
     """Base class of every layer (Keras 2 contract).
 
     Subclasses implement:
@@ -195,7 +164,7 @@ class Layer(NodeAccess):
         self._trainable = bool(trainable)
         if isinstance(dtype, dict):            # a tf-keras dtype policy config
             dtype = dtype.get("config", {}).get("name")
-        self.dtype = str(np.dtype(dtype or floatx()))
+        self.dtype = dtype_name(dtype or floatx())
         self.built = False
         self.supports_masking = False
         self.input_spec = None
@@ -252,8 +221,9 @@ class Layer(NodeAccess):
         if dtypes is None or is_shape(input_shape) != isinstance(dtypes, str):
             dtypes = map_shapes(lambda s: self.dtype, input_shape)
         kwargs = {"training": False} if self._call_accepts_training else {}
-        out = infer_by_dummy_call(lambda x: self.call(x, **kwargs), input_shape, dtypes,
-                                  self.name)
+        with CallScope():       # what call() adds with add_loss/add_metric is dropped
+            out = infer_by_dummy_call(lambda x: self.call(x, **kwargs), input_shape,
+                                      dtypes, self.name)
         return [o[0] for o in out] if isinstance(out, list) else out[0]
 
     def compute_mask(self, inputs, mask=None):
@@ -399,42 +369,6 @@ class Layer(NodeAccess):
             stack.extend(reversed(layer._layers))
         return out
 
-    # ----------------------------------------------------------- losses
-    def add_loss(self, losses: Any) -> None:
-        """Add loss terms: zero-argument callables (re-evaluated each time
-        `losses` is read) or, inside `call`, Tensors for the current call."""
-        for loss in losses if isinstance(losses, (list, tuple)) else [losses]:
-            if isinstance(loss, KerasTensor):
-                raise TypeError(f'Layer "{self.name}": add_loss takes a Tensor '
-                                f'computed in call() or a zero-argument callable, '
-                                f'not a symbolic tensor')
-            if callable(loss) and not isinstance(loss, Tensor):
-                self._loss_fns.append(loss)
-                continue
-            call_id = getattr(_call_state, "call_id", None)
-            if not getattr(_call_state, "depth", 0):
-                raise ValueError(f'Layer "{self.name}": a Tensor given to add_loss '
-                                 f'outside call() would be stale; pass a '
-                                 f'zero-argument callable instead')
-            if self._call_losses is None or self._call_losses[0] != call_id:
-                self._call_losses = (call_id, [])
-            self._call_losses[1].append(loss)
-
-    @property
-    def losses(self) -> list:
-        """Loss Tensors of this layer and its sublayers, per layer in tf-keras
-        order: losses of the latest call (activity regularization, add_loss
-        in call), then weight regularization (from the current weights, so
-        differentiable) and callables given to add_loss."""
-        call_id = getattr(_call_state, "call_id", None)
-        out = []
-        for layer in self._flatten_layers():
-            if layer._call_losses is not None and layer._call_losses[0] == call_id:
-                out.extend(layer._call_losses[1])
-            out.extend(reg(var) for reg, var in layer._regularized)
-            out.extend(fn() for fn in layer._loss_fns)
-        return out
-
     # ---------------------------------------------------------- calling
     def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
         flat = flatten(inputs)
@@ -556,7 +490,7 @@ class Layer(NodeAccess):
                 self._spec_passed = key
         training = kwargs.get("training")
         if training is None:
-            training = getattr(_call_state, "training", None)
+            training = current_training()
             if training is not None and self._call_accepts_training:
                 kwargs["training"] = training
         with CallScope(training):

@@ -24,21 +24,35 @@ class Trackers:
         losses = ["loss"] + ([s.name + "_loss" for s in specs] if len(specs) > 1 else [])
         self.losses = [Mean(name=name) for name in losses]
         self.objects = self.losses + [m for s in specs for _, m, _ in s.metrics]
-        self.names = names
+        self.names = names      # the model's metrics_names: added metrics join it
+        self.added = {name: Mean(name=name) for name in names[len(self.objects):]}
+        self.objects += list(self.added.values())
 
     def reset(self):
         for metric in self.objects:
             metric.reset_state()
 
-    def update(self, specs, losses, n, ys, outs, sws, masks):
-        """Add one batch: its mean losses (Python floats) and its metrics."""
+    def update(self, specs, losses, n, ys, outs, sws, masks, added=()):
+        """Add one batch: its mean losses (Python floats), the (name, value)
+        metrics of add_metric (`added`, averaged) and the compiled metrics."""
         self.update_losses(losses, n)
+        self.update_added(added)
         self.update_metrics(specs, ys, outs, sws, masks)
 
     def update_losses(self, losses, n):
         """Add one batch's mean losses (Python floats), weighted by its size."""
         for tracker, value in zip(self.losses, losses):
             tracker.update_state(value, n)
+
+    def update_added(self, added):
+        """Add one batch's add_metric values, one Mean per name."""
+        for name, value in added:
+            tracker = self.added.get(name)
+            if tracker is None:
+                tracker = self.added[name] = Mean(name=name)
+                self.objects.append(tracker)
+                self.names.append(name)
+            tracker.update_state(as_array(value))
 
     @staticmethod
     def update_metrics(specs, ys, outs, sws, masks):
@@ -103,8 +117,13 @@ def weighted_losses(model, ys, outs, sws, masks):
     are scaled so the mean runs over valid steps only, as in tf-keras.
     """
     total, per_output = output_losses(model._specs, ys, outs, sws, masks)
-    for reg in model.losses:
-        total = E.add(total, reg)
+    for added in model.losses:
+        if added.ndim:        # a loss of several values counts by its mean, as tf-keras
+            added = R.mean(added)
+        total = added if total is None else E.add(total, added)
+    if total is None:
+        raise ValueError(f'Model "{model.name}": no loss to compute: compile() was '
+                         f'given no loss and the model added none (add_loss)')
     return total, per_output
 
 

@@ -44,6 +44,7 @@ class Trainer(StepAPI):
     """Mixin that gives a Model Keras's training API."""
 
     optimizer = None
+    loss = None
     stop_training = False
     history = None
     _specs = None
@@ -62,6 +63,7 @@ class Trainer(StepAPI):
         if unknown:
             raise TypeError(f"compile() got unexpected argument(s) {sorted(unknown)}")
         self.optimizer = optimizers_mod.get(optimizer)
+        self.loss = loss     # as given, as Keras 2 keeps it (the wrappers read it)
         self._compile_config = dict(loss=loss, metrics=metrics,
                                     loss_weights=loss_weights,
                                     sample_weight_mode=sample_weight_mode,
@@ -78,8 +80,10 @@ class Trainer(StepAPI):
             self._specs = compile_utils.resolve(
                 self.output_names, [tuple(t.shape) for t in self.outputs],
                 cfg["loss"], cfg["loss_weights"], cfg["metrics"],
-                cfg["sample_weight_mode"], cfg["weighted_metrics"])
-        self.metrics_names = compile_utils.metrics_names(self._specs)
+                cfg["sample_weight_mode"], cfg["weighted_metrics"],
+                cfg["loss"] is None and compile_utils.adds_losses(self))
+        self.metrics_names = compile_utils.metrics_names(
+            self._specs, [name for _, name in getattr(self, "_terms", ()) if name])
         self._trackers = Trackers(self._specs, self.metrics_names)
         self._keep_batch_state = False
 
@@ -124,7 +128,7 @@ class Trainer(StepAPI):
         self._require_compiled("fit/evaluate")
         if (y is None or not self._specs) and self._custom_steps():
             return self._unchecked_data(xs, y, sample_weight, class_weight)
-        ys = da.to_arrays(y, self.output_names, "target")
+        ys = da.to_arrays(y, self.output_names, "target") if self._specs else []
         ys = da.check_targets(ys, self._specs,
                               [tuple(t.shape) for t in self.outputs], floatx())
         da.check_counts([("input", self.input_names, xs),
@@ -159,7 +163,8 @@ class Trainer(StepAPI):
         losses = [float(total.data)]
         if len(self._specs) > 1:
             losses += [float(t.data) for t in per_output]
-        self._trackers.update(self._specs, losses, n, ys, outs, sws, masks)
+        self._trackers.update(self._specs, losses, n, ys, outs, sws, masks,
+                              self.added_metrics)
 
     # ---------------------------------------------------------- on_batch
     def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
