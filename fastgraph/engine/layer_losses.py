@@ -19,19 +19,33 @@ _ids = itertools.count(1)
 
 class CallScope:
     """Marks a top-level call: losses added during it (activity
-    regularization, `add_loss` in `call`) belong to this call only."""
+    regularization, `add_loss` in `call`) belong to this call only.  A
+    `training` value (True/False) holds for the calls inside it that are
+    given none, as tf-keras passes it down to sublayers."""
 
-    __slots__ = ()
+    __slots__ = ("training", "outer")
+
+    def __init__(self, training=None):
+        self.training = training
 
     def __enter__(self):
         depth = getattr(_state, "depth", 0)
         if depth == 0:
             _state.call_id = next(_ids)
         _state.depth = depth + 1
+        self.outer = getattr(_state, "training", None)
+        if self.training is not None:
+            _state.training = self.training
         return _state.call_id
 
     def __exit__(self, *exc):
         _state.depth -= 1
+        _state.training = self.outer
+
+
+def current_training():
+    """The `training` value of the innermost call scope that set one, or None."""
+    return getattr(_state, "training", None)
 
 
 class LossesMixin:
