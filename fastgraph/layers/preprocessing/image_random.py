@@ -41,6 +41,8 @@ class _RandomLayer(Layer):
     """The seed, the generator and the training switch of the random layers."""
 
     def __init__(self, seed=None, **kwargs):
+        kwargs.pop("rng_type", None)         # tf-keras's generator choice
+        kwargs.pop("force_generator", None)
         super().__init__(**kwargs)
         if seed is not None:
             check_positive_int(type(self).__name__, "seed", seed, minimum=0)

@@ -115,7 +115,10 @@ class _IndexLookup(PreprocessingLayer):
         """Set the vocabulary (a list, an array or a file path) and, for
         tf_idf, its idf weights."""
         name = type(self).__name__
-        if self.output_mode == TF_IDF and idf_weights is None:
+        keep_idf = idf_weights is False     # a Keras asset: the weights come apart
+        if keep_idf:
+            idf_weights = None
+        elif self.output_mode == TF_IDF and idf_weights is None:
             raise ValueError(f"{name}: `idf_weights` must be set if output_mode is "
                              f"'tf_idf'")
         if self.output_mode != TF_IDF and idf_weights is not None:
@@ -156,7 +159,7 @@ class _IndexLookup(PreprocessingLayer):
                              f"{start + len(tokens)}, max vocab size is "
                              f"{self.max_tokens}.")
         self._set_tokens(tokens)
-        if self.output_mode == TF_IDF:
+        if self.output_mode == TF_IDF and not keep_idf:
             self._set_idf(np.asarray(idf_weights, dtype=np.float64), len(vocab),
                           found_special)
 
@@ -195,6 +198,18 @@ class _IndexLookup(PreprocessingLayer):
                                    f"layer is called. Old vocab size is "
                                    f"{self._frozen_size}, new vocab size is {size}")
             self._frozen_size = size
+
+    # ------------------------------------------------------- keras files
+    keras_asset_names = ("vocabulary.txt",)
+
+    def load_keras_assets(self, files):
+        """Take the vocabulary a tf-keras `.keras` archive stores as an asset
+        (every index's token, one a line) when the config has none."""
+        if self.input_vocabulary is not None or "vocabulary.txt" not in files:
+            return
+        lines = files["vocabulary.txt"].decode("utf-8").split("\n")
+        vocab = lines if self._strings else [int(line) for line in lines]
+        self.set_vocabulary(vocab, False if self.output_mode == TF_IDF else None)
 
     # ------------------------------------------------------------- adapt
     def update_state(self, data):

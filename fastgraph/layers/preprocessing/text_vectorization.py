@@ -151,6 +151,12 @@ class TextVectorization(PreprocessingLayer):
     def set_vocabulary(self, vocabulary, idf_weights=None):
         self._lookup_layer.set_vocabulary(vocabulary, idf_weights)
 
+    keras_asset_names = ("vocabulary.txt",)
+
+    def load_keras_assets(self, files):
+        """The vocabulary of a tf-keras `.keras` archive (see StringLookup)."""
+        self._lookup_layer.load_keras_assets(files)
+
     # ------------------------------------------------------------- call
     def call(self, inputs):
         rows, shape = self._tokens(inputs)
