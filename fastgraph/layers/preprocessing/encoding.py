@@ -23,7 +23,7 @@ def _as_hash_text(x, where):
     if x.dtype.kind in "iu":
         return np.char.mod("%d", x).astype(object)
     if x.dtype.kind in "USO":
-        return np.ascontiguousarray(as_strings(x, where))
+        return np.ascontiguousarray(as_strings(x, where), dtype=object)
     raise TypeError(f"{where}: expected string or integer inputs, got dtype {x.dtype}")
 
 

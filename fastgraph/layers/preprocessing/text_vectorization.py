@@ -110,7 +110,7 @@ class TextVectorization(PreprocessingLayer):
                                      f"shape dimension must be 1, got inputs.shape="
                                      f"{x.shape}")
                 x = x[..., 0]
-        texts = self._standardized(list(x.reshape(-1)))
+        texts = self._standardized(x.reshape(-1).tolist())
         if self._split is None:
             rows = [[t] for t in texts]
             return rows, x.shape
