@@ -79,6 +79,11 @@ class _IndexLookup(PreprocessingLayer):
         if vocabulary is not None:
             self.set_vocabulary(vocabulary, idf_weights)
 
+    @property
+    def _input_dtype(self):
+        """The dtype of the Input Sequential puts in front of the layer."""
+        return STRING if self._strings and not self.invert else "int64"
+
     # ------------------------------------------------------------ tokens
     def _empty(self):
         return np.zeros(0, dtype=object if self._strings else np.int64)

@@ -174,3 +174,19 @@ def test_text_vectorization_callables_and_no_output_mode():
 def test_errors(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_sequential_builds_a_string_input_in_front_of_text_layers():
+    tv = L.TextVectorization(max_tokens=12, output_sequence_length=4)
+    tv.adapt(TEXTS)
+    model = fg.models.Sequential([tv, L.Embedding(12, 3), L.GlobalAveragePooling1D(),
+                                  L.Dense(1)])
+    model.compile("adam", "mse")
+    model.fit(TEXTS, LABELS, epochs=1, verbose=0)
+    assert model.inputs[0].dtype == "string"
+    lookup = fg.models.Sequential([L.StringLookup(vocabulary=["a", "b"])])
+    lookup.build((None, 2))
+    assert lookup.inputs[0].dtype == "string"
+    back = fg.models.Sequential([L.StringLookup(vocabulary=["a"], invert=True)])
+    back.build((None, 2))
+    assert back.inputs[0].dtype == "int64"
