@@ -29,6 +29,13 @@ def unique_name(prefix, zero_based=True):
     return f"{prefix}_{n + 1}"
 
 
+def next_uid(prefix=""):
+    """1, 2, ... for successive calls with `prefix`, counted with the
+    automatic names (K.get_uid)."""
+    _UIDS[prefix] = _UIDS.get(prefix, 0) + 1
+    return _UIDS[prefix]
+
+
 def reset_uids():
     """Restart automatic naming (`dense`, `input_1`, ... again), as
     `clear_session` does in Keras."""
@@ -47,6 +54,8 @@ def map_shapes(fn, shapes):
 
 
 def _structure(x, fn):
+    if isinstance(x, dict):         # a subclassed model's inputs by name
+        return {k: fn(t) for k, t in x.items()}
     return [fn(t) for t in x] if isinstance(x, (list, tuple)) else fn(x)
 
 
