@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "im2col.h"
+#include "fg_pool.h"
 
 /* Parallel regions only pay above this many column elements. */
 #define FG_PAR_MIN 32768
@@ -117,7 +118,8 @@ void fg_im2col(const void *x_, void *cols_, size_t esz, const fg_conv_geom *g,
     const fg_idx K = g->kd * g->kh * g->kw * g->c;
 
 #if FG_HAVE_OPENMP
-#pragma omp parallel for schedule(static) if ((r1 - r0) * g->ow * K > FG_PAR_MIN)
+#pragma omp parallel for schedule(static) \
+    if ((r1 - r0) * g->ow * K > FG_PAR_MIN && !fg_pool_inside)
 #endif
     for (fg_idx r = r0; r < r1; r++) {
         FG_CONV_ROW(g, r, n, z, i);
@@ -131,11 +133,13 @@ void fg_im2col(const void *x_, void *cols_, size_t esz, const fg_conv_geom *g,
 }
 
 #if FG_HAVE_OPENMP
-#define FG_OMP_PARALLEL _Pragma("omp parallel if (par)")
+/* Inside a pool task (fg_pool.h) every kernel runs single-threaded. */
+#define FG_OMP_PARALLEL _Pragma("omp parallel if (par && !fg_pool_inside)")
 #define FG_OMP_FOR _Pragma("omp for schedule(static)")
-#define FG_OMP_PARALLEL_FOR _Pragma("omp parallel for schedule(static) if (par)")
+#define FG_OMP_PARALLEL_FOR \
+    _Pragma("omp parallel for schedule(static) if (par && !fg_pool_inside)")
 #define FG_OMP_PARALLEL_NT(nt) _Pragma("omp parallel num_threads(nt)")
-static int fg_max_threads(void) { return omp_get_max_threads(); }
+static int fg_max_threads(void) { return fg_pool_inside ? 1 : omp_get_max_threads(); }
 static fg_idx fg_thread_num(void) { return omp_get_thread_num(); }
 static fg_idx fg_num_threads(void) { return omp_get_num_threads(); }
 #else
@@ -413,4 +417,7 @@ static void FG_FN(FG_CAT(gemm_tile_, RB))(                                     \
 #define FG_VT FG_TYPED(fg_v)
 
 #define FG_TWINS_BODY "im2col_t.h"
+#include "fg_twins.h"
+
+#define FG_TWINS_BODY "conv_par_t.h"
 #include "fg_twins.h"

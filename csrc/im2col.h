@@ -107,4 +107,35 @@ void fg_conv_act_grad_f32(const float *y, const float *g, float *dz, double *db,
 void fg_conv_act_grad_f64(const double *y, const double *g, double *dz,
                           double *db, fg_idx rows, fg_idx cols, int relu);
 
+/* The same convolutions on fastgraph's pool (csrc/fg_pool.h), up to `slots`
+ * threads, each task single-threaded in its slot's scratch (slot s uses
+ * scratch + s * its share).  Forward (groups 1): y (rows, O) = act(im2col(x)
+ * @ k + bias) in tasks of `step` output rows (pointwise: x's pixels are the
+ * columns); scratch holds slots * step*ow*K elements (unused if pointwise). */
+#define FG_CONV_PAR_DECL(T, S)                                                \
+void fg_conv_forward_par_##S(const T *x, const T *k, const T *bias, int relu,  \
+                             T *y, const fg_conv_geom *g, fg_idx O,            \
+                             int pointwise, fg_idx step, T *scratch, int slots); \
+/* Backward: dk_parts (ceil(n / per_task), K, O) gets each task's kernel     \
+ * gradient (the caller sums them in order; NULL: none), dx = col2im(dz @ kt) \
+ * (kt is k transposed, (O, K); NULL: none), tasks of per_task images in     \
+ * chunks of `step` output rows. */                                           \
+void fg_conv_backward_par_##S(const T *dz, const T *x, const T *kt, T *dk_parts, \
+                              T *dx, const fg_conv_geom *g, fg_idx O,          \
+                              int pointwise, fg_idx step, fg_idx per_task,     \
+                              T *scratch, int slots);                          \
+/* Winograd forward in tasks of `step` tiles (vbuf / mbuf: per slot alpha^2  \
+ * planes vs / ms apart, the slots one plane set apart). */                  \
+void fg_wino_forward_par_##S(const T *x, const T *u, const T *bias, int relu,  \
+                             T *y, const fg_wino_geom *g, fg_idx O, fg_idx step, \
+                             T *vbuf, fg_idx vs, T *mbuf, fg_idx ms, int slots); \
+/* Winograd kernel gradient: du_parts (ceil(tiles / per_task), alpha^2, C, O) \
+ * gets each task's sum over its tiles, in chunks of `step` tiles. */        \
+void fg_wino_dk_par_##S(const T *x, const T *dz, T *du_parts, const fg_wino_geom *g, \
+                        fg_idx O, fg_idx step, fg_idx per_task, T *vbuf, fg_idx vs, \
+                        T *wbuf, fg_idx ws, int slots);
+FG_CONV_PAR_DECL(float, f32)
+FG_CONV_PAR_DECL(double, f64)
+#undef FG_CONV_PAR_DECL
+
 #endif
