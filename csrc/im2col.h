@@ -138,4 +138,21 @@ FG_CONV_PAR_DECL(float, f32)
 FG_CONV_PAR_DECL(double, f64)
 #undef FG_CONV_PAR_DECL
 
+/* Hand the pool NumPy's BLAS: cblas_sgemm / cblas_dgemm (NULL: none),
+ * whether they take 64-bit integers, and its set / get thread-count calls
+ * (may be NULL). */
+void fg_set_blas(void *sgemm, void *dgemm, int ilp64, void *set_threads,
+                 void *get_threads);
+
+/* C (M x N, row stride ldc) = op(A) @ op(B) on up to `slots` pool threads in
+ * about `tasks` row or column blocks of C, each one single-threaded BLAS
+ * call (BLAS held at one thread meanwhile); op transposes with ta / tb;
+ * row-major, lda / ldb the row strides as stored.  -1 without a BLAS. */
+int fg_pool_gemm_f32(int ta, int tb, fg_idx M, fg_idx N, fg_idx K, const float *A,
+                     fg_idx lda, const float *B, fg_idx ldb, float *C, fg_idx ldc,
+                     fg_idx tasks, int slots);
+int fg_pool_gemm_f64(int ta, int tb, fg_idx M, fg_idx N, fg_idx K, const double *A,
+                     fg_idx lda, const double *B, fg_idx ldb, double *C, fg_idx ldc,
+                     fg_idx tasks, int slots);
+
 #endif
