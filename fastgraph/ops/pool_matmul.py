@@ -32,6 +32,18 @@ def _connect():
 _HAVE_BLAS = _connect()
 
 
+def _unit_stride(a):
+    return a.strides[1] == a.itemsize or a.strides[0] == a.itemsize
+
+
+def _fits(a, b, out):
+    """Arrays the pool's BLAS call takes as they are (else np.matmul)."""
+    dt = a.dtype
+    return (dt == b.dtype and dt in (np.float32, np.float64) and dt.isnative
+            and _unit_stride(a) and _unit_stride(b)
+            and (out is None or (out.dtype == dt and out.flags.c_contiguous)))
+
+
 def matmul(a, b, out=None):
     """a @ b for 2-D float arrays of one dtype (views of contiguous arrays,
     transposes included) into `out` (C-contiguous) or a fresh array: on the
@@ -39,8 +51,7 @@ def matmul(a, b, out=None):
     slots = _threads.get_omp_threads()
     m, k = a.shape
     n = b.shape[1]
-    if (slots > 1 and _HAVE_BLAS and m * n * k >= _MIN_MNK and a.dtype == b.dtype
-            and a.dtype.kind == "f" and (out is None or out.flags.c_contiguous)):
+    if (slots > 1 and _HAVE_BLAS and m * n * k >= _MIN_MNK and _fits(a, b, out)):
         y = np.empty((m, n), dtype=a.dtype) if out is None else out
         if _k.pool_gemm(a, b, y, _TASKS_PER_THREAD * slots, slots):
             return y

@@ -75,3 +75,16 @@ def test_pool_gemm_checks_its_arguments():
                      np.empty((2, 2), np.float32), 2, 2)
     with pytest.raises(KernelArgumentError, match="tasks and slots"):
         _k.pool_gemm(a, b, np.empty((4, 2), np.float32), 0, 2)
+
+
+def test_other_layouts_and_dtypes_fall_back_to_numpy(two_threads):
+    rng = np.random.RandomState(2)
+    a = rng.uniform(-1, 1, (8, 12)).astype(np.float32)
+    b = rng.uniform(-1, 1, (6, 5)).astype(np.float32)
+    np.testing.assert_allclose(pool_matmul.matmul(a[::2, ::2], b), a[::2, ::2] @ b,
+                               rtol=1e-6)
+    out = np.empty((4, 5), np.float64)
+    pool_matmul.matmul(a[::2, ::2], b, out=out)
+    np.testing.assert_allclose(out, a[::2, ::2] @ b, rtol=1e-6)
+    ints = np.arange(6).reshape(2, 3)
+    np.testing.assert_array_equal(pool_matmul.matmul(ints, ints.T), ints @ ints.T)
