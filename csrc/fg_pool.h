@@ -6,9 +6,11 @@
  * them, each region costs a time slice (a 2-thread step became 5x slower
  * than a 1-thread one).  Here the caller takes tasks too and waits only
  * for tasks a worker has actually started: a worker that is not running
- * simply takes none.  Idle workers sleep on a condition variable (nothing
- * spins), and a task runs its kernels single-threaded (fg_pool_inside
- * turns the OpenMP regions of this family off inside tasks).
+ * simply takes none.  An idle worker polls for the next job for at most
+ * FG_POOL_SPIN_NS (yielding the core to anything runnable), so that the
+ * jobs of one training step find it awake, then sleeps on a condition
+ * variable; a task runs its kernels single-threaded (fg_pool_inside turns
+ * the OpenMP regions of this family off inside tasks).
  *
  * One job runs at a time; a second caller (another Python thread) runs its
  * tasks itself.  Included by one family's .c file only (static state). */
@@ -25,8 +27,11 @@ typedef void (*fg_task_fn)(void *ctx, fg_idx task, int slot);
 
 #if defined(__GNUC__) && !defined(_WIN32)
 #include <pthread.h>
+#include <sched.h>
+#include <time.h>
 
 #define FG_POOL_MAX 64
+#define FG_POOL_SPIN_NS 200000
 static __thread int fg_pool_inside;
 static pthread_mutex_t fg_pool_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t fg_pool_run_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -57,6 +62,34 @@ static int fg_pool_claim(uint32_t gen, fg_idx n, fg_idx *task)
     }
 }
 
+static int64_t fg_pool_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Poll until *word != value (1) or FG_POOL_SPIN_NS have passed (0), giving
+ * the core away between polls to any other runnable thread. */
+static int fg_pool_spin(const void *word, int64_t value, int wide)
+{
+    const int64_t until = fg_pool_now_ns() + FG_POOL_SPIN_NS;
+    for (int i = 0;; i++) {
+        const int64_t now_value = wide ? __atomic_load_n((const fg_idx *)word, __ATOMIC_ACQUIRE)
+                                       : __atomic_load_n((const uint32_t *)word, __ATOMIC_ACQUIRE);
+        if (now_value != value)
+            return 1;
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+        if (i % 64 == 63) {
+            if (fg_pool_now_ns() > until)
+                return 0;
+            sched_yield();
+        }
+    }
+}
+
 static void fg_pool_work(uint32_t gen, fg_task_fn fn, void *ctx, fg_idx n, int slot)
 {
     fg_idx t;
@@ -80,6 +113,11 @@ static void *fg_pool_main(void *arg)
     pthread_mutex_lock(&fg_pool_mu);
     uint32_t seen = fg_pool_gen;
     for (;;) {
+        if (fg_pool_gen == seen) {
+            pthread_mutex_unlock(&fg_pool_mu);
+            fg_pool_spin(&fg_pool_gen, seen, 0);
+            pthread_mutex_lock(&fg_pool_mu);
+        }
         while (fg_pool_gen == seen)
             pthread_cond_wait(&fg_pool_work_cv, &fg_pool_mu);
         seen = fg_pool_gen;
@@ -143,20 +181,23 @@ static void fg_pool_run(fg_idx ntasks, int slots, fg_task_fn fn, void *ctx)
     }
     pthread_mutex_lock(&fg_pool_mu);
     slots = fg_pool_grow(slots);
-    const uint32_t gen = ++fg_pool_gen;
+    const uint32_t gen = fg_pool_gen + 1;
     fg_pool_fn = fn;
     fg_pool_ctx = ctx;
     fg_pool_ntasks = ntasks;
     fg_pool_slots = slots;
     __atomic_store_n(&fg_pool_done, 0, __ATOMIC_RELEASE);
     __atomic_store_n(&fg_pool_next, (uint64_t)gen << 32, __ATOMIC_RELEASE);
+    __atomic_store_n(&fg_pool_gen, gen, __ATOMIC_RELEASE);   /* spinning workers go */
     if (slots > 1)
         pthread_cond_broadcast(&fg_pool_work_cv);
     pthread_mutex_unlock(&fg_pool_mu);
     fg_pool_inside = 1;
     fg_pool_work(gen, fn, ctx, ntasks, 0);
     fg_pool_inside = 0;
-    if (__atomic_load_n(&fg_pool_done, __ATOMIC_ACQUIRE) < ntasks) {
+    const fg_idx seen = __atomic_load_n(&fg_pool_done, __ATOMIC_ACQUIRE);
+    if (seen < ntasks && !(fg_pool_spin(&fg_pool_done, seen, 1)
+                           && __atomic_load_n(&fg_pool_done, __ATOMIC_ACQUIRE) == ntasks)) {
         pthread_mutex_lock(&fg_pool_mu);
         while (__atomic_load_n(&fg_pool_done, __ATOMIC_ACQUIRE) < ntasks)
             pthread_cond_wait(&fg_pool_done_cv, &fg_pool_mu);
