@@ -2,7 +2,8 @@
 standard workloads.
 
     python -m bench.compare [--workloads W1,W3] [--threads 1,2] [--steps N]
-                            [--rounds N] [--quick] [--keep-env] [--skip-extras]
+                            [--rounds N] [--frameworks torch,keras-jax,keras-torch]
+                            [--quick] [--keep-env] [--neighbour] [--skip-extras]
 
 Every measurement runs in a fresh child process (`python -m bench.compare
 --child SPEC`), frameworks alternating, with the thread count set through
@@ -425,6 +426,24 @@ def measure_server(frameworks, threads, keep_env, log):
     return out
 
 
+def _measure(args, chosen, training, threads, frameworks, steps, warmup, rounds, log):
+    """Every table's measurements, as the report dict (without its meta)."""
+    report = {"training": measure_training(training, threads, frameworks, steps, warmup,
+                                           rounds, args.keep_env, log),
+              "predict": (measure_predict(threads, frameworks, steps, warmup,
+                                          args.keep_env, log) if "W6" in chosen else [])}
+    if not args.skip_extras:
+        top = max(threads)
+        report["server"] = measure_server(frameworks, top, args.keep_env, log)
+        report["fit"] = spawn({"task": "fit", "framework": "fastgraph", "threads": top,
+                               "batches": 10 if args.quick else 20,
+                               "reps": 3 if args.quick else 5}, args.keep_env)
+        report["concurrent"] = spawn({"task": "concurrent", "framework": "fastgraph",
+                                      "threads": top, "reps": 20 if args.quick else 100},
+                                     args.keep_env)
+    return report
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--workloads", default="W1,W2,W3,W4,W5,W6")
@@ -437,6 +456,8 @@ def main(argv=None):
     p.add_argument("--quick", action="store_true", help="fewer steps, one round")
     p.add_argument("--keep-env", action="store_true",
                    help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE in the children")
+    p.add_argument("--neighbour", action="store_true",
+                   help="keep a CPU-bound process running beside every measurement")
     p.add_argument("--skip-extras", action="store_true",
                    help="only W1-W6: no server, fit and concurrent-predict measurements")
     p.add_argument("--child", help=argparse.SUPPRESS)
@@ -456,19 +477,17 @@ def main(argv=None):
 
     load_before = os.getloadavg()[0]
     training = [w for w in chosen if w != "W6"]
-    report = {"training": measure_training(training, threads, frameworks, steps, warmup,
-                                           rounds, args.keep_env, log),
-              "predict": (measure_predict(threads, frameworks, steps, warmup,
-                                          args.keep_env, log) if "W6" in chosen else [])}
-    if not args.skip_extras:
-        top = max(threads)
-        report["server"] = measure_server(frameworks, top, args.keep_env, log)
-        report["fit"] = spawn({"task": "fit", "framework": "fastgraph", "threads": top,
-                               "batches": 10 if args.quick else 20,
-                               "reps": 3 if args.quick else 5}, args.keep_env)
-        report["concurrent"] = spawn({"task": "concurrent", "framework": "fastgraph",
-                                      "threads": top, "reps": 20 if args.quick else 100},
-                                     args.keep_env)
+    neighbour = None
+    if args.neighbour:     # a busy process, as on a shared machine
+        neighbour = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        notes.append("a CPU-bound neighbour process ran beside every measurement.")
+    try:
+        report = _measure(args, chosen, training, threads, frameworks, steps, warmup,
+                          rounds, log)
+    finally:
+        if neighbour is not None:
+            neighbour.kill()
+            neighbour.wait()
     now = datetime.datetime.now()
     report["meta"] = {
         "date": now.strftime("%Y-%m-%d %H:%M"), "host": socket.gethostname(),
