@@ -20,6 +20,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..autodiff import Tensor, as_array, no_grad
+from .dtypes import numpy_dtype
 from .layer import CallScope, Layer
 from .layer_utils import is_shape
 from .node import Node
@@ -220,7 +221,7 @@ class InferencePlan:
         self._n_slots = plan.n_slots
         self._n_inputs = plan.n_inputs
         self._output_slots = plan.output_slots
-        self._inputs = [(np.dtype(t.dtype), tuple(t.shape[1:])) for t in model.inputs]
+        self._inputs = [(numpy_dtype(t.dtype), tuple(t.shape[1:])) for t in model.inputs]
         scoped = False
         steps = []
         for step in plan.steps:

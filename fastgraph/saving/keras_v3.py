@@ -17,6 +17,7 @@ import zipfile
 
 import numpy as np
 
+from ..engine import Layer
 from . import archive, hdf5, keras_compile
 from .keras_config import from_keras, keras3_config, snake_case
 from .atomic import atomic_write
@@ -62,9 +63,36 @@ def weight_paths(layer, base):
     if hasattr(layer, "layer") and getattr(layer, "layer", None) is not None \
             and hasattr(layer.layer, "weights"):
         return weight_paths(layer.layer, f"{base}/layer")
-    if hasattr(layer, "_cell") and hasattr(layer, "units"):
-        base = f"{base}/cell"
-    return [(f"{base}/vars/{i}", w) for i, w in enumerate(_own_weights(layer))]
+    out, inner = [], set()
+    for part, sub in _sublayers(layer):
+        out += weight_paths(sub, f"{base}/{part}")
+        inner.update(id(w) for w in sub.weights)
+    own = [w for w in _own_weights(layer) if id(w) not in inner]
+    return out + [(f"{base}/vars/{i}", w) for i, w in enumerate(own)]
+
+
+def _sublayers(layer):
+    """(path, layer) of the layers `layer` holds in its attributes, where
+    Keras's saver finds them: an RNN's `cell`, a StackedRNNCells' `cells`
+    (`cells/lstm_cell`, `cells/lstm_cell_1`, ...), MultiHeadAttention's
+    `_query_dense`, ..."""
+    out, seen = [], {id(layer)}
+    for attr, value in vars(layer).items():
+        if attr == "_layers":           # the tracker of every sublayer, not a path
+            continue
+        if isinstance(value, Layer) and id(value) not in seen:
+            out.append((attr, value))
+            seen.add(id(value))
+        elif isinstance(value, list) and value and all(
+                isinstance(v, Layer) and id(v) not in seen for v in value):
+            used = {}
+            seen.update(id(v) for v in value)
+            for sub in value:
+                name = snake_case(type(sub).__name__)
+                used[name] = used.get(name, -1) + 1
+                out.append((f"{attr}/{name if not used[name] else f'{name}_{used[name]}'}",
+                            sub))
+    return out
 
 
 def _dataset_count(reader, path):
