@@ -13,6 +13,7 @@ the argument, so nothing ever computes on an object array.
 """
 import functools
 import inspect
+import threading
 
 import numpy as np
 
@@ -81,22 +82,23 @@ def pop_scope():
     _SCOPES.pop()
 
 
+_INFERRING = threading.local()
+
+
 class inferring:
     """Context: ops run on stand-in values to infer shapes (side effects
-    such as K.print_tensor's output are skipped)."""
-
-    depth = 0
+    such as K.print_tensor's output are skipped), on this thread."""
 
     def __enter__(self):
-        inferring.depth += 1
+        _INFERRING.depth = getattr(_INFERRING, "depth", 0) + 1
 
     def __exit__(self, *exc):
-        inferring.depth -= 1
+        _INFERRING.depth -= 1
 
 
 def is_inferring():
-    """True while shapes are inferred by running ops on stand-ins."""
-    return inferring.depth > 0
+    """True while this thread infers shapes by running ops on stand-ins."""
+    return getattr(_INFERRING, "depth", 0) > 0
 
 
 class UnwatchedError(TypeError):
