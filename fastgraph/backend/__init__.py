@@ -58,7 +58,7 @@ def _wrap_families():
     saved as 'backend.<family>.<name>'."""
     wrappers = {}
     for info in pkgutil.iter_modules(__path__):
-        if info.name.startswith("_"):
+        if info.name.startswith("_"):       # helpers of the families, not K names
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
         names = getattr(module, "__all__", None)

@@ -1,12 +1,11 @@
-"""What layers add besides outputs: losses and metrics (add_loss,
-add_metric), each belonging to the call that made it.
+"""What a layer adds beside its outputs: loss terms and metrics, per call.
 
-A CallScope marks a top-level call; the Tensors added during it (activity
-regularization, `add_loss`/`add_metric` in `call`) are that call's only,
-so `losses` and `added_metrics` always describe the latest call.  A model
-takes symbolic losses and metrics of its own graph (Functional computes
-them beside its outputs).
+A call scope marks one top-level call, so that the Tensors `call()` adds
+(activity regularization, add_loss, add_metric) belong to that call only
+and a later call does not see stale ones.
 """
+from __future__ import annotations
+
 import itertools
 import threading
 from typing import Any, Optional
@@ -14,29 +13,43 @@ from typing import Any, Optional
 from ..autodiff import Tensor
 from .node import KerasTensor
 
-_call_state = threading.local()
-_call_ids = itertools.count(1)
+_state = threading.local()
+_ids = itertools.count(1)
 
 
 class CallScope:
     """Marks a top-level call: losses added during it (activity
-    regularization, `add_loss` in `call`) belong to this call only."""
+    regularization, `add_loss` in `call`) belong to this call only.  A
+    `training` value (True/False) holds for the calls inside it that are
+    given none, as tf-keras passes it down to sublayers."""
 
-    __slots__ = ()
+    __slots__ = ("training", "outer")
+
+    def __init__(self, training=None):
+        self.training = training
 
     def __enter__(self):
-        depth = getattr(_call_state, "depth", 0)
+        depth = getattr(_state, "depth", 0)
         if depth == 0:
-            _call_state.call_id = next(_call_ids)
-        _call_state.depth = depth + 1
-        return _call_state.call_id
+            _state.call_id = next(_ids)
+        _state.depth = depth + 1
+        self.outer = getattr(_state, "training", None)
+        if self.training is not None:
+            _state.training = self.training
+        return _state.call_id
 
     def __exit__(self, *exc):
-        _call_state.depth -= 1
+        _state.depth -= 1
+        _state.training = self.outer
 
 
-class LossTracking:
-    """Mixin of Layer: add_loss, add_metric, losses, added_metrics."""
+def current_training():
+    """The `training` value of the innermost call scope that set one, or None."""
+    return getattr(_state, "training", None)
+
+
+class LossesMixin:
+    """Mixin of Layer: add_loss, add_metric, losses and added_metrics."""
 
     def add_loss(self, losses: Any) -> None:
         """Add loss terms: zero-argument callables (re-evaluated each time
@@ -55,8 +68,8 @@ class LossTracking:
             if callable(loss) and not isinstance(loss, Tensor):
                 self._loss_fns.append(loss)
                 continue
-            call_id = getattr(_call_state, "call_id", None)
-            if not getattr(_call_state, "depth", 0):
+            call_id = getattr(_state, "call_id", None)
+            if not getattr(_state, "depth", 0):
                 raise ValueError(f'Layer "{self.name}": a Tensor given to add_loss '
                                  f'outside call() would be stale; pass a '
                                  f'zero-argument callable instead')
@@ -82,8 +95,8 @@ class LossTracking:
                                 f'(model.add_metric)')
             self._add_graph_term(value, name)
             return
-        call_id = getattr(_call_state, "call_id", None)
-        if not getattr(_call_state, "depth", 0):
+        call_id = getattr(_state, "call_id", None)
+        if not getattr(_state, "depth", 0):
             raise ValueError(f'Layer "{self.name}": add_metric outside call() needs '
                              f'a symbolic tensor of the model')
         metrics = self.__dict__.get("_call_metrics")
@@ -95,7 +108,7 @@ class LossTracking:
     def added_metrics(self) -> list:
         """(name, Tensor) of the metrics added by the latest call of this
         layer and its sublayers (add_metric)."""
-        call_id = getattr(_call_state, "call_id", None)
+        call_id = getattr(_state, "call_id", None)
         out = []
         for layer in self._flatten_layers():
             metrics = layer.__dict__.get("_call_metrics")
@@ -109,7 +122,7 @@ class LossTracking:
         order: losses of the latest call (activity regularization, add_loss
         in call), then weight regularization (from the current weights, so
         differentiable) and callables given to add_loss."""
-        call_id = getattr(_call_state, "call_id", None)
+        call_id = getattr(_state, "call_id", None)
         out = []
         for layer in self._flatten_layers():
             if layer._call_losses is not None and layer._call_losses[0] == call_id:
