@@ -128,7 +128,7 @@ def clear_session():
 
 def _bad(op_name, param, value, what="a tensor, an array or a number"):
     shown = repr(value) if isinstance(value, str) else type(value).__name__
-    return TypeError(f"{op_name}: {param} must be {what}, got {shown}")
+    return TypeError(f"{op_name}: argument {param!r} must be {what}, got {shown}")
 
 
 def _scan(op_name, param, value, strings, depth=0):
@@ -137,7 +137,7 @@ def _scan(op_name, param, value, strings, depth=0):
     cls = value.__class__
     if cls is np.ndarray:
         if value.dtype.kind == "O" or (value.dtype.kind in "US" and not strings):
-            raise TypeError(f"{op_name}: {param} must be a numeric array, "
+            raise TypeError(f"{op_name}: argument {param!r} must be a numeric array, "
                             f"got an array of dtype {value.dtype}")
         return False
     if isinstance(value, Tensor) or isinstance(value, _PLAIN):
