@@ -13,6 +13,7 @@ the argument, so nothing ever computes on an object array.
 """
 import functools
 import inspect
+import threading
 
 import numpy as np
 
@@ -81,22 +82,23 @@ def pop_scope():
     _SCOPES.pop()
 
 
+_INFERRING = threading.local()
+
+
 class inferring:
     """Context: ops run on stand-in values to infer shapes (side effects
-    such as K.print_tensor's output are skipped)."""
-
-    depth = 0
+    such as K.print_tensor's output are skipped), on this thread."""
 
     def __enter__(self):
-        inferring.depth += 1
+        _INFERRING.depth = getattr(_INFERRING, "depth", 0) + 1
 
     def __exit__(self, *exc):
-        inferring.depth -= 1
+        _INFERRING.depth -= 1
 
 
 def is_inferring():
-    """True while shapes are inferred by running ops on stand-ins."""
-    return inferring.depth > 0
+    """True while this thread infers shapes by running ops on stand-ins."""
+    return getattr(_INFERRING, "depth", 0) > 0
 
 
 class UnwatchedError(TypeError):
@@ -126,7 +128,7 @@ def clear_session():
 
 def _bad(op_name, param, value, what="a tensor, an array or a number"):
     shown = repr(value) if isinstance(value, str) else type(value).__name__
-    return TypeError(f"{op_name}: {param} must be {what}, got {shown}")
+    return TypeError(f"{op_name}: argument {param!r} must be {what}, got {shown}")
 
 
 def _scan(op_name, param, value, strings, depth=0):
@@ -135,7 +137,7 @@ def _scan(op_name, param, value, strings, depth=0):
     cls = value.__class__
     if cls is np.ndarray:
         if value.dtype.kind == "O" or (value.dtype.kind in "US" and not strings):
-            raise TypeError(f"{op_name}: {param} must be a numeric array, "
+            raise TypeError(f"{op_name}: argument {param!r} must be a numeric array, "
                             f"got an array of dtype {value.dtype}")
         return False
     if isinstance(value, Tensor) or isinstance(value, _PLAIN):

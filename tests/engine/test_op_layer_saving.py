@@ -105,3 +105,24 @@ def test_saved_files_hold_no_pickles(tmp_path):
         names = archive.namelist()
         assert not any(n.endswith((".pkl", ".pickle")) for n in names)
     assert os.path.getsize(path) > 0
+
+
+def test_loss_objects_on_symbolic_tensors_save_by_config(tmp_path):
+    x, t = Input((3,)), Input((3,))
+    p = Dense(3, activation="sigmoid")(x)
+    model = Model([x, t], p)
+    model.add_loss(losses.BinaryCrossentropy(label_smoothing=0.1)(t, p))
+    model.compile("adam")
+    a = RNG.rand(8, 3).astype(np.float32)
+    b = (RNG.rand(8, 3) > 0.5).astype(np.float32)
+    want = losses.BinaryCrossentropy(label_smoothing=0.1)(b, model.predict([a, b], verbose=0))
+    np.testing.assert_allclose(model.evaluate([a, b], verbose=0), np.asarray(want), rtol=1e-5)
+    path = str(tmp_path / "model.keras")
+    model.save(path)
+    loaded = load_model(path)
+    loaded.compile("adam")
+    np.testing.assert_allclose(loaded.evaluate([a, b], verbose=0), np.asarray(want), rtol=1e-5)
+    bad = str(tmp_path / "bad.keras")
+    _rewrite(path, bad, lambda text: text.replace('"BinaryCrossentropy"', '"os.system"'))
+    with pytest.raises(ValueError, match="unknown loss"):
+        load_model(bad)
