@@ -53,7 +53,9 @@ class LossesMixin:
 
     def add_loss(self, losses: Any) -> None:
         """Add loss terms: zero-argument callables (re-evaluated each time
-        `losses` is read) or, inside `call`, Tensors for the current call."""
+        `losses` is read), inside `call` Tensors for the current call, or, on
+        a model, symbolic tensors of its graph (computed by every run; a
+        term of several values counts by its mean)."""
         for loss in losses if isinstance(losses, (list, tuple)) else [losses]:
             if isinstance(loss, KerasTensor):
                 if not self._is_graph:
