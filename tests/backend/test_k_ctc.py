@@ -80,7 +80,7 @@ def test_ctc_label_dense_to_sparse():
 
 
 @pytest.mark.parametrize("call, exc, match", [
-    (lambda: _cost("abc"), TypeError, "backend.ctc_batch_cost: argument 'y_pred'"),
+    (lambda: _cost("abc"), TypeError, "backend.ctc_batch_cost: (argument ')?y_pred"),
     (lambda: K.ctc_batch_cost(A["labels"], A["y"], A["input_length"], [[1], [2]]),
      ValueError, "ctc_batch_cost: label_length must hold one value per sample"),
     (lambda: K.ctc_batch_cost(A["labels"] + 4, A["y"], A["input_length"],

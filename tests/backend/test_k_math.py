@@ -54,11 +54,11 @@ def test_random_bernoulli():
 
 
 @pytest.mark.parametrize("call, match", [
-    (lambda: K.sin("abc"), "backend.sin: argument 'x'"),
-    (lambda: K.cos(object()), "backend.cos: argument 'x'"),
+    (lambda: K.sin("abc"), "backend.sin: (argument ')?x"),
+    (lambda: K.cos(object()), "backend.cos: (argument ')?x"),
     (lambda: K.cumprod({"a": 1}), "cumprod: x"),
-    (lambda: K.arange("3"), "backend.arange: argument 'start'"),
-    (lambda: K.truncated_normal("3"), "backend.truncated_normal: argument 'shape'"),
+    (lambda: K.arange("3"), "backend.arange: (argument ')?start"),
+    (lambda: K.truncated_normal("3"), "backend.truncated_normal: (argument ')?shape"),
     (lambda: K.random_uniform_variable((2,), 0, 1, dtype="int32"),
      "random_uniform_variable: dtype"),
 ])
