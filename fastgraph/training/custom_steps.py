@@ -136,7 +136,9 @@ class StepAPI:
     def metrics(self):
         """Every metric object the model reports and fit resets each epoch:
         the loss means, the compiled metrics, then Metric attributes."""
-        out = list(self._trackers.objects) if self._specs else []
+        # an overridden step without a compiled loss reports its own metrics
+        compiled = self._trackers is not None and (self._specs or not self._custom_steps())
+        out = list(self._trackers.objects) if compiled else []
         out += [m for m in self.__dict__.get("_tracked_metrics", [])
                 if all(m is not o for o in out)]
         return out

@@ -200,3 +200,13 @@ def test_two_outputs_with_sample_weights_match_the_built_in_step():
     assert set(got) == set(want) == {"loss", "a_loss", "b_loss", "a_mse", "b_mse"}
     for key in want:
         np.testing.assert_allclose(got[key], want[key], rtol=1e-5)
+
+
+def test_metrics_lists_the_loss_of_a_model_trained_on_added_losses():
+    inputs = L.Input((4,))
+    hidden = L.Dense(4)(inputs)
+    m = Model(inputs, hidden)
+    m.add_loss(K.mean(K.square(hidden - inputs)))
+    m.compile("adam")
+    history = m.fit(_data()[0], epochs=2, verbose=0).history
+    assert [metric.name for metric in m.metrics] == ["loss"] == list(history)
