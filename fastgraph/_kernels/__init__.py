@@ -2,11 +2,15 @@
 
 Each module checks dtype, shape and contiguity of its arguments with the
 shared checks of checks.pxd (errors: checks.KernelArgumentError), then
-calls the C function without the GIL.  `load` turns a missing build into an
+calls the C function without the GIL.  Every kernel family is built once
+per CPU level (fastgraph._kernels.<level>.<family>); `load` imports the
+level dispatch.py chose for this CPU, and turns a missing build into an
 ImportError that says how to build it.
 """
 import importlib
 import os
+
+from . import dispatch
 
 # libgomp's idle threads otherwise spin after every parallel region and, on
 # a few cores, starve the BLAS call that follows (conv: 5-20x slower).  Only
@@ -20,9 +24,15 @@ _HOW_TO_BUILD = (
     "is required.")
 
 
-def load(family):
-    """Import ``fastgraph._kernels.<family>`` or explain how to build it."""
+def load(family, level=None):
+    """Import kernel family `family` built for `level` (default: the level
+    this process runs, dispatch.level()), or explain how to build it."""
     try:
-        return importlib.import_module("fastgraph._kernels." + family)
+        if family in dispatch.SHARED:
+            return importlib.import_module("fastgraph._kernels." + family)
+        level = level or dispatch.level()
+        return importlib.import_module(f"fastgraph._kernels.{level}.{family}")
+    except dispatch.LevelError:
+        raise
     except ImportError as err:
         raise ImportError(_HOW_TO_BUILD.format(err=err)) from err

@@ -2,7 +2,8 @@
 
 Subcommands:
   demo          train two models on the bundled digits, save, reload, compare
-  info          version, NumPy and its BLAS, compiled kernels, OpenMP, threads
+  info          version, NumPy and its BLAS, compiled kernels and their CPU
+                level, OpenMP, threads
   bench         time training steps of standard workloads (and PyTorch's)
   summary PATH  print the summary of a saved model
 
@@ -75,7 +76,8 @@ def _run_info(args):
     from . import info
     report = info.collect()
     print(info.format_report(report))
-    return 0 if not report["kernels"]["missing"] else 1
+    kernels = report["kernels"]
+    return 0 if not kernels["missing"] and "error" not in kernels["level"] else 1
 
 
 def _add_bench(subparsers):

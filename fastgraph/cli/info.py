@@ -4,8 +4,6 @@
 probe is guarded: a missing kernel or an unknown BLAS is reported, never
 raised, since `info` is what one runs when something is wrong.
 """
-import importlib
-import importlib.machinery
 import os
 import platform
 import sys
@@ -15,30 +13,42 @@ _ENV_VARS = ("FASTGRAPH_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
 
 
 def kernel_families():
-    """Names of the kernel families in fastgraph/_kernels: each compiled
-    extension present, and each .pyx source (a source checkout)."""
+    """Names of the kernel families: the shared modules, each one compiled
+    for the level this process runs, and each .pyx source (a checkout)."""
     from .. import _kernels
-    # Longest first: '.cpython-311-x86_64-linux-gnu.so' before '.so'.
-    suffixes = sorted(importlib.machinery.EXTENSION_SUFFIXES + [".pyx"], key=len,
-                      reverse=True)
-    names = set()
+    from .._kernels import dispatch
+    names = set(dispatch.SHARED)
     for folder in _kernels.__path__:
-        for entry in os.listdir(folder):
-            suffix = next((s for s in suffixes if entry.endswith(s)), None)
-            if suffix is not None:
-                names.add(entry[:-len(suffix)])
+        names.update(e[:-4] for e in os.listdir(folder) if e.endswith(".pyx"))
+    try:
+        names.update(dispatch.modules(dispatch.level()))
+    except ImportError:     # reported by _level_status
+        pass
     return sorted(names)
 
 
+def _level_status():
+    """The CPU level of the kernels: chosen, built, runnable, forced."""
+    from .._kernels import dispatch
+    status = {"built": dispatch.built(), "forced": os.environ.get(dispatch.ENV)}
+    try:
+        status["runnable"] = list(dispatch.runnable())
+        status["level"] = dispatch.level()
+    except ImportError as err:
+        status["error"] = str(err)
+    return status
+
+
 def _kernels_status():
+    from .._kernels import load
     ok, missing = [], {}
     for family in kernel_families():
         try:
-            importlib.import_module("fastgraph._kernels." + family)
+            load(family)
             ok.append(family)
         except ImportError as err:
             missing[family] = str(err)
-    return {"ok": ok, "missing": missing}
+    return {"ok": ok, "missing": missing, "level": _level_status()}
 
 
 def _numpy_blas():
@@ -70,8 +80,8 @@ def _threads_status():
     except (ImportError, OSError) as err:
         status["error"] = str(err)
     try:
-        from .._kernels import threads
-        status["openmp_available"] = threads.openmp_available()
+        from .._kernels import load
+        status["openmp_available"] = load("threads").openmp_available()
     except ImportError:
         status["openmp_available"] = None
     return status
@@ -129,6 +139,17 @@ def _thread_lines(threads):
     return lines
 
 
+def _level_line(level):
+    built = ", ".join(level["built"]) or "none"
+    if "error" in level:
+        return f"kernel level: none ({level['error']})"
+    how = (f"forced by FASTGRAPH_CPU_LEVEL={level['forced']}" if level["forced"]
+           else "-march=native: for the machine that built it" if level["level"] == "native"
+           else "the best built that this CPU runs")
+    return (f"kernel level: {level['level']} ({how}; built: {built}; "
+            f"this CPU runs: {', '.join(level['runnable'])})")
+
+
 def format_report(report):
     """The dict of `collect()` as the lines `info` prints."""
     kernels = report["kernels"]
@@ -146,5 +167,6 @@ def format_report(report):
                      f"{', '.join(kernels['ok']) or '-'}")
         for family, err in kernels["missing"].items():
             lines.append(f"  MISSING {family}: {err}")
+    lines.append(_level_line(kernels["level"]))
     lines += _thread_lines(report["threads"])
     return "\n".join(lines)

@@ -95,6 +95,16 @@ def _sublayers(layer):
     return out
 
 
+def _as_written(reader, path):
+    """`path`, or its Keras 3 spelling where the file has that instead:
+    Keras 3 names a sublayer attribute without its underscore
+    (`multi_head_attention/query_dense`, tf-keras `_query_dense`)."""
+    group = path.rsplit("/", 2)[0].lstrip("/")
+    if "/_" not in path or reader.get(group) is not None:
+        return path
+    return "/".join(part.lstrip("_") for part in path.split("/"))
+
+
 def _dataset_count(reader, path):
     group = reader.get(path)
     return 0 if group is None else len(reader.children(group, path))
@@ -103,7 +113,7 @@ def _dataset_count(reader, path):
 def _read_weights(model, reader, in_place=False):
     """[(variable, array)] for every weight of `model`, all checked first;
     `in_place` reads them straight into the weights' buffers."""
-    paths = weight_paths(model, "")
+    paths = [(_as_written(reader, path), var) for path, var in weight_paths(model, "")]
     groups = {}
     for path, var in paths:
         groups.setdefault(path.rsplit("/", 1)[0].lstrip("/"), []).append(var)

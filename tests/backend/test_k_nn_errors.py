@@ -10,7 +10,7 @@ K4 = np.zeros((3, 3, 2, 3), np.float32)
 
 
 @pytest.mark.parametrize("call, exc, match", [
-    (lambda: K.conv2d("img", K4), TypeError, "backend.conv2d: argument 'x'"),
+    (lambda: K.conv2d("img", K4), TypeError, "backend.conv2d: (argument ')?x"),
     (lambda: K.conv2d(X4, None), TypeError, "conv2d: kernel"),
     (lambda: K.conv2d(X4, K4, data_format="NHWC"), ValueError, "conv2d: data_format"),
     (lambda: K.conv1d(X4, K4), ValueError, "conv1d: x must have rank 3"),
@@ -42,7 +42,7 @@ K4 = np.zeros((3, 3, 2, 3), np.float32)
      "in_top_k: targets"),
     (lambda: K.in_top_k(np.zeros((2, 3)), np.array([0, 1]), 1.5), TypeError, "in_top_k: k"),
     (lambda: K.binary_focal_crossentropy("a", np.zeros(2)), TypeError,
-     "backend.binary_focal_crossentropy: argument 'target'"),
+     "backend.binary_focal_crossentropy: (argument ')?target"),
     (lambda: K.categorical_focal_crossentropy(np.zeros((2, 3)), np.zeros((2, 4))),
      ValueError, "categorical_focal_crossentropy: target shape"),
 ])

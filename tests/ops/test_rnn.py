@@ -12,9 +12,11 @@ import os
 import numpy as np
 import pytest
 
+from fastgraph._kernels import load
 from fastgraph.autodiff import Tensor, Variable, check_gradients, gradients, no_grad, output
 from fastgraph.ops.rnn import gru, lstm, simple_rnn
-from fastgraph._kernels import rnn as _k
+
+_k = load("rnn")
 
 REF = os.path.join(os.path.dirname(__file__), os.pardir, "reference", "rnn_reference.npz")
 
