@@ -282,14 +282,11 @@ class _IndexLookup(PreprocessingLayer):
         else:
             default = -1
         ids = self._answers(x)
-        found = ids >= 0
-        masked = None
-        if self.mask_token is not None:
-            masked = ids == _MASKED
-            ids = np.where(masked, 0 if self.output_mode == INT
-                           else np.iinfo(np.int64).max, ids)
-        ids = np.where(found | (masked if masked is not None else False), ids, default)
-        oov = ~found if masked is None else ~found & ~masked
+        masked = ids == _MASKED          # only when there is a mask token
+        oov = (ids < 0) & ~masked
+        ids = np.where(oov, default, ids)
+        ids = np.where(masked, 0 if self.output_mode == INT else np.iinfo(np.int64).max,
+                       ids)
         if self.num_oov_indices == 0 and oov.any():
             raise ValueError(f"{where}: when num_oov_indices=0 all inputs should be in "
                              f"the vocabulary, found OOV values "

@@ -124,7 +124,7 @@ class Normalization(PreprocessingLayer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"axis": list(self.axis) if len(self.axis) != 1 else self.axis[0],
+        config.update({"axis": list(self.axis),
                        "invert": self.invert,
                        "mean": _listify(self.input_mean),
                        "variance": _listify(self.input_variance)})
