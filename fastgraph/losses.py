@@ -14,7 +14,7 @@ import numpy as np
 
 from . import backend as K
 from . import registry
-from .autodiff import Tensor, as_array, as_tensor, floatx
+from .autodiff import Tensor, as_array, as_tensor, floatx, symbolic
 from .ops import losses as _ops
 
 
@@ -453,6 +453,10 @@ class CosineSimilarity(LossFunctionWrapper):
 
 
 registry.set_base("loss", Loss)
+# Applied to symbolic tensors, a loss function adds an op node.
+symbolic.wrap_functions(globals(), [_name for _name, _obj in list(globals().items())
+                                    if getattr(_obj, "__module__", None) == __name__
+                                    and not _name.startswith("_")], "losses.")
 for _name, _obj in list(globals().items()):
     if not _name.startswith("_") and getattr(_obj, "__module__", None) == __name__ \
             and callable(_obj) and (not isinstance(_obj, type) or (

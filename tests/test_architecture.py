@@ -28,6 +28,7 @@ RANKS = [
     ("fastgraph.training",),
     ("fastgraph.saving",),
     ("fastgraph.models",),
+    ("fastgraph.wrappers",),
     ("fastgraph.datasets", "fastgraph.examples", "fastgraph.demo",
      "fastgraph.cli", "fastgraph.__main__", "fastgraph", "fastgraph.distributed",
      "fastgraph.applications"),
