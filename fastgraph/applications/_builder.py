@@ -4,8 +4,6 @@ will fill is built without running its initializers)."""
 import contextlib
 import os
 
-import numpy as np
-
 from .. import backend
 from .. import layers
 from ..engine.layer_utils import unique_name
@@ -106,16 +104,8 @@ def square_size(input_shape, sizes):
 
 
 def scale_offset(x, scale, offset):
-    """x * scale + offset (what Keras's Rescaling layer computes)."""
+    """x * scale + offset."""
     return x * scale + offset
-
-
-def rescaling(x, scale, offset=0.0, name=None):
-    """A layer named as Keras's Rescaling layer that computes x * scale +
-    offset (no weights, as Rescaling)."""
-    return layers.Lambda(scale_offset, output_shape=x.shape[1:],
-                         arguments={"scale": scale, "offset": offset},
-                         name=name or unique_name("rescaling"))(x)
 
 
 def operator_layer(x, op_name, scale, offset):
@@ -138,20 +128,3 @@ def classifier_head(x, include_top, weights, pooling, classes, classifier_activa
         return layers.Dense(classes, activation=classifier_activation,
                             name="predictions")(x)
     return pooled(x, pooling, names[1], names[2])
-
-
-def normalize_channels(x, mean, std):
-    """(x - mean) / std per channel (last axis)."""
-    return (x - backend.constant(np.asarray(mean, np.float32))) / backend.constant(
-        np.asarray(std, np.float32))
-
-
-def normalization(x, mean, variance, name=None):
-    """A layer named as Keras's Normalization layer given `mean` and
-    `variance` (no weights then, as Keras's): (x - mean) / max(sqrt(variance),
-    1e-7), per channel."""
-    std = np.maximum(np.sqrt(np.asarray(variance, np.float64)), 1e-7)
-    return layers.Lambda(normalize_channels, output_shape=x.shape[1:],
-                         arguments={"mean": [float(m) for m in mean],
-                                    "std": [float(s) for s in std]},
-                         name=name or unique_name("normalization"))(x)

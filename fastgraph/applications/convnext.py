@@ -10,7 +10,7 @@ from .. import layers
 from ..models import Sequential
 from . import imagenet_utils
 from ._builder import (check_weights, image_input, input_shape_for, load_weights,
-                       make_model, normalization, pooled, weight_scope)
+                       make_model, pooled, weight_scope)
 from ..engine.layer_utils import unique_name
 
 WEIGHTS_HASHES = {
@@ -103,9 +103,9 @@ def ConvNeXtBlock(projection_dim, drop_path_rate=0.0, layer_scale_init_value=1e-
 def PreStem(name=None):
     """ImageNet's mean and std (of 0..255 pixels) off each channel."""
     name = name or unique_name("prestem")
-    return lambda x: normalization(
-        x, [0.485 * 255, 0.456 * 255, 0.406 * 255],
-        [(0.229 * 255) ** 2, (0.224 * 255) ** 2, (0.225 * 255) ** 2],
+    return layers.Normalization(
+        mean=[0.485 * 255, 0.456 * 255, 0.406 * 255],
+        variance=[(0.229 * 255) ** 2, (0.224 * 255) ** 2, (0.225 * 255) ** 2],
         name=name + "_prestem_normalization")
 
 

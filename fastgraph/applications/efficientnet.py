@@ -4,14 +4,15 @@ through."""
 import copy
 import math
 
+import numpy as np
+
 
 from .. import backend
 from .. import layers
 from ..engine.layer_utils import unique_name
 from . import imagenet_utils
 from ._builder import (check_weights, classifier_head, image_input, input_shape_for,
-                       load_weights, make_model, normalize_channels, rescaling,
-                       weight_scope)
+                       load_weights, make_model, weight_scope)
 
 WEIGHTS_HASHES = {
     "b0": ("902e53a9f72be733fc0bcb005b3ebbac", "50bc09e76180e00e4465e1a485ddc09d"),
@@ -37,34 +38,10 @@ DENSE_KERNEL_INITIALIZER = {"class_name": "VarianceScaling", "config": {
 IMAGENET_STDDEV_RGB = [0.229, 0.224, 0.225]
 
 
-class ImageNormalization(layers.Layer):
-    """Keras's Normalization as EfficientNet uses it (statistics held as
-    weights, which the ImageNet file sets): per channel, (x - mean) /
-    max(sqrt(variance), 1e-7); weights mean, variance and count, none
-    trainable, in Keras's order and shapes."""
-
-    def __init__(self, axis=-1, **kwargs):
-        super().__init__(**kwargs)
-        self.axis = axis
-
-    def build(self, input_shape):
-        channels = input_shape[self.axis]
-        self.mean = self.add_weight(name="mean", shape=(channels,), initializer="zeros",
-                                    trainable=False)
-        self.variance = self.add_weight(name="variance", shape=(channels,),
-                                        initializer="ones", trainable=False)
-        self.count = self.add_weight(name="count", shape=(), dtype="int64",
-                                     initializer="zeros", trainable=False)
-        super().build(input_shape)
-
-    def call(self, x):
-        shape = [1] * len(x.shape)
-        shape[self.axis] = -1
-        std = backend.maximum(backend.sqrt(self.variance), backend.epsilon())
-        return (x - backend.reshape(self.mean, shape)) / backend.reshape(std, shape)
-
-    def get_config(self):
-        return {**super().get_config(), "axis": self.axis}
+def scale_channels(x, scales, data_format):
+    """x times one factor per channel."""
+    shape = (1, -1, 1, 1) if data_format == "channels_first" else (1, 1, 1, -1)
+    return x * backend.constant(np.reshape(np.asarray(scales, np.float32), shape))
 
 
 def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rate=0.2,
@@ -93,12 +70,13 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
 
     with weight_scope(weights):
         img_input = image_input(input_tensor, input_shape)
-        x = rescaling(img_input, 1.0 / 255.0)
-        x = ImageNormalization(axis=bn_axis, name=unique_name("normalization"))(x)
+        x = layers.Rescaling(1.0 / 255.0)(img_input)
+        x = layers.Normalization(axis=bn_axis)(x)
         if weights == "imagenet":
             # Keras's published weights need this correction of their statistics
-            x = layers.Lambda(normalize_channels, output_shape=x.shape[1:], arguments={
-                "mean": [0.0] * 3, "std": [math.sqrt(s) for s in IMAGENET_STDDEV_RGB]},
+            x = layers.Lambda(scale_channels, output_shape=x.shape[1:], arguments={
+                "scales": [1.0 / math.sqrt(s) for s in IMAGENET_STDDEV_RGB],
+                "data_format": backend.image_data_format()},
                 name=unique_name("tf.math.multiply"))(x)
         x = layers.ZeroPadding2D(padding=imagenet_utils.correct_pad(x, 3),
                                  name="stem_conv_pad")(x)

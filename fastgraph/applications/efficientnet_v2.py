@@ -9,7 +9,7 @@ from .. import layers
 from ..initializers import Constant
 from . import imagenet_utils
 from ._builder import (check_weights, classifier_head, image_input, input_shape_for,
-                       load_weights, make_model, normalization, rescaling, weight_scope)
+                       load_weights, make_model, weight_scope)
 from .efficientnet import CONV_KERNEL_INITIALIZER, DENSE_KERNEL_INITIALIZER, squeeze_excite
 
 WEIGHTS_HASHES = {
@@ -158,11 +158,12 @@ def EfficientNetV2(width_coefficient, depth_coefficient, default_size, dropout_r
         x = img_input
         if include_preprocessing:
             if model_name.split("-")[-1].startswith("b") and input_shape[bn_axis - 1] == 3:
-                x = rescaling(x, 1.0 / 255)
-                x = normalization(x, [0.485, 0.456, 0.406],
-                                  [0.229 ** 2, 0.224 ** 2, 0.225 ** 2])
+                x = layers.Rescaling(scale=1.0 / 255)(x)
+                x = layers.Normalization(mean=[0.485, 0.456, 0.406],
+                                         variance=[0.229 ** 2, 0.224 ** 2, 0.225 ** 2],
+                                         axis=bn_axis)(x)
             else:
-                x = rescaling(x, 1.0 / 128.0, -1.0)
+                x = layers.Rescaling(scale=1.0 / 128.0, offset=-1)(x)
         x = _conv(rf(blocks_args[0]["input_filters"]), 3, 2, "stem_conv")(x)
         x = _bn_act(x, bn_momentum, activation, "stem_bn", "stem_activation")
         blocks_args = copy.deepcopy(blocks_args)

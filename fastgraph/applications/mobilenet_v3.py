@@ -7,7 +7,7 @@ from .. import backend
 from .. import layers
 from . import imagenet_utils
 from ._builder import (channel_axis, check_weights, image_input, load_weights,
-                       make_model, operator_layer, pooled, rescaling, weight_scope)
+                       make_model, operator_layer, pooled, weight_scope)
 
 WEIGHTS_HASHES = {
     "large_224_0.75_float": ("765b44a33ad4005b3ac83185abf1d0eb",
@@ -85,7 +85,7 @@ def MobileNetV3(plan, last_point_ch, input_shape=None, alpha=1.0, model_type="la
         img_input = image_input(input_tensor, input_shape)
         x = img_input
         if include_preprocessing:
-            x = rescaling(x, scale=1.0 / 127.5, offset=-1.0)
+            x = layers.Rescaling(scale=1.0 / 127.5, offset=-1.0)(x)
         x = layers.Conv2D(16, kernel_size=3, strides=(2, 2), padding="same",
                           use_bias=False, name="Conv")(x)
         x = activation(_bn(x, "Conv/BatchNorm"))

@@ -6,7 +6,7 @@ from .. import layers
 from ..engine.layer_utils import unique_name
 from . import imagenet_utils
 from ._builder import (check_weights, image_input, input_shape_for, load_weights,
-                       make_model, pooled, rescaling, weight_scope)
+                       make_model, pooled, weight_scope)
 
 WEIGHTS_HASHES = {
     "x002": ("49fb46e56cde07fdaf57bffd851461a86548f6a3a4baef234dd37290b826c0b8",
@@ -104,7 +104,7 @@ def _conv(filters, kernel, name, strides=1, groups=1, **kwargs):
 def PreStem(name=None):
     """Pixels 0..255 to 0..1."""
     name = name or "prestem" + _uid("prestem")
-    return lambda x: rescaling(x, 1.0 / 255.0, name=name + "_prestem_rescaling")
+    return layers.Rescaling(scale=1.0 / 255.0, name=name + "_prestem_rescaling")
 
 
 def Stem(name=None):

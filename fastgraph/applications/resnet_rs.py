@@ -8,7 +8,7 @@ from .. import layers
 from ..engine.layer_utils import unique_name
 from . import imagenet_utils
 from ._builder import (classifier_head, image_input, input_shape_for, load_weights,
-                       make_model, normalization, rescaling, weight_scope)
+                       make_model, weight_scope)
 
 WEIGHT_HASHES = {
     "resnet-rs-101-i160.h5": "544b3434d00efc199d66e9058c7f3379",
@@ -210,10 +210,11 @@ def ResNetRS(depth, input_shape=None, bn_momentum=0.0, bn_epsilon=1e-5, activati
         img_input = image_input(input_tensor, input_shape)
         x = img_input
         if include_preprocessing:
-            x = rescaling(x, 1.0 / 255)
+            x = layers.Rescaling(scale=1.0 / 255)(x)
             if input_shape[bn_axis - 1] == 3:
-                x = normalization(x, [0.485, 0.456, 0.406],
-                                  [0.229 ** 2, 0.224 ** 2, 0.225 ** 2])
+                x = layers.Normalization(mean=[0.485, 0.456, 0.406],
+                                         variance=[0.229 ** 2, 0.224 ** 2, 0.225 ** 2],
+                                         axis=bn_axis)(x)
         x = STEM(bn_momentum=bn_momentum, bn_epsilon=bn_epsilon, activation=activation)(x)
         block_args = block_args or BLOCK_ARGS[depth]
         for i, args in enumerate(block_args):

@@ -6,6 +6,9 @@ their predictions.  Writes tests/reference/applications.json and
 tests/reference/applications_forward.npz.
 
     /work/venv-tf/bin/python tests/reference/make_applications.py [--dump DIR]
+
+The tests import its tables and functions (tf-keras is imported only when
+it runs).
 """
 import hashlib
 import json
@@ -15,12 +18,8 @@ import zlib
 
 import numpy as np
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-from tf_keras import applications as A  # noqa: E402
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-NAMES = [n for n in dir(A) if n[0].isupper()]
 VARIANTS = {
     "MobileNet/alpha0.5": ("MobileNet", dict(alpha=0.5, depth_multiplier=2,
                                              input_shape=(128, 128, 3), classes=10)),
@@ -52,6 +51,14 @@ VARIANTS = {
     "InceptionResNetV2/notop": ("InceptionResNetV2", dict(include_top=False,
                                                           input_shape=(75, 75, 3))),
 }
+# The largest models also at a small input (same layers and parameters, cheap
+# shape inference): the tests build these by default, the full sizes on demand.
+LARGE = ["ConvNeXtLarge", "ConvNeXtXLarge", "DenseNet201", "EfficientNetB3",
+         "EfficientNetB4", "EfficientNetB5", "EfficientNetB6", "EfficientNetB7",
+         "EfficientNetV2S", "EfficientNetV2M", "EfficientNetV2L", "InceptionResNetV2",
+         "NASNetLarge", "RegNetX320", "RegNetY320", "ResNet152", "ResNet152V2",
+         "ResNetRS270", "ResNetRS350", "ResNetRS420"]
+VARIANTS.update({f"{name}/small": (name, dict(input_shape=(75, 75, 3))) for name in LARGE})
 # (model, kwargs, input shape): predictions recorded with seeded weights.
 FORWARD = {
     "MobileNetV3Small": (dict(input_shape=(32, 32, 3)), (2, 32, 32, 3)),
@@ -108,12 +115,16 @@ def seeded_weights(model):
 
 
 def main():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import tf_keras
+    from tf_keras import applications as A
+    NAMES = [n for n in dir(A) if n[0].isupper()]
     dump = sys.argv[sys.argv.index("--dump") + 1] if "--dump" in sys.argv else None
     out = {}
     jobs = [(n, n, {}) for n in NAMES] + [(k, m, kw) for k, (m, kw) in VARIANTS.items()]
     only = [a for a in sys.argv[1:] if a[0].isupper()]
     for key, name, kwargs in jobs:
-        if only and key.split("/")[0] not in only:
+        if only and key not in only and key.split("/")[0] not in only:
             continue
         model = getattr(A, name)(weights=None, **kwargs)
         out[key], rows = record(model)
@@ -122,7 +133,6 @@ def main():
             with open(os.path.join(dump, key.replace("/", "_") + ".json"), "w") as f:
                 json.dump(rows, f)
         del model
-        import tf_keras
         tf_keras.backend.clear_session()
     if only:
         return
