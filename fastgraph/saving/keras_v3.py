@@ -212,6 +212,7 @@ def load_model(filepath, objects, compile):
                                           _budget(reader), fail)
             pairs = _read_weights(model, reader, in_place=True)
             assign_all(pairs)
+            _load_assets(model, zreader, "assets")
             unfilled = scope.unfilled([var.data for var, _ in pairs])
             if unfilled:
                 raise fail(f"the model built from config.json has weights that the "
@@ -220,6 +221,27 @@ def load_model(filepath, objects, compile):
             if compile and settings:
                 _restore_training(model, reader, settings, objects, fail)
     return model
+
+
+def _load_assets(layer, zreader, base):
+    """Give each layer that reads Keras assets (the vocabulary a lookup
+    layer learned by adapt, `assets/<layer path>/vocabulary.txt`) its files,
+    each read within archive.MAX_JSON_BYTES."""
+    if layer._is_graph:
+        used = {}
+        for sub in layer._layers:
+            if type(sub).__name__ == "InputLayer" and _class_name(layer) == "Sequential":
+                continue
+            name = snake_case(_class_name(sub))
+            used[name] = used.get(name, -1) + 1
+            _load_assets(sub, zreader, f"{base}/layers/"
+                                       f"{name if not used[name] else f'{name}_{used[name]}'}")
+        return
+    names = getattr(layer, "keras_asset_names", ())
+    files = {n: zreader.read_bytes(f"{base}/{n}", archive.MAX_JSON_BYTES)
+             for n in names if zreader.has(f"{base}/{n}")}
+    if files:
+        layer.load_keras_assets(files)
 
 
 def _restore_training(model, reader, settings, objects, fail):
