@@ -1,5 +1,4 @@
-"""Keras 2's examples/cifar10_cnn.py: a small CNN trained on CIFAR-10 with
-real-time data augmentation.
+"""Keras 2's examples/cifar10_cnn.py: a CNN on CIFAR-10, images augmented live.
 
 The program is Keras 2's, line for line, with `keras` replaced by
 `fastgraph`: `cifar10.load_data()`, `to_categorical`, four Conv2D layers

@@ -1,5 +1,4 @@
-"""Keras 2's examples/imdb_lstm.py: an LSTM reads IMDB reviews and tells
-positive from negative.
+"""Keras 2's examples/imdb_lstm.py: an LSTM tells good IMDB reviews from bad.
 
 The program is Keras 2's, line for line, with `keras` replaced by
 `fastgraph`: `imdb.load_data(num_words=20000)`, `pad_sequences` to 80
