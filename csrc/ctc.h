@@ -2,7 +2,8 @@
  * each sequence by the forward-backward recursion in log space, and its
  * gradient with respect to the log-probabilities, as TensorFlow's CTCLoss
  * computes it (blank = the last class, repeated labels need a blank
- * between them, no preprocessing of the labels). */
+ * between them, no preprocessing of the labels), and the prefix beam search
+ * that decodes them. */
 #ifndef FG_CTC_H
 #define FG_CTC_H
 
@@ -24,5 +25,20 @@ int fg_ctc_loss_f32(const float *logp, const int64_t *labels, const int64_t *lab
 int fg_ctc_loss_f64(const double *logp, const int64_t *labels, const int64_t *label_len,
                     const int64_t *input_len, fg_idx n, fg_idx t, fg_idx c, fg_idx l,
                     double *loss, double *grad);
+
+/* TensorFlow's CTC prefix beam search (CTCBeamSearchDecoder, default
+ * scorer, no label pruning) of each sample: logp (n, t, c), the first
+ * input_len[b] steps of sample b; `width` beams.  For the best
+ * min(top, kept[b]) prefixes of sample b, paths[(i * n + b) * t ...] gets
+ * the labels of prefix i (repeats merged, as merge_repeated does; the rest
+ * of the row is left as it is) and scores[b * top + i] its log-probability;
+ * kept[b] is how many prefixes the beam held at the end.  Returns -1 when
+ * memory runs out, else 0. */
+int fg_ctc_beam_f32(const float *logp, const int64_t *input_len, fg_idx n, fg_idx t,
+                    fg_idx c, fg_idx width, fg_idx top, int64_t *paths, float *scores,
+                    int64_t *kept);
+int fg_ctc_beam_f64(const double *logp, const int64_t *input_len, fg_idx n, fg_idx t,
+                    fg_idx c, fg_idx width, fg_idx top, int64_t *paths, double *scores,
+                    int64_t *kept);
 
 #endif

@@ -4,6 +4,7 @@
  * Bernstein's reference construction. */
 #include "hashing.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const uint64_t K0 = 0xc3a5c85c97cb3127ULL;
@@ -146,6 +147,44 @@ uint64_t fg_siphash(uint64_t k0, uint64_t k1, const uint8_t *s, size_t n) {
     v2 ^= 0xff;
     SIPROUND; SIPROUND; SIPROUND; SIPROUND;
     return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* UTF-8 of the `len` code points at s into out (4 * len bytes at most). */
+static size_t utf8(const uint32_t *s, size_t len, uint8_t *out) {
+    size_t o = 0;
+    for (size_t i = 0; i < len; ++i) {
+        uint32_t cp = s[i];
+        if (cp < 0x80) {
+            out[o++] = (uint8_t)cp;
+        } else if (cp < 0x800) {
+            out[o++] = (uint8_t)(0xc0 | (cp >> 6));
+            out[o++] = (uint8_t)(0x80 | (cp & 0x3f));
+        } else if (cp < 0x10000) {
+            out[o++] = (uint8_t)(0xe0 | (cp >> 12));
+            out[o++] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f));
+            out[o++] = (uint8_t)(0x80 | (cp & 0x3f));
+        } else {
+            out[o++] = (uint8_t)(0xf0 | (cp >> 18));
+            out[o++] = (uint8_t)(0x80 | ((cp >> 12) & 0x3f));
+            out[o++] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f));
+            out[o++] = (uint8_t)(0x80 | (cp & 0x3f));
+        }
+    }
+    return o;
+}
+
+void fg_hash_ucs4(const uint32_t *s, fg_idx n, size_t width, int keyed, uint64_t k0,
+                  uint64_t k1, uint64_t *out) {
+    uint8_t stack_buf[1024];
+    uint8_t *buf = 4 * width <= sizeof stack_buf ? stack_buf : malloc(4 * width);
+    for (fg_idx i = 0; i < n; ++i) {
+        const uint32_t *item = s + (size_t)i * width;
+        size_t len = width;
+        while (len && item[len - 1] == 0) --len;
+        size_t bytes = buf ? utf8(item, len, buf) : 0;
+        out[i] = keyed ? fg_siphash(k0, k1, buf, bytes) : fg_fingerprint64(buf, bytes);
+    }
+    if (buf != stack_buf) free(buf);
 }
 
 void fg_fingerprint_cat64(const uint64_t *a, const uint64_t *b, fg_idx n, uint64_t *out) {

@@ -1,5 +1,6 @@
 """CTC loss and its gradient (csrc/ctc.c): the forward-backward recursion
-in log space over (batch, steps, classes) log-probabilities."""
+in log space over (batch, steps, classes) log-probabilities; and
+TensorFlow's prefix beam search that decodes them."""
 cimport numpy as cnp
 import numpy as np
 from libc.stdint cimport int64_t
@@ -17,6 +18,12 @@ cdef extern from "ctc.h":
                         const int64_t *label_len, const int64_t *input_len,
                         Py_ssize_t n, Py_ssize_t t, Py_ssize_t c, Py_ssize_t l,
                         double *loss, double *grad) nogil
+    int fg_ctc_beam_f32(const float *logp, const int64_t *input_len, Py_ssize_t n,
+                        Py_ssize_t t, Py_ssize_t c, Py_ssize_t width, Py_ssize_t top,
+                        int64_t *paths, float *scores, int64_t *kept) nogil
+    int fg_ctc_beam_f64(const double *logp, const int64_t *input_len, Py_ssize_t n,
+                        Py_ssize_t t, Py_ssize_t c, Py_ssize_t width, Py_ssize_t top,
+                        int64_t *paths, double *scores, int64_t *kept) nogil
 
 
 def loss(logp, labels, label_len, input_len, out, grad=None):
@@ -68,3 +75,40 @@ def loss(logp, labels, label_len, input_len, out, grad=None):
                                      <double *>op, <double *>gp)
     if status:
         raise MemoryError(f"{fn}: out of memory for the recursion tables")
+
+
+def beam(logp, input_len, Py_ssize_t width, Py_ssize_t top, paths, scores, kept):
+    """Beam search of each sample: paths (top, n, steps) int64 receives the
+    labels of the best prefixes (entries past each prefix left as they
+    are), scores (n, top) their log-probabilities, kept (n,) how many
+    prefixes the beam held (fewer than `top`: the rest is not written)."""
+    fn = "ctc.beam"
+    cdef int ty = array(fn, "logp", logp, ANY_FLOAT, 3)
+    cdef Py_ssize_t n = logp.shape[0], t = logp.shape[1], c = logp.shape[2]
+    array(fn, "input_len", input_len, cnp.NPY_INT64, (n,))
+    array(fn, "paths", paths, cnp.NPY_INT64, (top, n, t))
+    like(fn, "scores", scores, logp, "logp", (n, top))
+    array(fn, "kept", kept, cnp.NPY_INT64, (n,))
+    for name, a in (("paths", paths), ("scores", scores), ("kept", kept)):
+        writeable(fn, name, a)
+    if c < 2 or width < 1 or not 1 <= top <= width:
+        fail(f"{fn}: need at least 2 classes and 1 <= top ({top}) <= width ({width}), "
+             f"got {c} classes")
+    if n and (input_len.min() < 0 or input_len.max() > t):
+        fail(f"{fn}: input_len must lie in [0, {t}], got {input_len.tolist()}")
+    cdef const int64_t *il = <const int64_t *>data(input_len)
+    cdef int64_t *pp = <int64_t *>data(paths)
+    cdef int64_t *kp = <int64_t *>data(kept)
+    cdef void *lp = data(logp)
+    cdef void *sp = data(scores)
+    cdef int status
+    if ty == cnp.NPY_FLOAT:
+        with nogil:
+            status = fg_ctc_beam_f32(<const float *>lp, il, n, t, c, width, top, pp,
+                                     <float *>sp, kp)
+    else:
+        with nogil:
+            status = fg_ctc_beam_f64(<const double *>lp, il, n, t, c, width, top, pp,
+                                     <double *>sp, kp)
+    if status:
+        raise MemoryError(f"{fn}: out of memory for the beam's prefixes")

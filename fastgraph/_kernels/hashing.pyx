@@ -4,7 +4,7 @@ import numpy as np
 cimport numpy as cnp
 from cpython.ref cimport PyObject
 from cpython.unicode cimport PyUnicode_Check
-from libc.stdint cimport uint8_t, uint64_t
+from libc.stdint cimport uint8_t, uint32_t, uint64_t
 
 from .checks cimport array, data, fail
 
@@ -19,12 +19,24 @@ cdef extern from "hashing.h":
     uint64_t fg_siphash(uint64_t k0, uint64_t k1, const uint8_t *s, size_t n) nogil
     void fg_fingerprint_cat64(const uint64_t *a, const uint64_t *b, fg_idx n,
                               uint64_t *out) nogil
+    void fg_hash_ucs4(const uint32_t *s, fg_idx n, size_t width, int keyed, uint64_t k0,
+                      uint64_t k1, uint64_t *out) nogil
 
 
 cdef object _hash(str fn, object strings, bint keyed, uint64_t k0, uint64_t k1):
-    array(fn, "strings", strings, cnp.NPY_OBJECT)
-    out = np.empty(strings.shape, dtype=np.uint64)
+    out = np.empty(np.shape(strings), dtype=np.uint64)
     cdef uint64_t *o = <uint64_t *>data(out)
+    cdef size_t width
+    cdef Py_ssize_t count = out.size
+    cdef const uint32_t *chars
+    if cnp.PyArray_Check(strings) and strings.dtype.kind == "U":
+        array(fn, "strings", strings, cnp.NPY_UNICODE)
+        width = strings.dtype.itemsize // 4
+        chars = <const uint32_t *>data(strings)
+        with nogil:
+            fg_hash_ucs4(chars, count, width, keyed, k0, k1, o)
+        return out
+    array(fn, "strings", strings, cnp.NPY_OBJECT)
     cdef PyObject **items = <PyObject **>data(strings)
     cdef Py_ssize_t i, n = strings.size, size
     cdef const char *s
@@ -42,12 +54,14 @@ cdef object _hash(str fn, object strings, bint keyed, uint64_t k0, uint64_t k1):
 
 
 def fingerprint64(strings):
-    """uint64 Fingerprint64 of each str of the C-contiguous object array."""
+    """uint64 Fingerprint64 of each str of the C-contiguous object or str
+    array (hashing the UTF-8 bytes)."""
     return _hash("hashing.fingerprint64", strings, False, 0, 0)
 
 
 def siphash(strings, uint64_t k0, uint64_t k1):
-    """uint64 SipHash-2-4 under key (k0, k1) of each str of the object array."""
+    """uint64 SipHash-2-4 under key (k0, k1) of each str of the object or str
+    array."""
     return _hash("hashing.siphash", strings, True, k0, k1)
 
 

@@ -141,7 +141,7 @@ def _block(filters_in, filters_out, group_width, stride, name, se_ratio):
         raise ValueError(f"Input filters({filters_in}) and output filters({filters_out}) "
                          f"are not equal for stride {stride}. Input and output filters "
                          f"must be equal for stride={stride}.")
-    groups = filters_out // group_width
+    groups = filters_out // group_width or 1   # tf-keras reads groups=0 as 1
 
     def apply(inputs):
         skip = inputs

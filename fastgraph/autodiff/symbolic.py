@@ -81,6 +81,24 @@ def pop_scope():
     _SCOPES.pop()
 
 
+class inferring:
+    """Context: ops run on stand-in values to infer shapes (side effects
+    such as K.print_tensor's output are skipped)."""
+
+    depth = 0
+
+    def __enter__(self):
+        inferring.depth += 1
+
+    def __exit__(self, *exc):
+        inferring.depth -= 1
+
+
+def is_inferring():
+    """True while shapes are inferred by running ops on stand-ins."""
+    return inferring.depth > 0
+
+
 class UnwatchedError(TypeError):
     """K.gradients asked about a Tensor no recorded op depends on: its
     gradient is unknown (the tape records only from watched tensors)."""
@@ -108,7 +126,7 @@ def clear_session():
 
 def _bad(op_name, param, value, what="a tensor, an array or a number"):
     shown = repr(value) if isinstance(value, str) else type(value).__name__
-    return TypeError(f"{op_name}: argument {param!r} must be {what}, got {shown}")
+    return TypeError(f"{op_name}: {param} must be {what}, got {shown}")
 
 
 def _scan(op_name, param, value, strings, depth=0):
@@ -117,7 +135,7 @@ def _scan(op_name, param, value, strings, depth=0):
     cls = value.__class__
     if cls is np.ndarray:
         if value.dtype.kind == "O" or (value.dtype.kind in "US" and not strings):
-            raise TypeError(f"{op_name}: argument {param!r} must be a numeric array, "
+            raise TypeError(f"{op_name}: {param} must be a numeric array, "
                             f"got an array of dtype {value.dtype}")
         return False
     if isinstance(value, Tensor) or isinstance(value, _PLAIN):
@@ -185,6 +203,12 @@ class SymbolicOp:
 
 
 _WRAPPERS = {}
+
+
+def unwrapped(fn):
+    """The function a SymbolicOp wraps (`fn` itself otherwise): a cheaper
+    key for the per-call table lookups of inference paths."""
+    return fn.__wrapped__ if fn.__class__ is SymbolicOp else fn
 
 
 def wrapper_named(op_name):

@@ -51,7 +51,12 @@ def _symbolic_value(name, fn):
 
 
 def _wrap_families():
-    """Wrap every public function of every family module in place."""
+    """Wrap every public function of every public family module in place,
+    then put the wrapped functions in this namespace where the raw ones
+    were imported (the family imports above decide which one a name
+    exports).  A function shadowed by another family's of the same name is
+    saved as 'backend.<family>.<name>'."""
+    wrappers = {}
     for info in pkgutil.iter_modules(__path__):
         if info.name.startswith("_"):       # helpers of the families, not K names
             continue
@@ -65,10 +70,16 @@ def _wrap_families():
             if not inspect.isfunction(fn) or getattr(fn, "symbolic_name", None) \
                     or name in _QUERIES:
                 continue
-            wrapped = (_symbolic_value(name, fn) if name in _VALUES
-                       else _symbolic.symbolic_op(fn, "backend." + name))
-            setattr(module, name, wrapped)
-            globals()[name] = wrapped
+            if fn not in wrappers:
+                exported = globals().get(name, fn) is fn
+                op_name = f"backend.{name}" if exported else \
+                    f"backend.{info.name}.{name}"
+                wrappers[fn] = (_symbolic_value(name, fn) if name in _VALUES
+                                else _symbolic.symbolic_op(fn, op_name))
+            setattr(module, name, wrappers[fn])
+    for name, value in list(globals().items()):
+        if inspect.isfunction(value) and value in wrappers:
+            globals()[name] = wrappers[value]
 
 
 _wrap_families()

@@ -7,6 +7,8 @@ import numpy as np
 from ..autodiff import Tensor, as_tensor
 from .core import image_data_format
 
+__all__ = []    # helpers of the families, not backend functions
+
 
 def tensor(fn, name, x):
     """`x` (a Tensor, an ndarray, a number or a nested list of numbers) as a

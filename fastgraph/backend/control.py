@@ -5,8 +5,8 @@ They run the user's function eagerly, step by step, on slices of the input
 taken with differentiable ops, and stack the results with differentiable
 ops: the tape records every step, so gradients flow through the loop to
 the inputs, the initial states, the constants and any variable the function
-reads.  Each slice's backward is a full-size array, so the backward pass
-costs time steps x the input's size.
+reads.  The slices are cut by repeated halving, so their backward writes
+the input's size log2(time steps) times, not once per step.
 """
 import numbers
 
@@ -34,9 +34,15 @@ def _pack(items, nested):
 
 
 def _unstack(x, axis=0):
-    """x's slices along `axis`, each a Tensor on the tape."""
+    """x's slices along `axis`, each a Tensor on the tape, cut by halving
+    (views forward; backward, each level of halves writes x's size once)."""
     lead = (slice(None),) * axis
-    return [_sh.getitem(x, lead + (i,)) for i in range(x.shape[axis])]
+    n = x.shape[axis]
+    if n < 2:
+        return [_sh.getitem(x, lead + (0,))] if n else []
+    mid = n // 2
+    return (_unstack(_sh.getitem(x, lead + (slice(0, mid),)), axis)
+            + _unstack(_sh.getitem(x, lead + (slice(mid, None),)), axis))
 
 
 def _result(fn, value):

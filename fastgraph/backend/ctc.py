@@ -1,13 +1,12 @@
-"""Keras backend CTC (tf-keras 2.x signatures): ctc_batch_cost (the loss, in
-C, differentiable), ctc_decode (greedy, or TensorFlow's prefix beam search)
-and ctc_label_dense_to_sparse.
+"""Keras backend CTC (tf-keras 2.x signatures): ctc_batch_cost (the loss,
+differentiable), ctc_decode (greedy, or TensorFlow's prefix beam search)
+and ctc_label_dense_to_sparse.  The loss and the beam search run in C
+(fastgraph.ops.ctc).
 
 As tf-keras, the inputs are softmax outputs (batch, steps, classes), the
 last class the blank, and every function works on log(y_pred + epsilon).
 """
 import collections
-import heapq
-import math
 
 import numpy as np
 
@@ -25,10 +24,11 @@ SparseTensor = collections.namedtuple("SparseTensor", "indices values dense_shap
 SparseTensor.__doc__ = ("The non-zero entries of a dense tensor, as tf.SparseTensor "
                         "holds them: indices (n, rank) int64, values (n,), "
                         "dense_shape (rank,) int64.")
-_NEG_INF = -math.inf
 
 
 def _ints(fn, name, value, n=None):
+    """`value` as int64 (floats holding whole numbers, as Keras 2 programs
+    feed labels, pass), reshaped to (n,) when `n` is given."""
     a = _check.tensor(fn, name, value).data
     if a.dtype.kind == "f" and np.all(a == np.round(a)):
         a = a.astype(np.int64)
@@ -105,24 +105,17 @@ def ctc_decode(y_pred, input_length, greedy=True, beam_width=100, top_paths=1):
                          f"{lengths.tolist()}")
     if greedy:
         paths, scores = _greedy(lp, lengths)
-        paths = [paths]
     else:
         beam_width = _check.integer(fn, "beam_width", beam_width, 1)
         top_paths = _check.integer(fn, "top_paths", top_paths, 1)
         if top_paths > beam_width:
             raise ValueError(f"{fn}: top_paths ({top_paths}) must not exceed "
                              f"beam_width ({beam_width})")
-        found = [_beam_search(fn, lp[b, :lengths[b]], beam_width, top_paths)
-                 for b in range(n)]
-        paths = [[f[0][i] for f in found] for i in range(top_paths)]
-        scores = np.array([f[1] for f in found], dtype=lp.dtype).reshape(n, top_paths)
-    dense = []
-    for seqs in paths:
-        d = np.full((n, steps), -1, dtype=np.int64)
-        for b, seq in enumerate(seqs):
-            d[b, :len(seq)] = seq
-        dense.append(Tensor(d))
-    return dense, Tensor(scores)
+        try:
+            paths, scores = _ctc.beam_search(lp, lengths, beam_width, top_paths)
+        except ValueError as err:
+            raise ValueError(f"{fn}: {err}") from err
+    return [Tensor(p) for p in paths], Tensor(scores)
 
 
 def _greedy(lp, lengths):
@@ -133,90 +126,9 @@ def _greedy(lp, lengths):
     scores = -np.where(valid, lp.max(axis=-1), 0).sum(axis=1, keepdims=True)
     prev = np.concatenate([np.full((n, 1), -1), best[:, :-1]], axis=1)
     keep = valid & (best != classes - 1) & (best != prev)
-    return [best[b][keep[b]].tolist() for b in range(n)], scores.astype(lp.dtype)
-
-
-class _Beam:
-    """A prefix in the beam search's trie: its last label, parent, children
-    and the log-probabilities (blank, label, total) of ending in a blank or
-    in its label, at the previous step (old) and this one (new)."""
-
-    __slots__ = ("label", "parent", "children", "old", "new")
-
-    def __init__(self, label, parent):
-        self.label, self.parent, self.children = label, parent, {}
-        self.old = [_NEG_INF] * 3
-        self.new = [_NEG_INF] * 3
-
-    def labels(self):
-        """The prefix's labels, repeats merged (TF's LabelSeq(merge_repeated))."""
-        seq, node, prev = [], self, None
-        while node.parent is not None:
-            if node.label != prev:
-                seq.append(node.label)
-            prev = node.label
-            node = node.parent
-        return seq[::-1]
-
-
-def _lse(a, b):
-    if a == _NEG_INF:
-        return b
-    if b == _NEG_INF:
-        return a
-    return max(a, b) + math.log1p(math.exp(-abs(a - b)))
-
-
-def _beam_search(fn, lp, width, top):
-    """TensorFlow's CTCBeamSearchDecoder (default scorer, no label pruning)
-    on one sample's (steps, classes) log-probabilities: (top paths, their
-    log-probabilities)."""
-    blank = lp.shape[1] - 1
-    root = _Beam(-1, None)
-    root.new = [0.0, _NEG_INF, 0.0]
-    leaves = [root]
-    for row in lp.astype(np.float64).tolist():
-        branches = sorted(leaves, key=lambda e: -e.new[2])
-        for b in branches:
-            b.old = list(b.new)
-        heap, seq = [], 0
-        for b in branches:
-            if b.parent is not None:
-                if b.parent.new[2] != _NEG_INF:
-                    p = b.parent.old
-                    b.new[1] = _lse(b.new[1], p[0] if b.label == b.parent.label else p[2])
-                b.new[1] += row[b.label]
-            b.new[0] = b.old[2] + row[blank]
-            b.new[2] = _lse(b.new[0], b.new[1])
-            heapq.heappush(heap, (b.new[2], seq, b))
-            seq += 1
-        for b in branches:
-            if not _candidate(b.old[2], heap, width):
-                continue
-            for label in range(blank):
-                c = b.children.get(label)
-                if c is None:
-                    c = b.children[label] = _Beam(label, b)
-                if c.new[2] != _NEG_INF:
-                    continue
-                prev = b.old[0] if label == b.label else b.old[2]
-                total = row[label] + prev
-                c.new = [_NEG_INF, total, total]
-                if _candidate(total, heap, width):
-                    if len(heap) == width:
-                        heapq.heappop(heap)[2].new = [_NEG_INF] * 3
-                    heapq.heappush(heap, (total, seq, c))
-                    seq += 1
-                else:
-                    c.old = [_NEG_INF] * 3
-                    c.new = [_NEG_INF] * 3
-        leaves = [e for _, _, e in heap]
-    if top > len(leaves):
-        raise ValueError(f"{fn}: the beam search kept {len(leaves)} paths, fewer "
-                         f"than top_paths={top}")
-    best = sorted(leaves, key=lambda e: -e.new[2])[:top]
-    return [e.labels() for e in best], [e.new[2] for e in best]
-
-
-def _candidate(total, heap, width):
-    return total > _NEG_INF and (len(heap) < width or total > heap[0][0])
+    # each kept label moves to its rank among its row's kept labels
+    rank = np.cumsum(keep, axis=1) - 1
+    dense = np.full((1, n, steps), -1, dtype=np.int64)
+    rows, cols = np.nonzero(keep)
+    dense[0, rows, rank[rows, cols]] = best[rows, cols]
+    return dense, scores.astype(lp.dtype)

@@ -73,9 +73,9 @@ def _second_order(what):
     return backward
 
 
-def depends_on(loss):
-    """The variables that `loss`'s records read (a gradient of the loss
-    depends on them, through no recorded op)."""
+def _walk(loss):
+    """(the variables `loss`'s records read, the ids of every Tensor they
+    read)."""
     found, stack, seen = [], [loss], {id(loss)}
     while stack:
         rec = stack.pop()._rec
@@ -87,7 +87,13 @@ def depends_on(loss):
                 stack.append(t)
                 if isinstance(t, Variable):
                     found.append(t)
-    return found
+    return found, seen
+
+
+def depends_on(loss):
+    """The variables that `loss`'s records read (a gradient of the loss
+    depends on them, through no recorded op)."""
+    return _walk(loss)[0]
 
 
 def first_order(grads, inputs, names):
@@ -123,8 +129,18 @@ def gradients(loss, variables):
                 f"is unknown; differentiate with respect to a K.variable, or build "
                 f"the graph on symbolic tensors (K.placeholder, Input)")
         names.append(getattr(v, "name", None) or f"variables[{i}]")
+    weights, reached = _walk(loss)
+    for i, v in enumerate(variables):
+        if id(v) not in reached and v._rec is None and not isinstance(v, Variable):
+            # a watched input of a Lambda: what links it to the loss, if
+            # anything, ran outside the Lambda, where no op was recorded
+            raise ValueError(
+                f"gradients: the loss does not depend on variables[{i}] through the "
+                f"ops recorded since it was watched (inside a Lambda, only the "
+                f"Lambda's own ops); compute the loss from it there, or call "
+                f"K.gradients on the layers' symbolic outputs outside the Lambda")
     grads = _tape_gradients(loss, variables, retain=True)
-    return first_order(grads, depends_on(loss), names)
+    return first_order(grads, weights, names)
 
 
 # ------------------------------------------------------------ updates
@@ -229,7 +245,8 @@ def print_tensor(x, message=""):
     """Print `message` and the value of x (each time a graph runs it, for a
     symbolic x) and return x unchanged (gradients flow through)."""
     x = as_tensor(x)
-    print(f"{message}{x.data}")
+    if not symbolic.is_inferring():
+        print(f"{message}{x.data}")
     return x
 
 

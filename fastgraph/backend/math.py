@@ -20,9 +20,14 @@ def arange(start, stop=None, step=1, dtype="int32"):
     stop, from 0; a negative one gives an empty tensor).  As tf.range, the
     values are int32 when every bound is an int, float32 otherwise, and are
     cast only when `dtype` is not 'int32'."""
+    bounds = []
     for name, v in (("start", start), ("stop", stop), ("step", step)):
+        if isinstance(v, (Tensor, np.ndarray)) and np.ndim(v) == 0:
+            v = np.asarray(v).item()        # e.g. K.shape(x)[0] as a 0-d tensor
         if v is not None and (isinstance(v, bool) or not isinstance(v, numbers.Real)):
             raise TypeError(f"arange: {name} must be a number, got {v!r}")
+        bounds.append(v)
+    start, stop, step = bounds
     if stop is None:
         start, stop = 0, max(start, 0)
     if step == 0:

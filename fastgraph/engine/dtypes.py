@@ -1,7 +1,7 @@
 """The 'string' dtype of Keras string tensors (Input(dtype='string'),
 StringLookup, TextVectorization).  NumPy has no variable-length string type,
-so string tensors are held as object arrays of Python str: every other dtype
-name is NumPy's own."""
+so string tensors are held as NumPy str arrays or object arrays of Python
+str (what a layer returns): every other dtype name is NumPy's own."""
 import numpy as np
 
 STRING = "string"
@@ -17,7 +17,8 @@ def dtype_name(dtype):
 
 
 def numpy_dtype(name):
-    """The NumPy dtype that holds tensors of dtype `name`."""
+    """The NumPy dtype that holds tensors of dtype `name` (object for
+    strings: str arrays are taken too)."""
     return np.dtype(object) if name == STRING else np.dtype(name)
 
 
@@ -27,23 +28,25 @@ def is_string_array(a):
 
 
 def as_strings(a, what="input"):
-    """`a` as an object array of str (bytes decoded as UTF-8); TypeError
-    naming `what` when an element is neither str nor bytes."""
+    """`a` as an array of str: str arrays as they are, bytes decoded as
+    UTF-8, object arrays checked to hold only str (bytes decoded); TypeError
+    naming `what` otherwise."""
     a = np.asarray(a)
     if a.dtype.kind == "U":
-        return a.astype(object)
+        return a
     if a.dtype.kind == "S":
-        return np.vectorize(lambda b: b.decode("utf-8"), otypes=[object])(a) \
-            if a.size else a.astype(object)
+        return np.char.decode(a, "utf-8")
     if a.dtype.kind != "O":
         raise TypeError(f"{what}: expected strings, got an array of dtype {a.dtype}")
-    if a.size:
-        kinds = {type(x) for x in a.flat}
-        if not kinds <= {str, bytes}:
-            bad = next(x for x in a.flat if not isinstance(x, (str, bytes)))
-            raise TypeError(f"{what}: expected strings, got an element "
-                            f"{bad!r} of type {type(bad).__name__}")
-        if bytes in kinds:
-            a = np.vectorize(lambda s: s.decode("utf-8") if isinstance(s, bytes) else s,
-                             otypes=[object])(a)
+    items = a.ravel().tolist()
+    kinds = set(map(type, items))
+    if not kinds <= {str, bytes}:
+        bad = next(x for x in items if not isinstance(x, (str, bytes)))
+        raise TypeError(f"{what}: expected strings, got an element {bad!r} of type "
+                        f"{type(bad).__name__}")
+    if bytes in kinds:
+        items = [x.decode("utf-8") if isinstance(x, bytes) else x for x in items]
+        out = np.empty(len(items), dtype=object)
+        out[:] = items
+        return out.reshape(a.shape)
     return a

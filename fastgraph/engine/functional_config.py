@@ -65,8 +65,13 @@ def _serialize_node(node, conversion):
     except TypeError:
         raise TypeError(f'Layer "{node.layer.name}" was called with arguments that '
                         f'cannot be serialized: {kwargs}') from None
-    return [[layer.name, conversion.get(layer._inbound_nodes[ni], 0), ti, kwargs]
-            for layer, ni, ti, _ in node.iterate_inbound()]
+    coords = [[layer.name, conversion.get(layer._inbound_nodes[ni], 0), ti]
+              for layer, ni, ti, _ in node.iterate_inbound()]
+    keywords = getattr(node.layer, "call_tensor_keywords", None)
+    if keywords and len(coords) > 1:
+        # tf-keras's form for a layer called as layer(query, value=..., key=...)
+        return [coords[0] + [dict(kwargs, **dict(zip(keywords, coords[1:])))]]
+    return [c + [kwargs] for c in coords]
 
 
 def reconstruct_graph(config, custom_objects=None):

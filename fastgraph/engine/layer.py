@@ -14,7 +14,7 @@ from .dtypes import dtype_name
 from .input_spec import InputSpec, check_input_spec  # noqa: F401  (re-exported)
 from .layer_utils import (_structure, infer_by_dummy_call, is_shape, map_shapes,  # noqa: F401
                           reset_uids, to_snake_case, unique_name)
-from .layer_losses import CallScope, LossesMixin
+from .layer_losses import CallScope, LossesMixin, current_training
 from .layer_nodes import NodeAccess
 from .node import KerasTensor, Node, flatten
 
@@ -488,7 +488,12 @@ class Layer(LossesMixin, NodeAccess):
             if key != self._spec_passed:
                 check_input_spec(self.input_spec, key[1], key[2], self.name)
                 self._spec_passed = key
-        with CallScope():
+        training = kwargs.get("training")
+        if training is None:
+            training = current_training()
+            if training is not None and self._call_accepts_training:
+                kwargs["training"] = training
+        with CallScope(training):
             return self._run(inputs, args, self._call_kwargs(kwargs))
 
     def _run(self, inputs, args, kwargs):

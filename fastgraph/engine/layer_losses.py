@@ -19,19 +19,33 @@ _ids = itertools.count(1)
 
 class CallScope:
     """Marks a top-level call: losses added during it (activity
-    regularization, `add_loss` in `call`) belong to this call only."""
+    regularization, `add_loss` in `call`) belong to this call only.  A
+    `training` value (True/False) holds for the calls inside it that are
+    given none, as tf-keras passes it down to sublayers."""
 
-    __slots__ = ()
+    __slots__ = ("training", "outer")
+
+    def __init__(self, training=None):
+        self.training = training
 
     def __enter__(self):
         depth = getattr(_state, "depth", 0)
         if depth == 0:
             _state.call_id = next(_ids)
         _state.depth = depth + 1
+        self.outer = getattr(_state, "training", None)
+        if self.training is not None:
+            _state.training = self.training
         return _state.call_id
 
     def __exit__(self, *exc):
         _state.depth -= 1
+        _state.training = self.outer
+
+
+def current_training():
+    """The `training` value of the innermost call scope that set one, or None."""
+    return getattr(_state, "training", None)
 
 
 class LossesMixin:
@@ -39,7 +53,9 @@ class LossesMixin:
 
     def add_loss(self, losses: Any) -> None:
         """Add loss terms: zero-argument callables (re-evaluated each time
-        `losses` is read) or, inside `call`, Tensors for the current call."""
+        `losses` is read), inside `call` Tensors for the current call, or, on
+        a model, symbolic tensors of its graph (computed by every run; a
+        term of several values counts by its mean)."""
         for loss in losses if isinstance(losses, (list, tuple)) else [losses]:
             if isinstance(loss, KerasTensor):
                 if not self._is_graph:

@@ -241,7 +241,7 @@ class OpLambda(Layer):
         for fill in (2, 3):
             xs = [_dummy(s, d, v, fill) for s, d, v in zip(shapes, dtypes, values)]
             args, kwargs = self._arguments(xs)
-            with no_grad(), np.errstate(all="ignore"):
+            with no_grad(), np.errstate(all="ignore"), symbolic.inferring():
                 runs.append(_outputs(self._fn(*args, **kwargs)))
         a, b = runs
         if isinstance(a, list):

@@ -106,7 +106,7 @@ def run_traced(plan, xs, training, masks=None):
     vals[:len(xs)] = xs
     if masks is not None:
         ms[:len(masks)] = masks
-    with CallScope():
+    with CallScope(training):
         for layer, ins, as_list, outs, args, kwargs, pass_training, pass_mask, \
                 nested, computes_mask, free, _ in plan.steps:
             x = [vals[i] for i in ins] if as_list else vals[ins[0]]
@@ -296,7 +296,7 @@ class InferencePlan:
         return [vals[s] for s in self._output_slots]
 
     def _run_scoped(self, xs, training):
-        with no_grad(), CallScope():
+        with no_grad(), CallScope(training):
             return self._body(xs, training)
 
     def _run_masked(self, xs, training):

@@ -79,7 +79,7 @@ class Dense(Layer):
         if type(self).call is not Dense.call or self.activity_regularizer is not None:
             return None
         return lambda x, training: dense_array(x, self.kernel, self.bias,
-                                               self.activation)
+                                               symbolic.unwrapped(self.activation))
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)

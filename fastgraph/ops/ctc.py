@@ -1,6 +1,7 @@
-"""Connectionist temporal classification loss over log-probabilities, in C
-(csrc/ctc.c): the forward-backward recursion gives each sequence's loss
-and, in the same call, its gradient, which the backward pass scales."""
+"""Connectionist temporal classification over log-probabilities, in C
+(csrc/ctc.c): the loss, whose forward-backward recursion gives each
+sequence's loss and, in the same call, its gradient, which the backward
+pass scales; and TensorFlow's prefix beam search to decode."""
 import numpy as np
 
 from .._kernels import load
@@ -50,3 +51,24 @@ def ctc_loss(log_probs, labels, label_length, input_length):
     def backward(g):
         return (grad * g[:, None, None],)
     return output(loss, (x,), backward)
+
+
+def beam_search(log_probs, lengths, width, top):
+    """The `top` best label sequences of each sample by TensorFlow's prefix
+    beam search (CTCBeamSearchDecoder: `width` beams, the default scorer,
+    repeated labels of a prefix merged): (paths (top, batch, steps) int64,
+    -1 past each sequence; log-probabilities (batch, top)).  log_probs is
+    a (batch, steps, classes) array, the blank the last class; sample b
+    reads lengths[b] steps."""
+    lp = np.ascontiguousarray(log_probs)
+    n, steps, _ = lp.shape
+    paths = np.full((top, n, steps), -1, dtype=np.int64)
+    scores = np.empty((n, top), dtype=lp.dtype)
+    kept = np.empty(n, dtype=np.int64)
+    _k.beam(lp, np.ascontiguousarray(lengths, dtype=np.int64), width, top, paths,
+            scores, kept)
+    short = np.flatnonzero(kept < top)
+    if short.size:
+        raise ValueError(f"the beam search kept {kept[short[0]]} paths for sample "
+                         f"{short[0]}, fewer than top_paths={top}")
+    return paths, scores

@@ -118,6 +118,8 @@ def weighted_losses(model, ys, outs, sws, masks):
     """
     total, per_output = output_losses(model._specs, ys, outs, sws, masks)
     for added in model.losses:
+        if not isinstance(added, Tensor):       # a callable's number
+            added = Tensor(np.asarray(added, np.float32))
         if added.ndim:        # a loss of several values counts by its mean, as tf-keras
             added = R.mean(added)
         total = added if total is None else E.add(total, added)

@@ -203,6 +203,7 @@ def test_names_session_and_misc(capsys):
     np.testing.assert_allclose(K.get_value(out), [1.0, 2.0])
     x = Input((2,))
     f = K.function([x], [K.print_tensor(x, message="x: ")])
+    assert capsys.readouterr().out == ""        # nothing printed while building
     f([np.ones((1, 2))])
     assert "x: [[1. 1.]]" in capsys.readouterr().out
     K.manual_variable_initialization(True)
@@ -223,3 +224,43 @@ def test_placeholders_need_only_the_backend_import():
                          text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[6. 6.]"
+
+
+def test_style_transfer_graph_descends_on_the_placeholder():
+    base, style = K.variable(RNG.rand(1, 8, 8, 3)), K.variable(RNG.rand(1, 8, 8, 3))
+    combination = K.placeholder((1, 8, 8, 3))
+    features = Conv2D(4, 3, padding="same", activation="relu")(
+        K.concatenate([base, style, combination], axis=0))
+
+    def gram_matrix(x):
+        flat = K.batch_flatten(K.permute_dimensions(x, (2, 0, 1)))
+        return K.dot(flat, K.transpose(flat))
+    loss = K.variable(0.0)
+    loss = loss + 0.5 * K.sum(K.square(features[2] - features[0]))
+    loss = loss + K.sum(K.square(gram_matrix(features[1]) - gram_matrix(features[2]))) / 100
+    grads = K.gradients(loss, combination)
+    f_outputs = K.function([combination], [loss] + grads)
+    x = RNG.rand(1, 8, 8, 3).astype(np.float32)
+    first, _ = f_outputs([x])
+    for _ in range(20):
+        _, g = f_outputs([x])
+        x -= 0.01 * g / (np.abs(g).mean() + 1e-8)
+    assert f_outputs([x])[0] < 0.5 * first
+
+
+def test_what_where_mask_symbolically_and_a_clear_error_inside_lambda():
+    from fastgraph.layers import MaxPooling2D
+    x = Input((4, 4, 1))
+    y_prepool = Conv2D(2, 3, padding="same")(x)
+    y = MaxPooling2D()(y_prepool)
+    where = K.gradients(K.sum(y), y_prepool)[0]
+    mask = K.function([x], [where])([RNG.rand(3, 4, 4, 1)])[0]
+    assert set(np.unique(mask)) <= {0.0, 1.0}
+    np.testing.assert_array_equal(mask.reshape(3, 2, 2, 2, 2, 2).sum(axis=(2, 4)), 1.0)
+
+    def getwhere(args):       # the Keras 2 example's Lambda: the pool ran outside it
+        y_prepool, y_postpool = args
+        return K.gradients(K.sum(y_postpool), y_prepool)[0]
+    model = Model(x, Lambda(getwhere, output_shape=lambda s: s[0])([y_prepool, y]))
+    with pytest.raises(ValueError, match="does not depend on variables"):
+        model.predict(RNG.rand(1, 4, 4, 1), verbose=0)

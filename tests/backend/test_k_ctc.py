@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 
 import fastgraph.backend as K
+from fastgraph._kernels import load
+from fastgraph._kernels.checks import KernelArgumentError
 from fastgraph.autodiff import Variable, check_gradients, gradients
 from fastgraph.ops import ctc as ctc_ops
 from fastgraph.ops import elementwise as E
@@ -99,3 +101,61 @@ def test_ctc_label_dense_to_sparse():
 def test_bad_input(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+_CTC = load("ctc")
+LP = np.zeros((2, 4, 3), np.float32)
+LAB, ONE = np.zeros((2, 2), np.int64), np.ones(2, np.int64)
+
+
+def _readonly(a):
+    a.flags.writeable = False
+    return a
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: _CTC.loss(LP.astype(np.int32), LAB, ONE, ONE, np.empty(2, np.float32)),
+     "ctc.loss: logp must be float32 or float64, got int32"),
+    (lambda: _CTC.loss(LP[:, ::2], LAB, ONE, ONE, np.empty(2, np.float32)),
+     "ctc.loss: logp must be C-contiguous"),
+    (lambda: _CTC.loss(LP, LAB.astype(np.int32), ONE, ONE, np.empty(2, np.float32)),
+     "ctc.loss: labels must be int64"),
+    (lambda: _CTC.loss(LP, LAB, ONE, ONE, np.empty(2)),
+     "ctc.loss: out must have the dtype of logp"),
+    (lambda: _CTC.loss(LP, LAB, ONE, ONE, np.empty(2, np.float32),
+                       _readonly(np.empty_like(LP))), "ctc.loss: grad must be writeable"),
+    (lambda: _CTC.loss(LP, LAB, ONE, ONE * 9, np.empty(2, np.float32)),
+     "ctc.loss: sample 0"),
+    (lambda: _CTC.beam(LP, ONE, 2, 1, np.empty((1, 2, 3), np.int64),
+                       np.empty((2, 1), np.float32), np.empty(2, np.int64)),
+     r"ctc.beam: paths must be int64 of shape \(1, 2, 4\)"),
+    (lambda: _CTC.beam(LP, ONE, 2, 3, np.empty((3, 2, 4), np.int64),
+                       np.empty((2, 3), np.float32), np.empty(2, np.int64)),
+     "ctc.beam: need at least 2 classes and 1 <= top"),
+    (lambda: _CTC.beam(LP, ONE * 5, 2, 1, np.empty((1, 2, 4), np.int64),
+                       np.empty((2, 1), np.float32), np.empty(2, np.int64)),
+     "ctc.beam: input_len must lie in"),
+])
+def test_kernel_shim_checks_arrays_before_c(call, match):
+    with pytest.raises(KernelArgumentError, match=match):
+        call()
+
+
+def test_ctc_model_trains_the_keras_2_way():
+    """The Keras 2 OCR recipe: ctc_batch_cost in a Lambda over the softmax
+    and the label inputs, the model's output is the loss."""
+    from fastgraph.layers import Dense, Input, Lambda
+    from fastgraph.models import Model
+    rng = np.random.RandomState(0)
+    seq, labels = Input((10, 5)), Input((4,))
+    in_len, lab_len = Input((1,), dtype="int64"), Input((1,), dtype="int64")
+    probs = Dense(6, activation="softmax")(seq)
+    loss = Lambda(lambda a: K.ctc_batch_cost(*a), output_shape=(1,))(
+        [labels, probs, in_len, lab_len])
+    model = Model([seq, labels, in_len, lab_len], loss)
+    model.compile(optimizer="adam", loss=lambda y_true, y_pred: y_pred)
+    x = rng.rand(16, 10, 5).astype(np.float32)
+    y = rng.randint(0, 5, (16, 4)).astype(np.float32)
+    history = model.fit([x, y, np.full((16, 1), 10), np.full((16, 1), 4)], np.zeros(16),
+                        epochs=5, batch_size=8, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]

@@ -67,6 +67,11 @@ def test_bad_input_names_function_and_argument(call, match):
         call()
 
 
+def test_arange_takes_0d_tensors():
+    np.testing.assert_array_equal(K.arange(K.constant(3, dtype="int32")).data, [0, 1, 2])
+    np.testing.assert_array_equal(K.arange(1, np.array(7), 2).data, [1, 3, 5])
+
+
 def test_arange_zero_step():
     with pytest.raises(ValueError, match="arange: step"):
         K.arange(0, 3, 0)

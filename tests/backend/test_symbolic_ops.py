@@ -147,13 +147,13 @@ def test_tensor_operators_hand_over_to_symbolic_tensors():
 
 
 @pytest.mark.parametrize("call, what", [
-    (lambda: K.flatten("abc"), "backend.flatten: argument 'x'"),
-    (lambda: K.sum(object()), "backend.sum: argument 'x'"),
-    (lambda: K.exp(np.array([object()])), "backend.exp: argument 'x'"),
+    (lambda: K.flatten("abc"), "backend.flatten: x must"),
+    (lambda: K.sum(object()), "backend.sum: x must"),
+    (lambda: K.exp(np.array([object()])), "backend.exp: x must"),
     (lambda: K.square(Input((2,)), "x"), "backend.square"),
-    (lambda: activations.relu("x"), "activations.relu: argument 'x'"),
+    (lambda: activations.relu("x"), "activations.relu: x must"),
     (lambda: losses.mean_squared_error(Input((2,)), {1: object()}),
-     "losses.mean_squared_error: argument 'y_pred'"),
+     "losses.mean_squared_error: y_pred must"),
 ])
 def test_bad_input_is_a_type_error_naming_function_and_argument(call, what):
     with pytest.raises(TypeError, match=what.replace(".", r"\.")):

@@ -79,6 +79,10 @@ def test_compile_without_loss_needs_added_losses():
     with_loss.compile("sgd")
     with_loss.fit(X, epochs=1, verbose=0)
     with_loss.train_on_batch(X)
+    constant = Model(x, Dense(2)(x))
+    constant.add_loss(lambda: 2.5)          # a callable may give a number
+    constant.compile("sgd")
+    np.testing.assert_allclose(constant.evaluate(X, verbose=0), 2.5)
 
 
 def test_no_loss_to_compute_is_reported():

@@ -204,3 +204,28 @@ def test_fastgraph_exports_model_and_gradient_tape():
     assert fastgraph.Model is Model
     assert fastgraph.GradientTape is fastgraph.autodiff.GradientTape
     assert {"Model", "GradientTape"} <= set(dir(fastgraph))
+
+
+class Dropping(Model):
+    """Calls its Dropout without `training`: the model's call passes it down."""
+
+    def __init__(self):
+        super().__init__()
+        self.drop = L.Dropout(0.5)
+        self.dense = L.Dense(1, kernel_initializer="ones", use_bias=False)
+
+    def call(self, inputs):
+        self.add_loss(0.0 * inputs[0, 0] + 1.0)
+        return self.dense(self.drop(inputs))
+
+
+def test_training_reaches_sublayers_and_call_losses_count():
+    x = np.ones((64, 10), "float32")
+    m = Dropping()
+    kept = m(x, training=True).data
+    assert set(np.unique(kept)) != {10.0} and np.isclose(kept.mean(), 10.0, rtol=0.2)
+    np.testing.assert_array_equal(m(x).data, 10.0)
+    np.testing.assert_array_equal(m.predict(x), 10.0)
+    m.compile("sgd", "mse")
+    # the loss added in call() joins the compiled loss, in evaluate too
+    np.testing.assert_allclose(m.evaluate(x, np.full((64, 1), 10.0), verbose=0), 1.0)

@@ -29,14 +29,22 @@ STRONG = [6106585448873436222, 1558948629697104154, 8699722825914176534,
 BUCKETS = np.uint64(2 ** 63 - 25)
 
 
-def test_fingerprint64_is_tf_to_hash_bucket_fast():
-    got = _k.fingerprint64(np.array(STRINGS, dtype=object)) % BUCKETS
+@pytest.mark.parametrize("dtype", [object, str])
+def test_fingerprint64_is_tf_to_hash_bucket_fast(dtype):
+    got = _k.fingerprint64(np.array(STRINGS, dtype=dtype)) % BUCKETS
     assert got.tolist() == FAST
 
 
-def test_siphash_is_tf_to_hash_bucket_strong():
-    got = _k.siphash(np.array(STRINGS, dtype=object), 7, 2 ** 62 + 3) % BUCKETS
+@pytest.mark.parametrize("dtype", [object, str])
+def test_siphash_is_tf_to_hash_bucket_strong(dtype):
+    got = _k.siphash(np.array(STRINGS, dtype=dtype), 7, 2 ** 62 + 3) % BUCKETS
     assert got.tolist() == STRONG
+
+
+def test_str_arrays_hash_their_utf8_without_padding():
+    wide = np.array(["a", "日本語" * 200, "😀", ""], dtype=str)   # one width for all
+    assert _k.fingerprint64(wide).tolist() == _k.fingerprint64(
+        wide.astype(object)).tolist()
 
 
 def test_fingerprint_cat64_matches_its_formula():

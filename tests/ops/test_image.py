@@ -73,3 +73,19 @@ def test_affine_identity_and_adjoint():
 def test_bad_arguments(call, match):
     with pytest.raises((ValueError, TypeError), match=match):
         call()
+
+
+def test_affine_kernel_checks_its_arrays():
+    from fastgraph._kernels import load
+    from fastgraph._kernels.checks import KernelArgumentError
+    k = load("image")
+    x = np.zeros((2, 3, 4, 1), np.float32)
+    with pytest.raises(KernelArgumentError, match=r"image.affine: transforms must be "
+                                                  r"float32 of shape \(2, 8\)"):
+        k.affine(x, np.zeros((2, 8)), np.zeros_like(x), "reflect", False, 0.0)
+    with pytest.raises(KernelArgumentError, match="image.affine: y must be float32"):
+        k.affine(x, np.zeros((2, 8), np.float32), np.zeros(x.shape), "reflect", False,
+                 0.0)
+    with pytest.raises(ValueError, match="image.affine_backward: dy must have the batch"):
+        k.affine_backward(np.zeros((1, 3, 4, 1), np.float32), np.zeros((2, 8), np.float32),
+                          x, "wrap", True)

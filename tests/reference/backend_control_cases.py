@@ -55,6 +55,11 @@ def rnn_input_length(K, a):
     return _rnn(K, a, input_length=K.constant(a["lengths"], dtype="int32"))
 
 
+def rnn_input_length_backwards(K, a):
+    return _rnn(K, a, go_backwards=True,
+                input_length=K.constant(a["lengths"], dtype="int32"))
+
+
 def rnn_time_major(K, a):
     x = K.permute_dimensions(a["x"], (1, 0, 2))
     last, outs, states = K.rnn(_cell(K, a), x, [a["h0"], a["h0"]], time_major=True)

@@ -1,8 +1,9 @@
 """Record tf-keras 2.x `keras.backend` outputs for tests/backend (run once with
 the TensorFlow venv: /work/venv-tf/bin/python tests/reference/backend_k_make_reference.py).
 
-Each case is an entry `<case>/in<i>` (inputs) and `<case>/out<i>` (outputs)
-in backend_k_reference.npz; the tests rebuild the call from CASES below.
+Each case is an entry `<case>/in<i>` (inputs; a 0-d NaN stands for None)
+and `<case>/out<i>` (outputs) in backend_k_reference.npz; the tests rebuild
+the call from CASES below.
 """
 import os
 import pathlib
@@ -46,6 +47,15 @@ CASES = {
     "conv2d_transpose_cf": ("conv2d_transpose", [f(1, 3, 3, 4), f(3, 3, 2, 3)],
                             {"output_shape": (1, 2, 5, 7), "strides": (2, 2),
                              "padding": "same", "data_format": "channels_first"}),
+    "conv2d_transpose_dilated": ("conv2d_transpose", [f(1, 4, 3, 2), f(3, 2, 3, 2)],
+                                 {"output_shape": (1, 8, 5, 3), "padding": "valid",
+                                  "dilation_rate": (2, 2)}),
+    "depthwise_conv2d_cf": ("depthwise_conv2d", [f(1, 2, 5, 4), f(2, 3, 2, 3)],
+                            {"data_format": "channels_first", "dilation_rate": (2, 1)}),
+    "separable_conv2d_cf": ("separable_conv2d", [f(1, 3, 6, 5), f(3, 2, 3, 1),
+                                                 f(1, 1, 3, 2)],
+                            {"data_format": "channels_first", "strides": (2, 2),
+                             "padding": "same"}),
     "depthwise_conv2d": ("depthwise_conv2d", [f(2, 5, 5, 3), f(3, 3, 3, 2)],
                          {"padding": "same", "strides": (2, 2)}),
     "separable_conv2d": ("separable_conv2d", [f(2, 5, 6, 3), f(3, 3, 3, 2), f(1, 1, 6, 4)],
@@ -93,6 +103,8 @@ CASES = {
     "normalize_fused_small_eps": ("normalize_batch_in_training",
                                   [f(2, 3, 4, 5), u(5), f(5)],
                                   {"reduction_axes": [0, 1, 2], "epsilon": 1e-7}),
+    "normalize_fused_no_scale": ("normalize_batch_in_training",
+                                 [f(2, 3, 2, 4), None, None], {"reduction_axes": [0, 1, 2]}),
     "normalize_regular": ("normalize_batch_in_training", [f(6, 4), u(4), f(4)],
                           {"reduction_axes": [0]}),
     "normalize_broadcast": ("normalize_batch_in_training", [f(4, 3, 5), u(3), f(3)],
@@ -126,10 +138,11 @@ def main():
     import tf_keras.backend as K
     out = {}
     for case, (name, arrays, kwargs) in CASES.items():
-        result = getattr(K, name)(*[tf.constant(a) for a in arrays], **kwargs)
+        result = getattr(K, name)(*[None if a is None else tf.constant(a) for a in arrays],
+                                  **kwargs)
         results = result if isinstance(result, (list, tuple)) else [result]
         for i, a in enumerate(arrays):
-            out[f"{case}/in{i}"] = a
+            out[f"{case}/in{i}"] = np.array(np.nan) if a is None else a
         for i, r in enumerate(results):
             out[f"{case}/out{i}"] = np.asarray(r)
     in_top_k = np.array([[0.1, 0.5, 0.5, 0.2], [0.9, 0.1, 0.3, 0.3],

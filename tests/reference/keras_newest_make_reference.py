@@ -7,14 +7,17 @@ the reverse.  Run by hand, never imported by tests (CI has no TensorFlow):
 
 writes keras_files/tfk_<model>.keras and tfk_<model>.h5 (model.save) and
 keras_files/tfk_reference.npz (inputs `<model>/x<i>`, tf-keras's
-predictions `<model>/y<i>`).
+predictions `<model>/y<i>`); `make3` writes the same models with Keras 3
+(k3new_<model>.keras, k3new_reference.npz).
 
     python tests/reference/keras_newest_make_reference.py write DIR
     /work/venv-tf/bin/python tests/reference/keras_newest_make_reference.py check DIR
 
 loads each fixture with fastgraph, saves it again as DIR/<model>.keras and
 DIR/<model>.h5 with fastgraph's predictions in DIR/inputs.npz; then tf-keras
-loads those files and compares its predictions with fastgraph's.
+loads the .h5 files and Keras 3 the .keras files (fastgraph writes .keras as
+Keras 3 does; tf-keras reads only its own .keras dialect) and compares its
+predictions with fastgraph's.
 """
 import os
 import sys
@@ -79,8 +82,14 @@ def _predict(model, xs):
     return ys if isinstance(ys, list) else [ys]
 
 
-def make():
-    import tf_keras as keras
+def make(version):
+    """tf-keras's files (version 2) or Keras 3's (3: k3new_<model>.keras and
+    k3new_reference.npz, by the Keras 3 that TensorFlow 2.21 installs)."""
+    if version == 2:
+        import tf_keras as keras
+    else:
+        import keras
+    prefix = "tfk" if version == 2 else "k3new"
     keras.utils.set_random_seed(4321)
     ref = {}
     for name, build in models(keras).items():
@@ -89,10 +98,11 @@ def make():
             ref[f"{name}/x{i}"] = x
         for i, y in enumerate(_predict(model, xs)):
             ref[f"{name}/y{i}"] = np.asarray(y)
-        model.save(os.path.join(HERE, f"tfk_{name}.keras"))
-        model.save(os.path.join(HERE, f"tfk_{name}.h5"))
+        model.save(os.path.join(HERE, f"{prefix}_{name}.keras"))
+        if version == 2:
+            model.save(os.path.join(HERE, f"{prefix}_{name}.h5"))
         print(name, "ok")
-    np.savez_compressed(REFERENCE, **ref)
+    np.savez_compressed(os.path.join(HERE, f"{prefix}_reference.npz"), **ref)
 
 
 def write(directory):
@@ -112,30 +122,35 @@ def write(directory):
     np.savez(os.path.join(directory, "inputs.npz"), **out)
 
 
+def _error(reader, path, inputs, name):
+    """Max |Keras - fastgraph| of the model at `path` loaded by `reader`."""
+    model = reader.models.load_model(path)
+    xs, want = ([inputs[k] for k in sorted(inputs.files) if k.startswith(f"{name}/{p}")]
+                for p in "xy")
+    return max(float(np.max(np.abs(a - b))) for a, b in zip(_predict(model, xs), want))
+
+
 def check(directory):
-    import tf_keras as keras
+    import keras            # Keras 3, installed beside tf-keras by TensorFlow 2.21
+    import tf_keras
     inputs, failures = np.load(os.path.join(directory, "inputs.npz")), 0
     for fname in sorted(f for f in os.listdir(directory) if f.endswith((".keras", ".h5"))):
-        name = fname.split(".")[0]
-        try:
-            model = keras.models.load_model(os.path.join(directory, fname))
-            xs = [inputs[k] for k in sorted(inputs.files) if k.startswith(name + "/x")]
-            want = [inputs[k] for k in sorted(inputs.files) if k.startswith(name + "/y")]
-            err = max(float(np.max(np.abs(a - b))) for a, b in zip(_predict(model, xs), want))
-            print(f"{fname}: max |tf-keras - fastgraph| = {err:.2e}"
-                  f"{' FAIL' if err > 1e-4 else ''}")
-            failures += err > 1e-4
-        except Exception as e:      # report every file, then fail
-            failures += 1
-            print(f"{fname}: FAIL {type(e).__name__}: {str(e)[:400]}")
+        reader = keras if fname.endswith(".keras") else tf_keras
+        try:            # report every file, then fail
+            err = _error(reader, os.path.join(directory, fname), inputs, fname.split(".")[0])
+            note = f"max |keras - fastgraph| = {err:.2e}"
+        except Exception as e:
+            err, note = float("inf"), f"{type(e).__name__}: {str(e)[:400]}"
+        print(f"{fname}: Keras {reader.__version__}: {note}{' FAIL' if err > 1e-4 else ''}")
+        failures += err > 1e-4
     print("failures:", failures)
     return failures
 
 
 if __name__ == "__main__":
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    if MODE == "make":
-        make()
+    if MODE in ("make", "make3"):
+        make(3 if MODE == "make3" else 2)
     elif MODE == "write":
         write(sys.argv[2])
     else:

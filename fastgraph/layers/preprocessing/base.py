@@ -51,7 +51,7 @@ def batches(data, batch_size=None, steps=None):
     any iterable yields its own batches (the inputs of (x, y) pairs)."""
     if isinstance(data, Tensor):
         data = data.data
-    if isinstance(data, (np.ndarray, list, tuple)):
+    if isinstance(data, (np.ndarray, list, tuple, str, bytes, numbers.Number)):
         a = np.asarray(data)
         if a.dtype.kind in "USO":
             a = as_strings(a, "adapt data")

@@ -21,15 +21,16 @@ _CROSS_KEY = np.uint64(0xDECAFCAFFE)      # tf.sparse.cross_hashed's default key
 def _as_hash_text(x, where):
     """Strings as they are, integers as their decimal text (tf.as_string)."""
     if x.dtype.kind in "iu":
-        return np.char.mod("%d", x).astype(object)
+        return np.ascontiguousarray(np.char.mod("%d", x))
     if x.dtype.kind in "USO":
-        return np.ascontiguousarray(as_strings(x, where))
+        a = as_strings(x, where)       # str arrays hash in C as they are
+        return np.ascontiguousarray(a, dtype=None if a.dtype.kind == "U" else object)
     raise TypeError(f"{where}: expected string or integer inputs, got dtype {x.dtype}")
 
 
 def fingerprint64(x, where):
     """tf's Fingerprint64 of each string (or integer's text) of `x`."""
-    return _hashing.fingerprint64(np.ascontiguousarray(_as_hash_text(x, where)))
+    return _hashing.fingerprint64(_as_hash_text(x, where))
 
 
 def _default_dtype(kwargs, output_mode):
@@ -131,7 +132,7 @@ class Hashing(Layer):
             bins -= 1
             mask = x == (self.mask_value if x.dtype.kind in "iu"
                          else str(self.mask_value))
-        text = np.ascontiguousarray(_as_hash_text(x, where))
+        text = _as_hash_text(x, where)
         if self.strong_hash:
             k0, k1 = (s % 2 ** 64 for s in self.salt)
             hashed = _hashing.siphash(text, k0, k1)

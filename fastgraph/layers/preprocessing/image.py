@@ -56,6 +56,29 @@ def with_size(shape, height, width):
     return tuple(shape)
 
 
+class _Sized:
+    """The fixed (height, width) output of Resizing and the cropping layers."""
+
+    def _set_size(self, height, width):
+        name = type(self).__name__
+        self.height = check_positive_int(name, "height", height)
+        self.width = check_positive_int(name, "width", width)
+
+    def crop(self, x, top, left):
+        """The (height, width) window of Tensor x at (top, left)."""
+        return S.getitem(x, (Ellipsis, slice(top, top + self.height),
+                             slice(left, left + self.width), slice(None)))
+
+    def compute_output_shape(self, input_shape):
+        check_image_rank(self, input_shape)
+        return with_size(input_shape, self.height, self.width)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"height": self.height, "width": self.width})
+        return config
+
+
 class Rescaling(Layer):
     """`inputs * scale + offset` in the layer's dtype (e.g. 1/255 to map
     uint8 pixels to [0, 1]); scale and offset may be per-channel lists."""
@@ -84,7 +107,7 @@ class Rescaling(Layer):
         return config
 
 
-class Resizing(Layer):
+class Resizing(_Sized, Layer):
     """Images resized to (height, width) by `interpolation` (tf.image.resize
     methods: bilinear, nearest, bicubic, area, lanczos3, lanczos5, gaussian,
     mitchellcubic); `crop_to_aspect_ratio` first takes the largest centred
@@ -93,8 +116,7 @@ class Resizing(Layer):
     def __init__(self, height, width, interpolation="bilinear",
                  crop_to_aspect_ratio=False, **kwargs):
         super().__init__(**kwargs)
-        self.height = check_positive_int("Resizing", "height", height)
-        self.width = check_positive_int("Resizing", "width", width)
+        self._set_size(height, width)
         image_ops.check_method("Resizing", interpolation)
         self.interpolation = interpolation
         self.crop_to_aspect_ratio = bool(crop_to_aspect_ratio)
@@ -122,44 +144,26 @@ class Resizing(Layer):
         cols = image_ops.nearest_indices(w, self.width)
         return Tensor(a[..., rows, :, :][..., cols, :].astype(self.dtype))
 
-    def compute_output_shape(self, input_shape):
-        check_image_rank(self, input_shape)
-        return with_size(input_shape, self.height, self.width)
-
     def get_config(self):
         config = super().get_config()
-        config.update({"height": self.height, "width": self.width,
-                       "interpolation": self.interpolation,
+        config.update({"interpolation": self.interpolation,
                        "crop_to_aspect_ratio": self.crop_to_aspect_ratio})
         return config
 
 
-class CenterCrop(Layer):
+class CenterCrop(_Sized, Layer):
     """The centred (height, width) crop of each image; an image smaller than
     that is resized up instead (Keras's smart_resize), as tf-keras does."""
 
     def __init__(self, height, width, **kwargs):
         super().__init__(**kwargs)
-        self.height = check_positive_int("CenterCrop", "height", height)
-        self.width = check_positive_int("CenterCrop", "width", width)
+        self._set_size(height, width)
 
     def call(self, inputs):
         check_image_rank(self, inputs.shape)
         h, w = inputs.shape[-3], inputs.shape[-2]
         dh, dw = h - self.height, w - self.width
         if dh >= 0 and dw >= 0:
-            top, left = dh // 2, dw // 2
-            y = S.getitem(inputs, (Ellipsis, slice(top, top + self.height),
-                              slice(left, left + self.width), slice(None)))
-            return E.cast(y, self.dtype)
+            return E.cast(self.crop(inputs, dh // 2, dw // 2), self.dtype)
         x = float_image(self, inputs)
         return E.cast(smart_resize(x, self.height, self.width), self.dtype)
-
-    def compute_output_shape(self, input_shape):
-        check_image_rank(self, input_shape)
-        return with_size(input_shape, self.height, self.width)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"height": self.height, "width": self.width})
-        return config

@@ -15,7 +15,8 @@ from ...ops import random as random_ops
 from ...ops import reduce as R
 from ...ops import shape as S
 from .base import check_choice, check_positive_int
-from .image import check_image_rank, float_image, resize_images, smart_resize, with_size
+from .image import (_Sized, check_image_rank, float_image, resize_images,
+                    smart_resize)
 
 
 def _bounds(layer, arg, factor, low=-1.0, high=1.0, symmetric=True):
@@ -41,6 +42,8 @@ class _RandomLayer(Layer):
     """The seed, the generator and the training switch of the random layers."""
 
     def __init__(self, seed=None, **kwargs):
+        kwargs.pop("rng_type", None)         # tf-keras's generator choice
+        kwargs.pop("force_generator", None)
         super().__init__(**kwargs)
         if seed is not None:
             check_positive_int(type(self).__name__, "seed", seed, minimum=0)
@@ -124,15 +127,14 @@ class RandomFlip(_RandomLayer):
         return config
 
 
-class RandomCrop(_RandomLayer):
+class RandomCrop(_Sized, _RandomLayer):
     """A random (height, width) crop in training (one offset per batch, as
     tf-keras); otherwise, and for images smaller than the crop, the centred
     crop with the target aspect ratio resized to (height, width)."""
 
     def __init__(self, height, width, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        self.height = check_positive_int("RandomCrop", "height", height)
-        self.width = check_positive_int("RandomCrop", "width", width)
+        self._set_size(height, width)
 
     def call(self, inputs, training=True):
         check_image_rank(self, inputs.shape)
@@ -141,18 +143,8 @@ class RandomCrop(_RandomLayer):
         if training and dh >= 0 and dw >= 0:
             top = int(self.rng().integers(dh + 1))
             left = int(self.rng().integers(dw + 1))
-            return S.getitem(x, (Ellipsis, slice(top, top + self.height),
-                                 slice(left, left + self.width), slice(None)))
+            return self.crop(x, top, left)
         return E.cast(smart_resize(x, self.height, self.width), self.dtype)
-
-    def compute_output_shape(self, input_shape):
-        check_image_rank(self, input_shape)
-        return with_size(input_shape, self.height, self.width)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"height": self.height, "width": self.width})
-        return config
 
 
 class RandomTranslation(_AffineLayer):

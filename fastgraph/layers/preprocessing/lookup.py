@@ -9,6 +9,8 @@ over the elements.  The vocabulary (and idf weights) are part of the config,
 so they save and load with the model."""
 import numbers
 import os
+from collections import Counter
+from itertools import repeat
 
 import numpy as np
 
@@ -18,6 +20,8 @@ from .base import PreprocessingLayer, check_choice, no_gradient, values
 from .categorical import (COUNT, INT, MULTI_HOT, ONE_HOT, TF_IDF, encode, encoded_shape,
                           output_mode_name)
 from .encoding import fingerprint64
+
+_MISSING, _MASKED = -1, -2      # lookup table answers besides indices
 
 
 class _IndexLookup(PreprocessingLayer):
@@ -68,12 +72,17 @@ class _IndexLookup(PreprocessingLayer):
         self.pad_to_max_tokens = bool(pad_to_max_tokens)
         self.input_vocabulary, self.input_idf_weights = vocabulary, idf_weights
         self._frozen_size = frozen
-        self._tokens = self._sorted = self._empty()
-        self._sorted_index = np.zeros(0, np.int64)
+        self._tokens = self._empty()
+        self._table, self._keys, self._values = {}, np.zeros(0), np.zeros(0, np.int64)
         self._idf = None
         self.reset_state()
         if vocabulary is not None:
             self.set_vocabulary(vocabulary, idf_weights)
+
+    @property
+    def _input_dtype(self):
+        """The dtype of the Input Sequential puts in front of the layer."""
+        return STRING if self._strings and not self.invert else "int64"
 
     # ------------------------------------------------------------ tokens
     def _empty(self):
@@ -115,7 +124,10 @@ class _IndexLookup(PreprocessingLayer):
         """Set the vocabulary (a list, an array or a file path) and, for
         tf_idf, its idf weights."""
         name = type(self).__name__
-        if self.output_mode == TF_IDF and idf_weights is None:
+        keep_idf = idf_weights is False     # a Keras asset: the weights come apart
+        if keep_idf:
+            idf_weights = None
+        elif self.output_mode == TF_IDF and idf_weights is None:
             raise ValueError(f"{name}: `idf_weights` must be set if output_mode is "
                              f"'tf_idf'")
         if self.output_mode != TF_IDF and idf_weights is not None:
@@ -156,7 +168,7 @@ class _IndexLookup(PreprocessingLayer):
                              f"{start + len(tokens)}, max vocab size is "
                              f"{self.max_tokens}.")
         self._set_tokens(tokens)
-        if self.output_mode == TF_IDF:
+        if self.output_mode == TF_IDF and not keep_idf:
             self._set_idf(np.asarray(idf_weights, dtype=np.float64), len(vocab),
                           found_special)
 
@@ -183,9 +195,15 @@ class _IndexLookup(PreprocessingLayer):
 
     def _set_tokens(self, tokens):
         self._tokens = tokens
-        order = np.argsort(tokens, kind="stable")
-        self._sorted = tokens[order]
-        self._sorted_index = order.astype(np.int64) + self._token_start()
+        start = self._token_start()
+        table = dict(zip(tokens.tolist(), range(start, start + len(tokens))))
+        if self.mask_token is not None:
+            table[self._python(self.mask_token)] = _MASKED
+        self._table = table
+        keys = np.array(list(table), dtype=str if self._strings else np.int64)
+        order = np.argsort(keys, kind="stable")
+        self._keys = keys[order]
+        self._values = np.fromiter(table.values(), np.int64, len(table))[order]
         if self.output_mode != INT and not self.pad_to_max_tokens:
             size = self.vocabulary_size()
             if self._frozen_size is not None and self.built and size != self._frozen_size:
@@ -196,6 +214,18 @@ class _IndexLookup(PreprocessingLayer):
                                    f"{self._frozen_size}, new vocab size is {size}")
             self._frozen_size = size
 
+    # ------------------------------------------------------- keras files
+    keras_asset_names = ("vocabulary.txt",)
+
+    def load_keras_assets(self, files):
+        """Take the vocabulary a tf-keras `.keras` archive stores as an asset
+        (every index's token, one a line) when the config has none."""
+        if self.input_vocabulary is not None or "vocabulary.txt" not in files:
+            return
+        lines = files["vocabulary.txt"].decode("utf-8").split("\n")
+        vocab = lines if self._strings else [int(line) for line in lines]
+        self.set_vocabulary(vocab, False if self.output_mode == TF_IDF else None)
+
     # ------------------------------------------------------------- adapt
     def update_state(self, data):
         if self.input_vocabulary is not None:
@@ -203,73 +233,46 @@ class _IndexLookup(PreprocessingLayer):
                              f"a static vocabulary via init argument or "
                              f"`set_vocabulary`.")
         data = self._as_tokens(data, f"{type(self).__name__}.adapt")
-        if data.ndim < 2:
+        if data.ndim < 2:       # one document, as tf-keras reads a 1-D batch
             data = data.reshape(1, -1)
-        self._merge_counts(data.reshape(-1), "_counts")
-        if self.output_mode == TF_IDF:
-            rows = data.reshape(len(data), -1)
-            doc_ids = np.repeat(np.arange(len(rows)), rows.shape[1])
-            tokens, inverse = np.unique(rows.reshape(-1), return_inverse=True)
-            pairs = np.unique(np.stack([doc_ids, inverse.reshape(-1)]), axis=1)
-            self._merge_counts(tokens[pairs[1]], "_doc_counts")
-            self._num_docs += len(rows)
+        self.update_state_rows(data.reshape(len(data), -1).tolist())
 
     def update_state_rows(self, rows):
-        """Accumulate token lists of unequal length (TextVectorization's
-        split documents): counts, and document counts for tf_idf."""
-        flat = self._as_tokens(np.array([t for r in rows for t in r], dtype=object)
-                               if self._strings else np.concatenate(rows),
-                               type(self).__name__)
-        self._merge_counts(flat, "_counts")
+        """Accumulate token lists (rows may differ in length: the split
+        documents of TextVectorization): counts, and document counts for
+        tf_idf.  Counting runs in collections.Counter (C)."""
+        for row in rows:
+            self._counts.update(row)
         if self.output_mode == TF_IDF:
-            lengths = np.array([len(r) for r in rows])
-            doc_ids = np.repeat(np.arange(len(rows)), lengths)
-            if flat.size:
-                tokens, inverse = np.unique(flat, return_inverse=True)
-                pairs = np.unique(np.stack([doc_ids, inverse.reshape(-1)]), axis=1)
-                self._merge_counts(tokens[pairs[1]], "_doc_counts")
+            for row in rows:
+                self._doc_counts.update(set(row))
             self._num_docs += len(rows)
 
-    def _merge_counts(self, tokens, attr):
-        old_tokens, old_counts = getattr(self, attr)
-        uniq, inverse = np.unique(np.concatenate([old_tokens, tokens]),
-                                  return_inverse=True)
-        counts = np.bincount(inverse.reshape(-1), minlength=len(uniq),
-                             weights=np.concatenate([old_counts, np.ones(len(tokens))]))
-        setattr(self, attr, (uniq, counts))
-
     def finalize_state(self):
-        if self.input_vocabulary is not None:
+        if self.input_vocabulary is not None or not self._counts:
             return
-        tokens, counts = self._counts
-        if not len(tokens):
-            return
-        drop = np.zeros(len(tokens), bool)
         for special in (self.mask_token, self.oov_token):
             if special is not None:
-                drop |= tokens == special
-        tokens, counts = tokens[~drop], counts[~drop]
-        order = np.lexsort((np.argsort(np.argsort(tokens, kind="stable")), counts))[::-1]
+                self._counts.pop(self._python(special), None)
+        # most frequent first, ties by token descending (tf-keras's lexsort)
+        ranked = sorted(self._counts.items(), key=lambda kv: (kv[1], kv[0]),
+                        reverse=True)
         if self.max_tokens:
-            order = order[:self.max_tokens - self._token_start()]
-        self._set_tokens(tokens[order])
+            ranked = ranked[:self.max_tokens - self._token_start()]
+        tokens = [token for token, _ in ranked]
+        self._set_tokens(np.array(tokens, dtype=object if self._strings else np.int64))
         if self.output_mode == TF_IDF:
-            doc_tokens, doc_counts = self._doc_counts
-            pos = np.searchsorted(doc_tokens, self._tokens)
-            pos = np.minimum(pos, max(len(doc_tokens) - 1, 0))
-            dc = np.where(doc_tokens[pos] == self._tokens, doc_counts[pos], 0) \
-                if len(doc_tokens) else np.zeros(len(self._tokens))
-            idf = np.log(1 + self._num_docs / (1 + dc))
-            idf = np.pad(idf, (self._token_start(), 0), constant_values=idf.mean()
-                         if len(idf) else 0)
+            docs = np.array([self._doc_counts[t] for t in tokens], dtype=np.float64)
+            idf = np.log(1 + self._num_docs / (1 + docs))
+            idf = np.pad(idf, (self._token_start(), 0),
+                         constant_values=idf.mean() if len(idf) else 0)
             if self.pad_to_max_tokens:
                 idf = np.pad(idf, (0, self.max_tokens - len(idf)))
             self._idf = idf
         self.reset_state()
 
     def reset_state(self):
-        empty = (self._empty(), np.zeros(0))
-        self._counts, self._doc_counts, self._num_docs = empty, empty, 0
+        self._counts, self._doc_counts, self._num_docs = Counter(), Counter(), 0
 
     # ------------------------------------------------------------ lookup
     def lookup(self, x, where):
@@ -278,18 +281,14 @@ class _IndexLookup(PreprocessingLayer):
             default = self._oov_start()
         else:
             default = -1
-        if len(self._sorted):
-            pos = np.minimum(np.searchsorted(self._sorted, x), len(self._sorted) - 1)
-            found = self._sorted[pos] == x
-            ids = np.where(found, self._sorted_index[pos], default)
-        else:
-            found = np.zeros(x.shape, bool)
-            ids = np.full(x.shape, default, np.int64)
+        ids = self._answers(x)
+        found = ids >= 0
         masked = None
         if self.mask_token is not None:
-            masked = x == self.mask_token
+            masked = ids == _MASKED
             ids = np.where(masked, 0 if self.output_mode == INT
                            else np.iinfo(np.int64).max, ids)
+        ids = np.where(found | (masked if masked is not None else False), ids, default)
         oov = ~found if masked is None else ~found & ~masked
         if self.num_oov_indices == 0 and oov.any():
             raise ValueError(f"{where}: when num_oov_indices=0 all inputs should be in "
@@ -304,6 +303,19 @@ class _IndexLookup(PreprocessingLayer):
                 buckets = np.mod(x, self.num_oov_indices)
             ids = np.where(oov, buckets + self._oov_start(), ids)
         return ids.astype(np.int64)
+
+    def _answers(self, x):
+        """The table's answer (an index, _MISSING or _MASKED) for every token
+        of x: a sorted search in C for str and integer arrays, dict lookups
+        through C-level map for object arrays."""
+        if x.dtype.kind in "Uiu":
+            if not len(self._keys):
+                return np.full(x.shape, _MISSING, np.int64)
+            pos = np.searchsorted(self._keys, x).clip(max=len(self._keys) - 1)
+            return np.where(self._keys[pos] == x, self._values[pos], _MISSING)
+        flat = x.reshape(-1).tolist()
+        return np.fromiter(map(self._table.get, flat, repeat(_MISSING)), np.int64,
+                           len(flat)).reshape(x.shape)
 
     def invert_lookup(self, ids):
         """The token of every index of the int array `ids`."""

@@ -110,7 +110,7 @@ class TextVectorization(PreprocessingLayer):
                                      f"shape dimension must be 1, got inputs.shape="
                                      f"{x.shape}")
                 x = x[..., 0]
-        texts = self._standardized(list(x.reshape(-1)))
+        texts = self._standardized(x.reshape(-1).tolist())
         if self._split is None:
             rows = [[t] for t in texts]
             return rows, x.shape
@@ -150,6 +150,12 @@ class TextVectorization(PreprocessingLayer):
 
     def set_vocabulary(self, vocabulary, idf_weights=None):
         self._lookup_layer.set_vocabulary(vocabulary, idf_weights)
+
+    keras_asset_names = ("vocabulary.txt",)
+
+    def load_keras_assets(self, files):
+        """The vocabulary of a tf-keras `.keras` archive (see StringLookup)."""
+        self._lookup_layer.load_keras_assets(files)
 
     # ------------------------------------------------------------- call
     def call(self, inputs):
