@@ -298,10 +298,12 @@ def child_env(threads, keep_env, framework="fastgraph"):
         env[name] = str(threads)
     if framework.startswith("keras-"):
         env["KERAS_BACKEND"] = framework[len("keras-"):]
-    if framework == "keras-jax":   # XLA's CPU client: one Eigen pool of `threads`
-        flags = "--xla_cpu_multi_thread_eigen=false" if threads == 1 else ""
-        env["XLA_FLAGS"] = (flags + f" intra_op_parallelism_threads={threads}").strip()
+    if framework == "keras-jax":   # XLA's CPU pool follows the CPU affinity
         env["JAX_PLATFORMS"] = "cpu"
+        if threads == 1:
+            env["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false"
+        else:
+            env.pop("XLA_FLAGS", None)
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
     return env
 

@@ -6,7 +6,9 @@ core, a 2-thread dense layer became 40x slower than a 1-thread one.  Here
 C's rows (or columns) are split into a few blocks, each one single-threaded
 call of the same BLAS on a pool thread (csrc/pool_gemm_t.h); the caller
 takes blocks too and never waits for a thread that has not started one.
-Products too small for OpenBLAS to thread (under _MIN_MNK) stay np.matmul.
+Products too small for OpenBLAS to thread (under _MIN_MNK), and matrix-
+vector-like ones (a side of C under _MIN_SIDE: a single sample's predict)
+stay np.matmul.
 """
 import numpy as np
 
@@ -17,8 +19,10 @@ _k = load("im2col")
 _threads = load("threads")
 # OpenBLAS's own threshold for threading a GEMM (M*N*K).
 _MIN_MNK = 1 << 18
-# Blocks per thread: balance when a core is shared, large blocks for BLAS.
-_TASKS_PER_THREAD = 2
+_MIN_SIDE = 16
+# Blocks per thread: each block re-packs the operand it does not split, so
+# one per thread (the caller takes the late worker's block if it can).
+_TASKS_PER_THREAD = 1
 
 
 def _connect():
@@ -51,7 +55,8 @@ def matmul(a, b, out=None):
     slots = _threads.get_omp_threads()
     m, k = a.shape
     n = b.shape[1]
-    if (slots > 1 and _HAVE_BLAS and m * n * k >= _MIN_MNK and _fits(a, b, out)):
+    if (slots > 1 and _HAVE_BLAS and m * n * k >= _MIN_MNK and min(m, n) >= _MIN_SIDE
+            and _fits(a, b, out)):
         y = np.empty((m, n), dtype=a.dtype) if out is None else out
         if _k.pool_gemm(a, b, y, _TASKS_PER_THREAD * slots, slots):
             return y
