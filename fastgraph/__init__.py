@@ -15,7 +15,7 @@ _apply_env()   # FASTGRAPH_NUM_THREADS, when set
 # Where fastgraph's own serializable objects are defined: the registry
 # imports these before its first lookup of a kind, whatever was imported.
 for _kind, _modules in (
-        ("layer", ("fastgraph.layers", "fastgraph.models")),
+        ("layer", ("fastgraph.layers", "fastgraph.models", "fastgraph.applications")),
         ("activation", ("fastgraph.activations",)),
         ("initializer", ("fastgraph.initializers",)),
         ("regularizer", ("fastgraph.regularizers",)),

@@ -103,18 +103,11 @@ def square_size(input_shape, sizes):
     return rows if rows == cols and rows in sizes else None
 
 
-def scale_offset(x, scale, offset):
-    """x * scale + offset."""
-    return x * scale + offset
-
-
 def operator_layer(x, op_name, scale, offset):
     """What tf-keras records for `x + c` or `x * c` on a symbolic tensor: a
-    layer named after the TensorFlow op ('tf.__operators__.add',
-    'tf.math.multiply', numbered as Keras numbers them)."""
-    return layers.Lambda(scale_offset, output_shape=x.shape[1:],
-                         arguments={"scale": scale, "offset": offset},
-                         name=unique_name(op_name))(x)
+    weightless layer named after the TensorFlow op ('tf.__operators__.add',
+    'tf.math.multiply', numbered as Keras numbers them), here a Rescaling."""
+    return layers.Rescaling(scale, offset, name=unique_name(op_name))(x)
 
 
 def classifier_head(x, include_top, weights, pooling, classes, classifier_activation,

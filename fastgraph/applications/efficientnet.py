@@ -12,7 +12,7 @@ from .. import layers
 from ..engine.layer_utils import unique_name
 from . import imagenet_utils
 from ._builder import (check_weights, classifier_head, image_input, input_shape_for,
-                       load_weights, make_model, weight_scope)
+                       load_weights, make_model, operator_layer, weight_scope)
 
 WEIGHTS_HASHES = {
     "b0": ("902e53a9f72be733fc0bcb005b3ebbac", "50bc09e76180e00e4465e1a485ddc09d"),
@@ -38,10 +38,9 @@ DENSE_KERNEL_INITIALIZER = {"class_name": "VarianceScaling", "config": {
 IMAGENET_STDDEV_RGB = [0.229, 0.224, 0.225]
 
 
-def scale_channels(x, scales, data_format):
-    """x times one factor per channel."""
-    shape = (1, -1, 1, 1) if data_format == "channels_first" else (1, 1, 1, -1)
-    return x * backend.constant(np.reshape(np.asarray(scales, np.float32), shape))
+def scale_channels_first(x, scales):
+    """x (channels first) times one factor per channel."""
+    return x * backend.constant(np.reshape(np.asarray(scales, np.float32), (1, -1, 1, 1)))
 
 
 def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rate=0.2,
@@ -74,10 +73,13 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
         x = layers.Normalization(axis=bn_axis)(x)
         if weights == "imagenet":
             # Keras's published weights need this correction of their statistics
-            x = layers.Lambda(scale_channels, output_shape=x.shape[1:], arguments={
-                "scales": [1.0 / math.sqrt(s) for s in IMAGENET_STDDEV_RGB],
-                "data_format": backend.image_data_format()},
-                name=unique_name("tf.math.multiply"))(x)
+            scales = [1.0 / math.sqrt(s) for s in IMAGENET_STDDEV_RGB]
+            if bn_axis == 3:
+                x = operator_layer(x, "tf.math.multiply", scales, 0.0)
+            else:
+                x = layers.Lambda(scale_channels_first, output_shape=x.shape[1:],
+                                  arguments={"scales": scales},
+                                  name=unique_name("tf.math.multiply"))(x)
         x = layers.ZeroPadding2D(padding=imagenet_utils.correct_pad(x, 3),
                                  name="stem_conv_pad")(x)
         x = layers.Conv2D(round_filters(32), 3, strides=2, padding="valid", use_bias=False,

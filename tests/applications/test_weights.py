@@ -118,3 +118,23 @@ def test_classes_and_classifier_activation():
                                      classifier_activation=None)
     logits = model.predict(IMAGES, verbose=0)
     assert logits.shape == (2, 7) and not np.allclose(logits.sum(axis=1), 1.0)
+
+
+def test_saved_models_load_without_custom_objects(tmp_path):
+    """The op-named layers are Rescaling/Add/Multiply layers and the family
+    layers (CustomScaleLayer, LayerScale) are registered, so load_model
+    finds them all."""
+    from fastgraph.models import load_model
+    for build, shape in ((lambda: applications.MobileNetV3Small(
+            weights=None, input_shape=(32, 32, 3)), (32, 32)),
+            (lambda: applications.ConvNeXtTiny(weights=None, input_shape=(32, 32, 3)),
+             (32, 32))):
+        reset_uids()
+        model = build()
+        seeded_weights(model)
+        path = tmp_path / f"{model.name}.keras"
+        model.save(path)
+        loaded = load_model(path)
+        x = IMAGES[:, :shape[0], :shape[1]]
+        np.testing.assert_allclose(loaded.predict(x, verbose=0),
+                                   model.predict(x, verbose=0), rtol=1e-5, atol=1e-7)
