@@ -11,6 +11,8 @@ call: their number, structure (one array, a list, a dict) and ranks, under
 tf-keras's names ('input_1', ..., 'output_1', ...).  Functional models
 take every method here from the engine unchanged.
 """
+import functools
+
 import numpy as np
 
 from ..autodiff import Tensor, as_array, no_grad
@@ -27,6 +29,25 @@ def _leaf(x):
 
 class SubclassedModel:
     """Model's behaviour without a graph; mixed in before the engine."""
+
+    def __init_subclass__(cls, **kwargs):
+        """A user's own `build` marks the model built when it returns, even
+        called directly: the first call must not build (and create the
+        weights) a second time."""
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is None or cls.__module__.startswith("fastgraph."):
+            return
+
+        @functools.wraps(build)
+        def build_once(self, input_shape=None, *args, **kw):
+            result = build(self, input_shape, *args, **kw)
+            if not self._is_graph:
+                self.built = True
+                if self._build_input_shape is None:
+                    self._build_input_shape = input_shape
+            return result
+        cls.build = build_once
 
     def _init_subclassed(self, kwargs):
         unknown = sorted(set(kwargs) - set(_SUBCLASS_KWARGS))
@@ -142,8 +163,9 @@ class SubclassedModel:
         shapes = tuple(input_shape) if is_shape(input_shape) else \
             [tuple(s) for s in input_shape]
         dtypes = self.dtype if is_shape(shapes) else [self.dtype] * len(shapes)
-        infer_by_dummy_call(lambda x: self(x, training=False), shapes, dtypes, self.name)
+        self.built = True       # the call below must not build the model again
         self._build_input_shape = shapes
+        infer_by_dummy_call(lambda x: self(x, training=False), shapes, dtypes, self.name)
 
     def get_build_config(self):
         """{'input_shape': ...} of the first build (None before it), which
