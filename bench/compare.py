@@ -1,16 +1,22 @@
-"""fastgraph against PyTorch (and Keras 3 where installed) on the standard workloads.
+"""fastgraph against PyTorch, Keras 3 on JAX and Keras 3 on PyTorch on the
+standard workloads.
 
     python -m bench.compare [--workloads W1,W3] [--threads 1,2] [--steps N]
-                            [--quick] [--keep-env] [--skip-extras]
+                            [--rounds N] [--frameworks torch,keras-jax,keras-torch]
+                            [--quick] [--keep-env] [--neighbour] [--skip-extras]
 
 Every measurement runs in a fresh child process (`python -m bench.compare
 --child SPEC`), frameworks alternating, with the thread count set through
-the framework's own call and the OMP_/OPENBLAS_/MKL_NUM_THREADS variables
-of the child.  By default the children run with OPENBLAS_CORETYPE and
-OPENBLAS_L2_SIZE unset (a user's machine normally has neither);
-`--keep-env` runs them as-is.  Each child reports the BLAS kernel NumPy
-used.  Results go to bench/results/<date>-<host>.json, and the Markdown
-tables are printed and written to bench/results/latest.md.
+the framework's own call, the OMP_/OPENBLAS_/MKL_NUM_THREADS variables (and
+XLA's flags for JAX) of the child, and the child bound to that many CPUs
+when it asks for fewer than the machine has.  Keras 3 runs once per backend
+(KERAS_BACKEND set in the child).  By default the children run with
+OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (a user's machine normally has
+neither); `--keep-env` runs them as-is.  Each child reports the BLAS kernel
+NumPy used (and torch's / jax's build), and every cell records the 1-minute
+load average when it started.  Results go to
+bench/results/<date>-<host>.json (one file per run, never overwritten), and
+the Markdown tables are printed and written to bench/results/latest.md.
 
 Measured: median ms per training step of W1-W5 (GFLOP/s and % of NumPy's
 float32 GEMM rate measured in the same child); W6 predict latency for 1 and
@@ -34,6 +40,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "bench", "results")
 if ROOT not in sys.path:           # `python bench/compare.py` from anywhere
     sys.path.insert(0, ROOT)
+from bench import compare_report  # noqa: E402  (after the path fix above)
 FORCED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
               "FASTGRAPH_NUM_THREADS")
@@ -43,29 +50,41 @@ CONCURRENT_THREADS = 4
 
 # ----------------------------------------------------------------- child side
 def _set_threads(framework, n):
-    if framework == "torch":
+    if n < (os.cpu_count() or n) and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:n])
+    if framework in ("torch", "keras-torch"):
         import torch
         torch.set_num_threads(n)
-    if framework in ("fastgraph", "torch"):
-        from fastgraph import _threads  # NumPy's BLAS also serves the torch child's data
-        if framework == "fastgraph":
-            _threads.set_num_threads(n)
-        elif _threads._find_blas() is not None:
-            _threads._find_blas()["set"](n)
+    from fastgraph import _threads  # NumPy's BLAS also serves the peers' data
+    if framework == "fastgraph":
+        _threads.set_num_threads(n)
+    elif _threads._find_blas() is not None:
+        _threads._find_blas()["set"](n)
 
 
 def _api(framework):
-    if framework == "keras":
+    if framework.startswith("keras"):
         import keras
         return keras
     import fastgraph
     return fastgraph
 
 
-def _blas():
+def _blas(framework):
     from fastgraph import _threads
     info = _threads.blas_info()
-    return {k: info[k] for k in ("vendor", "corename", "config", "threads", "env")}
+    out = {k: info[k] for k in ("vendor", "corename", "config", "threads", "env")}
+    if framework in ("torch", "keras-torch"):
+        import torch
+        blas = [p for p in torch.__config__.show().split(",") if "BLAS_INFO" in p]
+        out["peer"] = f"torch {torch.__version__} {''.join(blas).strip()}"
+    elif framework == "keras-jax":
+        import jax
+        out["peer"] = f"jax {jax.__version__} {jax.default_backend()}"
+    if framework.startswith("keras"):
+        import keras
+        out["peer"] += f"; keras {keras.__version__}"
+    return out
 
 
 def _median_ms(fn, calls, warmup):
@@ -231,7 +250,7 @@ def run_child(spec):
     _set_threads(spec["framework"], spec["threads"])
     result = CHILD_TASKS[spec["task"]](spec)
     if spec["task"] in ("train", "predict"):
-        result["blas"] = _blas()
+        result["blas"] = _blas(spec["framework"])
         if spec["framework"] == "fastgraph" and spec["task"] == "train":
             result["gemm_gflops"] = gemm_gflops()
     print("RESULT " + json.dumps(result))
@@ -270,13 +289,21 @@ print('RESULT', dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, tuple(y.
 
 
 # ---------------------------------------------------------------- parent side
-def child_env(threads, keep_env):
+def child_env(threads, keep_env, framework="fastgraph"):
     env = dict(os.environ)
     if not keep_env:
         for name in FORCED_ENV:
             env.pop(name, None)
     for name in THREAD_ENV:
         env[name] = str(threads)
+    if framework.startswith("keras-"):
+        env["KERAS_BACKEND"] = framework[len("keras-"):]
+    if framework == "keras-jax":   # XLA's CPU pool follows the CPU affinity
+        env["JAX_PLATFORMS"] = "cpu"
+        if threads == 1:
+            env["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false"
+        else:
+            env.pop("XLA_FLAGS", None)
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
     return env
 
@@ -296,7 +323,8 @@ def spawn(spec, keep_env):
     """Run one child task in a fresh process; its result dict, or {'error': ...}."""
     cmd = [sys.executable, "-m", "bench.compare", "--child", json.dumps(spec)]
     try:
-        proc = subprocess.run(cmd, env=child_env(spec["threads"], keep_env), cwd=ROOT,
+        proc = subprocess.run(cmd, env=child_env(spec["threads"], keep_env, spec["framework"]),
+                              cwd=ROOT,
                               capture_output=True, text=True, timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {TIMEOUT} s"}
@@ -322,15 +350,27 @@ def spawn_server(framework, path, threads, keep_env):
             "peak_rss_mb": int(rss_kb) / 1024}
 
 
-def available_frameworks():
-    """The frameworks to compare, and notes about the ones skipped."""
+# Each peer and the packages it needs.
+PEERS = {"torch": ("torch",), "keras-jax": ("keras", "jax"), "keras-torch": ("keras", "torch")}
+
+
+def available_frameworks(wanted=None):
+    """The frameworks to compare (of `wanted`, default all), and notes about
+    the ones skipped."""
     frameworks, notes = ["fastgraph"], []
-    for name, what in (("torch", "PyTorch"), ("keras", "Keras 3")):
-        if importlib.util.find_spec(name) is None:
-            notes.append(f"{what} is not installed here: skipped.")
+    for name, needs in PEERS.items():
+        if wanted is not None and name not in wanted:
+            continue
+        missing = [m for m in needs if importlib.util.find_spec(m) is None]
+        if missing:
+            notes.append(f"{name}: {', '.join(missing)} not installed here: skipped.")
         else:
             frameworks.append(name)
     return frameworks, notes
+
+
+def _load_now():
+    return round(os.getloadavg()[0], 2)
 
 
 def measure_training(workloads_, threads, frameworks, steps, warmup, rounds, keep_env, log):
@@ -339,9 +379,11 @@ def measure_training(workloads_, threads, frameworks, steps, warmup, rounds, kee
     for w in workloads_:
         for n in threads:
             per = {f: {"times_ms": []} for f in frameworks}
+            loads = []
             for r in range(rounds):
                 order = frameworks if (r + len(records)) % 2 == 0 else frameworks[::-1]
                 for f in order:
+                    loads.append(_load_now())
                     res = spawn({"task": "train", "framework": f, "workload": w,
                                  "threads": n, "steps": steps, "warmup": warmup}, keep_env)
                     log(f"  {w} threads={n} {f}: " +
@@ -354,19 +396,20 @@ def measure_training(workloads_, threads, frameworks, steps, warmup, rounds, kee
             for f in frameworks:
                 if per[f]["times_ms"]:
                     per[f]["ms"] = statistics.median(per[f]["times_ms"])
-            records.append({"workload": w, "threads": n, "results": per})
+            records.append({"workload": w, "threads": n, "results": per, "load": loads})
     return records
 
 
 def measure_predict(threads, frameworks, steps, warmup, keep_env, log):
     records = []
     for n in threads:
-        per = {}
+        per, loads = {}, []
         for f in (frameworks if n % 2 else frameworks[::-1]):
+            loads.append(_load_now())
             per[f] = spawn({"task": "predict", "framework": f, "workload": "W6",
                             "threads": n, "steps": steps, "warmup": warmup}, keep_env)
             log(f"  W6 threads={n} {f}: {per[f].get('error', 'done')}")
-        records.append({"workload": "W6", "threads": n, "results": per})
+        records.append({"workload": "W6", "threads": n, "results": per, "load": loads})
     return records
 
 
@@ -385,130 +428,8 @@ def measure_server(frameworks, threads, keep_env, log):
     return out
 
 
-# --------------------------------------------------------------------- output
-def _fmt(v, digits=2):
-    return "n/a" if v is None else f"{v:.{digits}f}"
-
-
-def _ratio(a, b):
-    return None if a is None or b is None or b == 0 else a / b
-
-
-def markdown(report):
-    """The result tables as Markdown."""
-    from bench import workloads
-    meta = report["meta"]
-    lines = [f"Run {meta['date']} on {meta['host']} ({meta['cpus']} CPUs, 1-min load "
-             f"average {meta['load_average'][0]} at the start, {meta['load_average'][1]} "
-             f"at the end); {meta['env_note']}"]
-    lines += [f"NumPy BLAS in the children: {meta.get('blas', 'unknown')}"]
-    lines += [f"- {n}" for n in meta["notes"]]
-    lines += ["", "| workload | threads | fastgraph ms | torch ms | keras ms | "
-              "fastgraph/torch | fastgraph/best peer | fastgraph GFLOP/s | % NumPy GEMM |",
-              "|---|---|---|---|---|---|---|---|---|"]
-    for rec in report["training"]:
-        res = rec["results"]
-        fg, th, ks = (res.get(f, {}).get("ms") for f in ("fastgraph", "torch", "keras"))
-        peers = [v for v in (th, ks) if v is not None]
-        gflops = (None if fg is None else
-                  workloads.step_flops(rec["workload"]) / (fg * 1e-3) / 1e9)
-        gemm = res.get("fastgraph", {}).get("gemm_gflops")
-        pct = None if gflops is None or not gemm else 100 * gflops / gemm
-        lines.append(f"| {rec['workload']} | {rec['threads']} | {_fmt(fg)} | {_fmt(th)} | "
-                     f"{_fmt(ks)} | {_fmt(_ratio(fg, th))} | "
-                     f"{_fmt(_ratio(fg, min(peers) if peers else None))} | "
-                     f"{_fmt(gflops, 1)} | {_fmt(pct, 0)} |")
-    if report["predict"]:
-        lines += ["", "| W6 predict | threads | fastgraph predict ms | fastgraph "
-                  "predict_on_batch ms | torch ms | fastgraph/torch |",
-                  "|---|---|---|---|---|---|"]
-        for rec in report["predict"]:
-            for size in map(str, workloads.W6_SIZES):
-                fg = rec["results"].get("fastgraph", {}).get(size, {})
-                th = rec["results"].get("torch", {}).get(size, {}).get("predict_ms")
-                lines.append(f"| {size} sample{'' if size == '1' else 's'} | {rec['threads']} | "
-                             f"{_fmt(fg.get('predict_ms'), 3)} | "
-                             f"{_fmt(fg.get('predict_on_batch_ms'), 3)} | {_fmt(th, 3)} | "
-                             f"{_fmt(_ratio(fg.get('predict_ms'), th))} |")
-    lines += _extras_markdown(report)
-    errors = [(rec["workload"], rec["threads"], f, r["error"])
-              for rec in report["training"] + report["predict"]
-              for f, r in rec["results"].items() if "error" in r]
-    lines += [""] + [f"- error: {w} threads={n} {f}: {e}" for w, n, f, e in errors]
-    return "\n".join(lines).rstrip() + "\n"
-
-
-def _extras_markdown(report):
-    lines = []
-    server = report.get("server") or {}
-    if server:
-        lines += ["", "| server: import + load W1 + predict once | in-process s | "
-                  "process wall s | peak RSS MB |", "|---|---|---|---|"]
-        for f, r in server.items():
-            if "error" in r:
-                lines.append(f"| {f} | {r['error']} | | |")
-            else:
-                lines.append(f"| {f} | {_fmt(r['in_process_s'], 3)} | "
-                             f"{_fmt(r['process_wall_s'], 3)} | {_fmt(r['peak_rss_mb'], 0)} |")
-    fit = report.get("fit")
-    if fit:
-        lines += ["", "| W1 fit vs train_on_batch loop | fit ms/step | "
-                  "train_on_batch ms/step | fit/loop |", "|---|---|---|---|"]
-        if "error" in fit:
-            lines.append(f"| fastgraph | {fit['error']} | | |")
-        else:
-            lines.append(f"| fastgraph ({fit['batches']} batches) | "
-                         f"{_fmt(fit['fit_ms_per_step'])} | "
-                         f"{_fmt(fit['train_on_batch_ms_per_step'])} | {_fmt(fit['ratio'], 3)} |")
-    conc = report.get("concurrent")
-    if conc:
-        lines += ["", f"| {CONCURRENT_THREADS} threads predicting on one W1 model | "
-                  "samples/s 1 thread | samples/s 4 threads | ratio | correct |",
-                  "|---|---|---|---|---|"]
-        if "error" in conc:
-            lines.append(f"| fastgraph | {conc['error']} | | | |")
-        else:
-            ok = "yes" if conc["correct"] else "NO " + str(conc["errors"]).replace("|", "/")
-            lines.append(f"| fastgraph | {_fmt(conc['one_thread_per_s'], 0)} | "
-                         f"{_fmt(conc['four_threads_per_s'], 0)} | {_fmt(conc['ratio'])} | "
-                         f"{ok} |")
-    return lines
-
-
-def _first_blas(records):
-    for rec in records:
-        for res in rec["results"].values():
-            if "blas" in res:
-                b = res["blas"]
-                return f"{b['vendor']} {b['corename']} ({b['config']}); env {b['env']}"
-    return None
-
-
-def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--workloads", default="W1,W2,W3,W4,W5,W6")
-    p.add_argument("--threads", default="1,2")
-    p.add_argument("--steps", type=int, default=None, help="timed steps (default 20, 5 quick)")
-    p.add_argument("--quick", action="store_true", help="fewer steps, one round")
-    p.add_argument("--keep-env", action="store_true",
-                   help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE in the children")
-    p.add_argument("--skip-extras", action="store_true",
-                   help="only W1-W6: no server, fit and concurrent-predict measurements")
-    p.add_argument("--child", help=argparse.SUPPRESS)
-    args = p.parse_args(argv)
-    if args.child:
-        return run_child(json.loads(args.child))
-    chosen = [w.strip().upper() for w in args.workloads.split(",") if w.strip()]
-    threads = [int(t) for t in args.threads.split(",")]
-    steps = args.steps or (5 if args.quick else 20)
-    warmup, rounds = (1, 1) if args.quick else (3, 2)
-    frameworks, notes = available_frameworks()
-
-    def log(msg):
-        print(msg, file=sys.stderr, flush=True)
-
-    load_before = os.getloadavg()[0]
-    training = [w for w in chosen if w != "W6"]
+def _measure(args, chosen, training, threads, frameworks, steps, warmup, rounds, log):
+    """Every table's measurements, as the report dict (without its meta)."""
     report = {"training": measure_training(training, threads, frameworks, steps, warmup,
                                            rounds, args.keep_env, log),
               "predict": (measure_predict(threads, frameworks, steps, warmup,
@@ -522,20 +443,67 @@ def main(argv=None):
         report["concurrent"] = spawn({"task": "concurrent", "framework": "fastgraph",
                                       "threads": top, "reps": 20 if args.quick else 100},
                                      args.keep_env)
+    return report
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--workloads", default="W1,W2,W3,W4,W5,W6")
+    p.add_argument("--threads", default="1,2")
+    p.add_argument("--steps", type=int, default=None, help="timed steps (default 20, 5 quick)")
+    p.add_argument("--rounds", type=int, default=None,
+                   help="children per framework and cell (default 2, 1 quick)")
+    p.add_argument("--frameworks", default=",".join(PEERS),
+                   help="the peers to run beside fastgraph (default all installed)")
+    p.add_argument("--quick", action="store_true", help="fewer steps, one round")
+    p.add_argument("--keep-env", action="store_true",
+                   help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE in the children")
+    p.add_argument("--neighbour", action="store_true",
+                   help="keep a CPU-bound process running beside every measurement")
+    p.add_argument("--skip-extras", action="store_true",
+                   help="only W1-W6: no server, fit and concurrent-predict measurements")
+    p.add_argument("--child", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.child:
+        return run_child(json.loads(args.child))
+    chosen = [w.strip().upper() for w in args.workloads.split(",") if w.strip()]
+    threads = [int(t) for t in args.threads.split(",")]
+    steps = args.steps or (5 if args.quick else 20)
+    warmup, rounds = (1, 1) if args.quick else (3, 2)
+    rounds = args.rounds or rounds
+    frameworks, notes = available_frameworks(
+        {f.strip() for f in args.frameworks.split(",") if f.strip()})
+
+    def log(msg):
+        print(msg, file=sys.stderr, flush=True)
+
+    load_before = os.getloadavg()[0]
+    training = [w for w in chosen if w != "W6"]
+    neighbour = None
+    if args.neighbour:     # a busy process, as on a shared machine
+        neighbour = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        notes.append("a CPU-bound neighbour process ran beside every measurement.")
+    try:
+        report = _measure(args, chosen, training, threads, frameworks, steps, warmup,
+                          rounds, log)
+    finally:
+        if neighbour is not None:
+            neighbour.kill()
+            neighbour.wait()
     now = datetime.datetime.now()
     report["meta"] = {
         "date": now.strftime("%Y-%m-%d %H:%M"), "host": socket.gethostname(),
         "cpus": os.cpu_count(), "python": sys.version.split()[0], "steps": steps,
         "rounds": rounds, "frameworks": frameworks, "notes": notes,
         "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
-        "blas": _first_blas(report["training"] + report["predict"]),
+        "blas": compare_report.first_blas(report["training"] + report["predict"]),
         "env_note": ("children ran with the environment as-is" if args.keep_env else
                      "children ran with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset")}
     os.makedirs(RESULTS, exist_ok=True)
-    stamp = now.strftime("%Y%m%d-%H%M")
+    stamp = now.strftime("%Y%m%d-%H%M%S")
     with open(os.path.join(RESULTS, f"{stamp}-{socket.gethostname()}.json"), "w") as f:
         json.dump(report, f, indent=1)
-    table = markdown(report)
+    table = compare_report.markdown(report, frameworks)
     with open(os.path.join(RESULTS, "latest.md"), "w") as f:
         f.write(table)
     print(table)

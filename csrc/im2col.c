@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "im2col.h"
+#include "fg_pool.h"
 
 /* Parallel regions only pay above this many column elements. */
 #define FG_PAR_MIN 32768
@@ -117,7 +118,8 @@ void fg_im2col(const void *x_, void *cols_, size_t esz, const fg_conv_geom *g,
     const fg_idx K = g->kd * g->kh * g->kw * g->c;
 
 #if FG_HAVE_OPENMP
-#pragma omp parallel for schedule(static) if ((r1 - r0) * g->ow * K > FG_PAR_MIN)
+#pragma omp parallel for schedule(static) \
+    if ((r1 - r0) * g->ow * K > FG_PAR_MIN && !fg_pool_inside)
 #endif
     for (fg_idx r = r0; r < r1; r++) {
         FG_CONV_ROW(g, r, n, z, i);
@@ -131,11 +133,13 @@ void fg_im2col(const void *x_, void *cols_, size_t esz, const fg_conv_geom *g,
 }
 
 #if FG_HAVE_OPENMP
-#define FG_OMP_PARALLEL _Pragma("omp parallel if (par)")
+/* Inside a pool task (fg_pool.h) every kernel runs single-threaded. */
+#define FG_OMP_PARALLEL _Pragma("omp parallel if (par && !fg_pool_inside)")
 #define FG_OMP_FOR _Pragma("omp for schedule(static)")
-#define FG_OMP_PARALLEL_FOR _Pragma("omp parallel for schedule(static) if (par)")
+#define FG_OMP_PARALLEL_FOR \
+    _Pragma("omp parallel for schedule(static) if (par && !fg_pool_inside)")
 #define FG_OMP_PARALLEL_NT(nt) _Pragma("omp parallel num_threads(nt)")
-static int fg_max_threads(void) { return omp_get_max_threads(); }
+static int fg_max_threads(void) { return fg_pool_inside ? 1 : omp_get_max_threads(); }
 static fg_idx fg_thread_num(void) { return omp_get_thread_num(); }
 static fg_idx fg_num_threads(void) { return omp_get_num_threads(); }
 #else
@@ -413,4 +417,40 @@ static void FG_FN(FG_CAT(gemm_tile_, RB))(                                     \
 #define FG_VT FG_TYPED(fg_v)
 
 #define FG_TWINS_BODY "im2col_t.h"
+#include "fg_twins.h"
+
+#define FG_TWINS_BODY "conv_par_t.h"
+#include "fg_twins.h"
+
+/* The cblas ?gemm of NumPy's BLAS and its thread control (fg_set_blas):
+ * 64-bit integers in ILP64 builds (NumPy's own OpenBLAS), int otherwise. */
+#define FG_CBLAS_ROW_MAJOR 101
+#define FG_CBLAS_NO_TRANS 111
+#define FG_CBLAS_TRANS 112
+typedef void (*fg_gemm64_f32)(int, int, int, int64_t, int64_t, int64_t, float,
+                              const float *, int64_t, const float *, int64_t, float,
+                              float *, int64_t);
+typedef void (*fg_gemm64_f64)(int, int, int, int64_t, int64_t, int64_t, double,
+                              const double *, int64_t, const double *, int64_t, double,
+                              double *, int64_t);
+typedef void (*fg_gemm32_f32)(int, int, int, int, int, int, float, const float *, int,
+                              const float *, int, float, float *, int);
+typedef void (*fg_gemm32_f64)(int, int, int, int, int, int, double, const double *,
+                              int, const double *, int, double, double *, int);
+static void *fg_blas_gemm_f32, *fg_blas_gemm_f64;
+static int fg_blas_ilp64;
+static void (*fg_blas_set)(int);
+static int (*fg_blas_get)(void);
+
+void fg_set_blas(void *sgemm, void *dgemm, int ilp64, void *set_threads,
+                 void *get_threads)
+{
+    fg_blas_gemm_f32 = sgemm;
+    fg_blas_gemm_f64 = dgemm;
+    fg_blas_ilp64 = ilp64;
+    fg_blas_set = (void (*)(int))set_threads;
+    fg_blas_get = (int (*)(void))get_threads;
+}
+
+#define FG_TWINS_BODY "pool_gemm_t.h"
 #include "fg_twins.h"

@@ -107,4 +107,52 @@ void fg_conv_act_grad_f32(const float *y, const float *g, float *dz, double *db,
 void fg_conv_act_grad_f64(const double *y, const double *g, double *dz,
                           double *db, fg_idx rows, fg_idx cols, int relu);
 
+/* The same convolutions on fastgraph's pool (csrc/fg_pool.h), up to `slots`
+ * threads, each task single-threaded in its slot's scratch (slot s uses
+ * scratch + s * its share).  Forward (groups 1): y (rows, O) = act(im2col(x)
+ * @ k + bias) in tasks of `step` output rows (pointwise: x's pixels are the
+ * columns); scratch holds slots * step*ow*K elements (unused if pointwise). */
+#define FG_CONV_PAR_DECL(T, S)                                                \
+void fg_conv_forward_par_##S(const T *x, const T *k, const T *bias, int relu,  \
+                             T *y, const fg_conv_geom *g, fg_idx O,            \
+                             int pointwise, fg_idx step, T *scratch, int slots); \
+/* Backward: dk_parts (ceil(n / per_task), K, O) gets each task's kernel     \
+ * gradient (the caller sums them in order; NULL: none), dx = col2im(dz @ kt) \
+ * (kt is k transposed, (O, K); NULL: none), tasks of per_task images in     \
+ * chunks of `step` output rows. */                                           \
+void fg_conv_backward_par_##S(const T *dz, const T *x, const T *kt, T *dk_parts, \
+                              T *dx, const fg_conv_geom *g, fg_idx O,          \
+                              int pointwise, fg_idx step, fg_idx per_task,     \
+                              T *scratch, int slots);                          \
+/* Winograd forward in tasks of `step` tiles (vbuf / mbuf: per slot alpha^2  \
+ * planes vs / ms apart, the slots one plane set apart). */                  \
+void fg_wino_forward_par_##S(const T *x, const T *u, const T *bias, int relu,  \
+                             T *y, const fg_wino_geom *g, fg_idx O, fg_idx step, \
+                             T *vbuf, fg_idx vs, T *mbuf, fg_idx ms, int slots); \
+/* Winograd kernel gradient: du_parts (ceil(tiles / per_task), alpha^2, C, O) \
+ * gets each task's sum over its tiles, in chunks of `step` tiles. */        \
+void fg_wino_dk_par_##S(const T *x, const T *dz, T *du_parts, const fg_wino_geom *g, \
+                        fg_idx O, fg_idx step, fg_idx per_task, T *vbuf, fg_idx vs, \
+                        T *wbuf, fg_idx ws, int slots);
+FG_CONV_PAR_DECL(float, f32)
+FG_CONV_PAR_DECL(double, f64)
+#undef FG_CONV_PAR_DECL
+
+/* Hand the pool NumPy's BLAS: cblas_sgemm / cblas_dgemm (NULL: none),
+ * whether they take 64-bit integers, and its set / get thread-count calls
+ * (may be NULL). */
+void fg_set_blas(void *sgemm, void *dgemm, int ilp64, void *set_threads,
+                 void *get_threads);
+
+/* C (M x N, row stride ldc) = op(A) @ op(B) on up to `slots` pool threads in
+ * about `tasks` row or column blocks of C, each one single-threaded BLAS
+ * call (BLAS held at one thread meanwhile); op transposes with ta / tb;
+ * row-major, lda / ldb the row strides as stored.  -1 without a BLAS. */
+int fg_pool_gemm_f32(int ta, int tb, fg_idx M, fg_idx N, fg_idx K, const float *A,
+                     fg_idx lda, const float *B, fg_idx ldb, float *C, fg_idx ldc,
+                     fg_idx tasks, int slots);
+int fg_pool_gemm_f64(int ta, int tb, fg_idx M, fg_idx N, fg_idx K, const double *A,
+                     fg_idx lda, const double *B, fg_idx ldb, double *C, fg_idx ldc,
+                     fg_idx tasks, int slots);
+
 #endif

@@ -15,7 +15,7 @@ _apply_env()   # FASTGRAPH_NUM_THREADS, when set
 # Where fastgraph's own serializable objects are defined: the registry
 # imports these before its first lookup of a kind, whatever was imported.
 for _kind, _modules in (
-        ("layer", ("fastgraph.layers", "fastgraph.models")),
+        ("layer", ("fastgraph.layers", "fastgraph.models", "fastgraph.applications")),
         ("activation", ("fastgraph.activations",)),
         ("initializer", ("fastgraph.initializers",)),
         ("regularizer", ("fastgraph.regularizers",)),
@@ -23,19 +23,29 @@ for _kind, _modules in (
         ("loss", ("fastgraph.losses",)),
         ("metric", ("fastgraph.metrics",)),
         ("optimizer", ("fastgraph.optimizers",)),
-        ("schedule", ("fastgraph.optimizers.schedules",))):
+        ("schedule", ("fastgraph.optimizers.schedules",)),
+        ("op", ("fastgraph.backend", "fastgraph.activations", "fastgraph.losses",
+                "fastgraph.engine"))):
     _registry.set_providers(_kind, *_modules)
 del _kind, _modules
 
 _SUBMODULES = frozenset({
-    "activations", "autodiff", "backend", "callbacks", "constraints", "data",
+    "activations", "applications", "autodiff", "backend", "callbacks", "constraints", "data",
     "datasets", "distributed", "engine", "initializers", "layers", "losses",
     "metrics", "models", "ops", "optimizers", "preprocessing", "regularizers", "saving",
-    "training", "utils",
+    "training", "utils", "wrappers",
 })
 
 
+# Top-level names of tf.keras / tf that Keras programs use: {name: module}.
+_NAMES = {"Model": "models", "Sequential": "models", "GradientTape": "autodiff"}
+
+
 def __getattr__(name):
+    if name in _NAMES:
+        value = getattr(importlib.import_module("." + _NAMES[name], __name__), name)
+        globals()[name] = value
+        return value
     if name in _SUBMODULES:
         module = importlib.import_module("." + name, __name__)
         globals()[name] = module
@@ -44,4 +54,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | _SUBMODULES)
+    return sorted(set(globals()) | _SUBMODULES | set(_NAMES))

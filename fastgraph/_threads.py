@@ -172,6 +172,30 @@ def get_num_threads() -> dict:
             "blas_library": None if blas is None else blas["path"]}
 
 
+def blas_gemm():
+    """Addresses of NumPy's BLAS's cblas_sgemm / cblas_dgemm (0 where absent),
+    whether they take 64-bit integers, and the addresses of its set / get
+    thread-count functions (0 without), for the C kernels that call it
+    directly; None when no BLAS with thread control was found."""
+    import ctypes
+    blas = _find_blas()
+    if blas is None:
+        return None
+    lib = ctypes.CDLL(blas["path"])
+    found = {}
+    for kind in ("s", "d"):
+        for pre in ("scipy_", ""):
+            for suf in ("64_", "_64", ""):
+                fn = getattr(lib, f"{pre}cblas_{kind}gemm{suf}", None)
+                if fn is not None and kind not in found:
+                    found[kind] = (ctypes.cast(fn, ctypes.c_void_p).value, suf != "")
+    if set(found) != {"s", "d"} or found["s"][1] != found["d"][1]:
+        return None
+    return {"sgemm": found["s"][0], "dgemm": found["d"][0], "ilp64": found["s"][1],
+            "set": ctypes.cast(blas["set"], ctypes.c_void_p).value,
+            "get": ctypes.cast(blas["get"], ctypes.c_void_p).value}
+
+
 def blas_info():
     """Which BLAS NumPy uses: vendor, library path, build config, core kernel.
 

@@ -6,6 +6,7 @@ a function and `serialize` turns a function back into its Keras name, both
 through the one object registry (fastgraph.registry).
 """
 from . import registry
+from .autodiff import symbolic
 from .ops.activation import (ACTIVATIONS, elu, exponential, gelu, hard_sigmoid,
                              leaky_relu, linear, mish, relu, selu, sigmoid,
                              softmax, softplus, softsign, swish, tanh)
@@ -14,8 +15,10 @@ __all__ = ["get", "serialize", "deserialize", "elu", "exponential", "gelu",
            "hard_sigmoid", "leaky_relu", "linear", "mish", "relu", "selu",
            "sigmoid", "softmax", "softplus", "softsign", "swish", "tanh"]
 
+# Applied to a symbolic tensor, an activation adds an op node.
+symbolic.wrap_functions(globals(), __all__, "activations.")
 for _name, _fn in ACTIVATIONS.items():
-    registry.register_builtin("activation", _fn, _name)
+    registry.register_builtin("activation", globals().get(_name, _fn), _name)
 
 
 def serialize(activation):

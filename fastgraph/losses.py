@@ -14,7 +14,7 @@ import numpy as np
 
 from . import backend as K
 from . import registry
-from .autodiff import Tensor, as_array, as_tensor, floatx
+from .autodiff import Tensor, as_array, as_tensor, floatx, symbolic
 from .ops import losses as _ops
 
 
@@ -273,6 +273,10 @@ class Loss:
         self.name = name
 
     def __call__(self, y_true, y_pred, sample_weight=None):
+        if any(symbolic.is_symbolic(v) for v in (y_true, y_pred, sample_weight)):
+            # an op node that rebuilds this loss from its config when it runs
+            return _loss_object(y_true, y_pred, loss=serialize(self),
+                                sample_weight=sample_weight)
         losses = self.call(y_true, y_pred)
         if sample_weight is not None:
             weights = as_array(sample_weight).astype(losses.dtype, copy=False)
@@ -453,11 +457,24 @@ class CosineSimilarity(LossFunctionWrapper):
 
 
 registry.set_base("loss", Loss)
+# Applied to symbolic tensors, a loss function adds an op node.
+symbolic.wrap_functions(globals(), [_name for _name, _obj in list(globals().items())
+                                    if getattr(_obj, "__module__", None) == __name__
+                                    and not _name.startswith("_")], "losses.")
 for _name, _obj in list(globals().items()):
     if not _name.startswith("_") and getattr(_obj, "__module__", None) == __name__ \
             and callable(_obj) and (not isinstance(_obj, type) or (
                 issubclass(_obj, Loss) and _obj not in (Loss, LossFunctionWrapper))):
         registry.register_builtin("loss", _obj, _name)
+
+
+def _apply_loss_object(y_true, y_pred, loss=None, sample_weight=None):
+    """The loss object `loss` (its config) applied: a Loss object's call on
+    symbolic tensors, as a graph op."""
+    return deserialize(loss)(y_true, y_pred, sample_weight)
+
+
+_loss_object = symbolic.symbolic_op(_apply_loss_object, "losses.Loss")
 
 
 def deserialize(config, custom_objects=None):

@@ -60,6 +60,7 @@ KINDS = {kind.name: kind for kind in (
     Kind("metric", "metric"),
     Kind("optimizer", "optimizer", fold_case=True),
     Kind("schedule", "learning rate schedule", instantiate=False),
+    Kind("op", "graph op", instantiate=False),
 )}
 
 
@@ -106,7 +107,8 @@ def register_builtin(kind, obj, name=None, factory=False):
         raise ValueError(f"the built-in {k.word} name {name!r} is already taken "
                          f"by {taken!r}")
     k.table[name] = obj
-    k.canonical.setdefault(obj, name)
+    if kind != "op":    # graph ops name their nodes, not the functions
+        k.canonical.setdefault(obj, name)
     if factory:
         k.factories.add(name)
     return obj

@@ -28,8 +28,10 @@ RANKS = [
     ("fastgraph.training",),
     ("fastgraph.saving",),
     ("fastgraph.models",),
+    ("fastgraph.wrappers",),
     ("fastgraph.datasets", "fastgraph.examples", "fastgraph.demo",
-     "fastgraph.cli", "fastgraph.__main__", "fastgraph", "fastgraph.distributed"),
+     "fastgraph.cli", "fastgraph.__main__", "fastgraph", "fastgraph.distributed",
+     "fastgraph.applications"),
 ]
 
 

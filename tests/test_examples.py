@@ -19,7 +19,10 @@ QUICK = ("--epochs", "1", "--verbose", "0")
 ARGV = {"layer_nodes": (),
         "residual": ("--epochs", "2", "--verbose", "0"),
         "generator_training": QUICK + ("--workers", "2", "--pickle-safe",
-                                       "--batch-size", "64")}
+                                       "--batch-size", "64"),
+        "imdb_lstm": ("--synthetic", "--samples", "128", "--epochs", "3", "--verbose", "0"),
+        "cifar10_cnn": ("--synthetic", "--samples", "128", "--epochs", "3",
+                        "--verbose", "0", "--workers", "2")}
 
 
 @functools.lru_cache(maxsize=None)
@@ -40,7 +43,8 @@ def test_training_examples_run_and_report_finite_losses(name):
     result = run(name)
     for history in result.get("histories") or [result["history"]]:
         losses = history.history["loss"]
-        assert len(losses) == (2 if name == "residual" else 1)
+        argv = ARGV.get(name, QUICK)
+        assert len(losses) == int(argv[argv.index("--epochs") + 1])
         assert np.isfinite(losses).all()
 
 
@@ -114,3 +118,61 @@ def test_example_options_are_checked(capsys):
         module.main(["--epochs", "0"])
     assert info.value.code == 2
     assert "--epochs" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["imdb_lstm", "cifar10_cnn"])
+def test_keras2_programs_train_on_synthetic_data_and_the_loss_falls(name):
+    result = run(name)
+    losses = result["history"].history["loss"]
+    assert result["synthetic"]
+    assert losses[0] > losses[1] > losses[2]
+    assert set(result["history"].history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert 0.0 <= result["test_accuracy"] <= 1.0
+
+
+def test_keras2_programs_build_keras_models():
+    imdb = run("imdb_lstm")
+    assert imdb["x_train_shape"] == (128, 80)
+    # Keras 2's model.summary(): Embedding 2,560,000 + LSTM 131,584 + Dense 129
+    assert imdb["model"].count_params() == 2691713
+    cifar = run("cifar10_cnn")["model"]
+    assert cifar.input_shape == (None, 32, 32, 3) and cifar.output_shape == (None, 10)
+    assert cifar.count_params() == 1250858     # Keras 2's total for this CNN
+
+
+def test_synthetic_reviews_and_images_have_the_data_sets_form():
+    from fastgraph.examples import cifar10_cnn, imdb_lstm
+    rng = np.random.default_rng(0)
+    (x, y), (xt, yt) = imdb_lstm.synthetic_reviews(rng, 20)
+    assert x.dtype == object and len(x) == len(xt) == 20 and y.dtype == np.int64
+    assert all(r[0] == 1 and max(r) < imdb_lstm.max_features for r in x)
+    assert set(np.unique(y)) <= {0, 1}
+    (x, y), (xt, yt) = cifar10_cnn.synthetic_images(rng, 10)
+    assert x.shape == (10, 32, 32, 3) and x.dtype == np.uint8
+    assert y.shape == (10, 1) and y.dtype == np.uint8 and xt.shape == (2, 32, 32, 3)
+
+
+def test_keras2_programs_fall_back_to_synthetic_data_without_a_cached_data_set(
+        tmp_path, monkeypatch):
+    from fastgraph.examples import cached_dataset, cifar10_cnn
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    assert not cached_dataset("imdb.npz")
+    (tmp_path / "datasets").mkdir()
+    (tmp_path / "datasets" / "imdb.npz").write_bytes(b"")
+    assert cached_dataset("imdb.npz")
+    with using_threads(1):
+        result = cifar10_cnn.main(["--samples", "16", "--epochs", "1", "--verbose", "0",
+                                   "--no-augmentation", "--save-dir", str(tmp_path / "m")])
+    assert result["synthetic"]
+    from fastgraph.models import load_model
+    saved = load_model(str(tmp_path / "m" / cifar10_cnn.model_name))
+    x = np.random.default_rng(1).random((2, 32, 32, 3), dtype=np.float32)
+    np.testing.assert_allclose(saved.predict(x), result["model"].predict(x), rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["imdb_lstm", "cifar10_cnn"])
+def test_keras2_programs_run_as_modules(name):
+    out = subprocess.run([sys.executable, "-m", f"fastgraph.examples.{name}", "--help"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert all(flag in out.stdout for flag in ("--epochs", "--samples", "--synthetic"))

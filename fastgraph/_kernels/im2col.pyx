@@ -66,7 +66,8 @@ cdef extern from "im2col.h":
 cdef _geometry(fn, fg_conv_geom *g, shape, kernel_size, strides, dilation,
                pads, out_size, rows, cols, groups):
     """Fill `g` for a 2-D (NHWC `shape`, pairs) or 3-D (NDHWC, triples)
-    convolution; return the output row range, checked against `cols`."""
+    convolution; return the output row range, checked against `cols` (if
+    not None)."""
     nd = len(shape) - 2
     for name, vals, low in (("kernel_size", kernel_size, 1), ("strides", strides, 1),
                             ("dilation", dilation, 1), ("pads", pads, 0),
@@ -94,7 +95,8 @@ cdef _geometry(fn, fg_conv_geom *g, shape, kernel_size, strides, dilation,
     if not 0 <= r0 <= r1 <= lines:
         raise ValueError(f"{fn}: rows must satisfy 0 <= start <= end <= "
                          f"{lines} (batch * out depth * out height), got {(r0, r1)}")
-    has_shape(fn, "cols", cols, ((r1 - r0) * g.ow, g.kd * g.kh * g.kw * g.c))
+    if cols is not None:
+        has_shape(fn, "cols", cols, ((r1 - r0) * g.ow, g.kd * g.kh * g.kw * g.c))
     return r0, r1
 
 
@@ -352,3 +354,7 @@ def batched_gemm(A, B, C, bint acc):
         with nogil:
             fg_batched_gemm_f64(nb, nr, nk, nm, <const double *>ap, sa, lda, trans,
                                 <const double *>bp, sb, ldb, <double *>cp, sc, ldc, acc)
+
+
+
+include "im2col_pool.pxi"

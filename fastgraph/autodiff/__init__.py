@@ -11,5 +11,6 @@ __all__ = ["Tensor", "Variable", "RowSparseGradient", "as_tensor", "as_array",
            "floatx", "set_floatx", "output", "gradients", "no_grad",
            "enable_grad", "is_recording", "unbroadcast"]
 from .gradcheck import check_gradients, numeric_gradient  # noqa: E402
+from .gradient_tape import GradientTape  # noqa: E402
 
-__all__ += ["check_gradients", "numeric_gradient"]
+__all__ += ["check_gradients", "numeric_gradient", "GradientTape"]

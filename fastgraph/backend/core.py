@@ -11,7 +11,6 @@ import contextlib
 import numpy as np
 
 from ..autodiff import Tensor, Variable, as_tensor, floatx, set_floatx  # noqa: F401
-from ..autodiff import gradients as _gradients
 from ..ops import elementwise as _ew
 from ..ops import linalg as _la
 from ..ops import random as _random
@@ -30,7 +29,7 @@ __all__ = [
     "categorical_crossentropy", "clip", "concatenate", "constant",
     "count_params", "dot", "dropout", "dtype", "elu", "epsilon", "equal",
     "eval", "exp", "expand_dims", "eye", "flatten", "floatx", "gather",
-    "get_value", "gradients", "greater", "greater_equal", "hard_sigmoid",
+    "get_value", "greater", "greater_equal", "hard_sigmoid",
     "identity", "image_data_format", "in_test_phase", "in_train_phase",
     "int_shape", "is_tensor", "l2_normalize", "learning_phase",
     "learning_phase_scope", "less", "less_equal", "log", "logsumexp", "max",
@@ -428,16 +427,7 @@ def dropout(x, level, noise_shape=None, seed=None):
     return _random.dropout(x, level, noise_shape, seed)
 
 
-# ---------------------------------------------------------------- gradients
-
-def gradients(loss, variables):
-    """d loss / d each variable, as a list of NumPy arrays (a non-scalar loss
-    is summed).  The record is kept, so this may be called again on the same
-    loss."""
-    if isinstance(variables, Tensor):
-        variables = [variables]
-    return _gradients(loss, list(variables), retain=True)
-
+# ---------------------------------------------------------------- gradients (K.gradients: graph.py)
 
 def stop_gradient(variables):
     """The same values with no gradient flowing back (a list for a list)."""

@@ -10,10 +10,11 @@ above the engine, by `fastgraph.models.Model`.
 import numpy as np
 
 from ..autodiff import Tensor
+from .dtypes import STRING, as_strings
 from .functional_config import functional_config, reconstruct_graph
 from .graph import map_graph
 from .input_layer import InputLayer
-from .layer import InputSpec, Layer, is_shape, to_snake_case, unique_name
+from .layer import CallScope, InputSpec, Layer, is_shape, to_snake_case, unique_name
 from .node import KerasTensor, flatten
 from .plan import InferencePlan, compile_plan, infer_shapes, run_traced
 from .serialization import shared_object_scope
@@ -33,6 +34,8 @@ def _as_input(x, ref):
     is cast to its dtype; Tensors pass unchanged."""
     if isinstance(x, Tensor):
         return x
+    if ref.dtype == STRING:
+        return Tensor(as_strings(x, f"input {ref.name!r}"))
     a = np.asarray(x)
     if np.dtype(ref.dtype).kind == "f" and a.dtype != ref.dtype and a.dtype.kind in "biuf":
         a = a.astype(ref.dtype)
@@ -92,6 +95,7 @@ class Functional(Layer):
                                      allow_last_axis_squeeze=True) for t in self.inputs]
         self.supports_masking = True
         self._plan = compile_plan(self.inputs, self.outputs, self._nodes_by_depth)
+        self._terms, self._terms_plan = [], None
         self._shape_cache = {tuple(t.shape for t in self.inputs):
                              [t.shape for t in self.outputs]}
         self.built = True
@@ -130,8 +134,34 @@ class Functional(Layer):
             raise ValueError(f'Layer "{self.name}" expects {len(self.inputs)} input(s), '
                              f'but it received {len(xs)} input tensors.')
         xs = [_as_input(x, ref) for x, ref in zip(xs, self.inputs)]
-        return run_traced(self._plan, xs, training,
-                          None if masks is None else self._input_list(masks))
+        masks = None if masks is None else self._input_list(masks)
+        if not self._terms:
+            return run_traced(self._plan, xs, training, masks)
+        with CallScope():
+            outs, out_masks = run_traced(self._terms_plan, xs, training, masks)
+            n = len(self.outputs)
+            for (_, name), value in zip(self._terms, outs[n:]):
+                if name is None:
+                    Layer.add_loss(self, value)
+                else:
+                    Layer.add_metric(self, value, name)
+        return outs[:n], out_masks[:n]
+
+    def _add_graph_term(self, tensor, metric_name):
+        """A symbolic loss (`metric_name` None) or metric computed by this
+        model's graph (add_loss, add_metric): its nodes join the model, and
+        every traced run computes it beside the outputs."""
+        _check_symbolic([tensor], "added losses and metrics", self.name)
+        terms = self._terms + [(tensor, metric_name)]
+        ends = self.outputs + [t for t, _ in terms]
+        try:
+            self._network_nodes, self._nodes_by_depth, self._layers = \
+                map_graph(self.inputs, ends)
+        except ValueError as err:
+            raise ValueError(f'Model "{self.name}": the added loss or metric {tensor} '
+                             f'must be computed from the model\'s inputs ({err})') from None
+        self._terms = terms
+        self._terms_plan = compile_plan(self.inputs, ends, self._nodes_by_depth)
 
     def _inference_plan(self):
         plan = self.__dict__.get("_inference")
@@ -278,6 +308,9 @@ class Functional(Layer):
     def from_config(cls, config, custom_objects=None):
         """Rebuild a model (new layers, same graph) from `get_config()`."""
         with shared_object_scope("loading"):
-            inputs, outputs = reconstruct_graph(config, custom_objects)
-        return cls(inputs=inputs, outputs=outputs, name=config.get("name"),
-                   trainable=config.get("trainable", True))
+            inputs, outputs, terms = reconstruct_graph(config, custom_objects)
+        model = cls(inputs=inputs, outputs=outputs, name=config.get("name"),
+                    trainable=config.get("trainable", True))
+        for tensor, metric_name in terms:
+            model._add_graph_term(tensor, metric_name)
+        return model

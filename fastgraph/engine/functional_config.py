@@ -42,9 +42,16 @@ def functional_config(model):
 
     def coordinates(layer, node_index, tensor_index):
         return [layer.name, conversion[layer._inbound_nodes[node_index]], tensor_index]
-    return {"name": model.name, "trainable": model.trainable, "layers": layer_configs,
-            "input_layers": [coordinates(layer, 0, 0) for layer in model._input_layers],
-            "output_layers": [coordinates(*c) for c in model._output_coordinates]}
+    config = {"name": model.name, "trainable": model.trainable, "layers": layer_configs,
+              "input_layers": [coordinates(layer, 0, 0) for layer in model._input_layers],
+              "output_layers": [coordinates(*c) for c in model._output_coordinates]}
+    # symbolic losses and metrics added to the model (add_loss, add_metric)
+    for key, want_metric in (("added_losses", False), ("added_metrics", True)):
+        entries = [coordinates(*t._keras_history) + ([name] if want_metric else [])
+                   for t, name in model._terms if (name is not None) == want_metric]
+        if entries:
+            config[key] = entries
+    return config
 
 
 def _serialize_node(node, conversion):
@@ -58,8 +65,13 @@ def _serialize_node(node, conversion):
     except TypeError:
         raise TypeError(f'Layer "{node.layer.name}" was called with arguments that '
                         f'cannot be serialized: {kwargs}') from None
-    return [[layer.name, conversion.get(layer._inbound_nodes[ni], 0), ti, kwargs]
-            for layer, ni, ti, _ in node.iterate_inbound()]
+    coords = [[layer.name, conversion.get(layer._inbound_nodes[ni], 0), ti]
+              for layer, ni, ti, _ in node.iterate_inbound()]
+    keywords = getattr(node.layer, "call_tensor_keywords", None)
+    if keywords and len(coords) > 1:
+        # tf-keras's form for a layer called as layer(query, value=..., key=...)
+        return [coords[0] + [dict(kwargs, **dict(zip(keywords, coords[1:])))]]
+    return [c + [kwargs] for c in coords]
 
 
 def reconstruct_graph(config, custom_objects=None):
@@ -146,6 +158,9 @@ def reconstruct_graph(config, custom_objects=None):
         entries = config[key]
         if entries and isinstance(entries[0], str):
             entries = [entries]
+        return endpoints_of(entries, key)
+
+    def endpoints_of(entries, key):
         tensors = []
         for entry in entries:
             t = tensor_at(entry)
@@ -154,4 +169,15 @@ def reconstruct_graph(config, custom_objects=None):
                                  f"refers to a node that does not exist")
             tensors.append(t)
         return tensors
-    return endpoints("input_layers"), endpoints("output_layers")
+    terms = []
+    for key in ("added_losses", "added_metrics"):
+        for entry in config.get(key, []):
+            if not isinstance(entry, list) or len(entry) not in (3, 4):
+                raise ValueError(f"Malformed model config: {key} entry {entry!r} must "
+                                 f"be [layer name, node index, tensor index(, name)]")
+            name = entry[3] if key == "added_metrics" and len(entry) == 4 else None
+            if key == "added_metrics" and not isinstance(name, str):
+                raise ValueError(f"Malformed model config: {key} entry {entry} needs "
+                                 f"a metric name")
+            terms.append((endpoints_of([entry[:3]], key)[0], name))
+    return endpoints("input_layers"), endpoints("output_layers"), terms

@@ -1,6 +1,5 @@
 """InputSpec: what a layer accepts, checked on every call."""
-import numpy as np
-
+from .dtypes import dtype_name
 from .node import flatten
 
 
@@ -10,7 +9,7 @@ class InputSpec:
 
     def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None,
                  min_ndim=None, axes=None, allow_last_axis_squeeze=False):
-        self.dtype = None if dtype is None else str(np.dtype(dtype))
+        self.dtype = None if dtype is None else dtype_name(dtype)
         self.shape = None if shape is None else tuple(shape)
         self.ndim = len(self.shape) if shape is not None else ndim
         self.max_ndim, self.min_ndim = max_ndim, min_ndim

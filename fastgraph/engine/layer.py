@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import inspect
-import itertools
 import math
-import threading
 from typing import Any, Callable, Optional, Sequence, Union
 
 import numpy as np
@@ -12,33 +10,13 @@ import numpy as np
 from .. import initializers, registry, regularizers
 from ..autodiff import Tensor, Variable, floatx
 from ..ops import elementwise as E
+from .dtypes import dtype_name
 from .input_spec import InputSpec, check_input_spec  # noqa: F401  (re-exported)
 from .layer_utils import (_structure, infer_by_dummy_call, is_shape, map_shapes,  # noqa: F401
                           reset_uids, to_snake_case, unique_name)
+from .layer_losses import CallScope, LossesMixin, current_training
 from .layer_nodes import NodeAccess
 from .node import KerasTensor, Node, flatten
-
-# ------------------------------------------------------------ call scope
-_call_state = threading.local()
-_call_ids = itertools.count(1)
-
-
-class CallScope:
-    """Marks a top-level call: losses added during it (activity
-    regularization, `add_loss` in `call`) belong to this call only."""
-
-    __slots__ = ()
-
-    def __enter__(self):
-        depth = getattr(_call_state, "depth", 0)
-        if depth == 0:
-            _call_state.call_id = next(_call_ids)
-        _call_state.depth = depth + 1
-        return _call_state.call_id
-
-    def __exit__(self, *exc):
-        _call_state.depth -= 1
-
 
 def _dedup(weights):
     seen, out = set(), []
@@ -63,11 +41,67 @@ def _call_signature(cls):
     return sig
 
 
+def _layer_items(value):
+    """The layers of an attribute value that is a layer or a list, tuple or
+    dict of layers (possibly empty); None for any other value."""
+    items = list(value.values()) if isinstance(value, dict) else \
+        value if isinstance(value, (list, tuple)) else (value,)
+    return items if all(isinstance(v, Layer) for v in items) else None
+
+
+def _track(owner, items):
+    """Add the layers among `items` to `owner`'s sublayers (none while a
+    copy of the owner is being made: its sublayers come with it)."""
+    tracked = owner.__dict__.get("_layers")
+    for v in items if tracked is not None else ():
+        if isinstance(v, Layer) and v is not owner and all(v is not t for t in tracked):
+            tracked.append(v)
+
+
+class _TrackedList(list):
+    """A list attribute of a layer: layers appended later are tracked too."""
+
+    def append(self, item):
+        _track(self._owner, [item])
+        super().append(item)
+
+    def extend(self, items):
+        items = list(items)
+        _track(self._owner, items)
+        super().extend(items)
+
+    def insert(self, index, item):
+        _track(self._owner, [item])
+        super().insert(index, item)
+
+    def __setitem__(self, index, item):
+        _track(self._owner, item if isinstance(index, slice) else [item])
+        super().__setitem__(index, item)
+
+
+class _TrackedDict(dict):
+    """A dict attribute of a layer: layers stored later are tracked too."""
+
+    def __setitem__(self, key, item):
+        _track(self._owner, [item])
+        super().__setitem__(key, item)
+
+    def update(self, *args, **kwargs):
+        other = dict(*args, **kwargs)
+        _track(self._owner, list(other.values()))
+        super().update(other)
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            _track(self._owner, [default])
+        return super().setdefault(key, default)
+
+
 _ALLOWED_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim",
                    "weights", "activity_regularizer"}
 
 
-class Layer(NodeAccess):
+class Layer(LossesMixin, NodeAccess):
     """Base class of every layer (Keras 2 contract).
 
     Subclasses implement:
@@ -103,8 +137,9 @@ class Layer(NodeAccess):
     Calling a layer on symbolic tensors builds it, infers output shapes and
     records a Node; calling it on arrays or Tensors computes eagerly (NumPy
     float arrays are cast to the layer's dtype, integer arrays and Tensors
-    pass unchanged).  Layer-valued attributes (and lists of layers) are
-    tracked as sublayers: their weights and losses are the layer's too.
+    pass unchanged).  Layer-valued attributes (and lists, tuples and
+    dicts of layers, nested models included) are tracked as sublayers:
+    their weights and losses are the layer's too.
     """
 
     _spec_passed = None     # (input_spec, shapes, dtypes) of the last checked eager call
@@ -129,7 +164,7 @@ class Layer(NodeAccess):
         self._trainable = bool(trainable)
         if isinstance(dtype, dict):            # a tf-keras dtype policy config
             dtype = dtype.get("config", {}).get("name")
-        self.dtype = str(np.dtype(dtype or floatx()))
+        self.dtype = dtype_name(dtype or floatx())
         self.built = False
         self.supports_masking = False
         self.input_spec = None
@@ -158,11 +193,13 @@ class Layer(NodeAccess):
     def __setattr__(self, name, value):
         tracked = self.__dict__.get("_layers")
         if tracked is not None and name != "_layers":
-            items = value if isinstance(value, (list, tuple)) else (value,)
-            if items and all(isinstance(v, Layer) for v in items):
-                for v in items:
-                    if v is not self and all(v is not t for t in tracked):
-                        tracked.append(v)
+            items = _layer_items(value)
+            if items is not None:
+                _track(self, items)
+                # a public list or dict of layers keeps tracking what is added later
+                if type(value) in (list, dict) and not name.startswith("_"):
+                    value = (_TrackedList if type(value) is list else _TrackedDict)(value)
+                    value._owner = self
         object.__setattr__(self, name, value)
 
     def __repr__(self):
@@ -184,8 +221,9 @@ class Layer(NodeAccess):
         if dtypes is None or is_shape(input_shape) != isinstance(dtypes, str):
             dtypes = map_shapes(lambda s: self.dtype, input_shape)
         kwargs = {"training": False} if self._call_accepts_training else {}
-        out = infer_by_dummy_call(lambda x: self.call(x, **kwargs), input_shape, dtypes,
-                                  self.name)
+        with CallScope():       # what call() adds with add_loss/add_metric is dropped
+            out = infer_by_dummy_call(lambda x: self.call(x, **kwargs), input_shape,
+                                      dtypes, self.name)
         return [o[0] for o in out] if isinstance(out, list) else out[0]
 
     def compute_mask(self, inputs, mask=None):
@@ -331,42 +369,6 @@ class Layer(NodeAccess):
             stack.extend(reversed(layer._layers))
         return out
 
-    # ----------------------------------------------------------- losses
-    def add_loss(self, losses: Any) -> None:
-        """Add loss terms: zero-argument callables (re-evaluated each time
-        `losses` is read) or, inside `call`, Tensors for the current call."""
-        for loss in losses if isinstance(losses, (list, tuple)) else [losses]:
-            if isinstance(loss, KerasTensor):
-                raise TypeError(f'Layer "{self.name}": add_loss takes a Tensor '
-                                f'computed in call() or a zero-argument callable, '
-                                f'not a symbolic tensor')
-            if callable(loss) and not isinstance(loss, Tensor):
-                self._loss_fns.append(loss)
-                continue
-            call_id = getattr(_call_state, "call_id", None)
-            if not getattr(_call_state, "depth", 0):
-                raise ValueError(f'Layer "{self.name}": a Tensor given to add_loss '
-                                 f'outside call() would be stale; pass a '
-                                 f'zero-argument callable instead')
-            if self._call_losses is None or self._call_losses[0] != call_id:
-                self._call_losses = (call_id, [])
-            self._call_losses[1].append(loss)
-
-    @property
-    def losses(self) -> list:
-        """Loss Tensors of this layer and its sublayers, per layer in tf-keras
-        order: losses of the latest call (activity regularization, add_loss
-        in call), then weight regularization (from the current weights, so
-        differentiable) and callables given to add_loss."""
-        call_id = getattr(_call_state, "call_id", None)
-        out = []
-        for layer in self._flatten_layers():
-            if layer._call_losses is not None and layer._call_losses[0] == call_id:
-                out.extend(layer._call_losses[1])
-            out.extend(reg(var) for reg, var in layer._regularized)
-            out.extend(fn() for fn in layer._loss_fns)
-        return out
-
     # ---------------------------------------------------------- calling
     def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
         flat = flatten(inputs)
@@ -486,7 +488,12 @@ class Layer(NodeAccess):
             if key != self._spec_passed:
                 check_input_spec(self.input_spec, key[1], key[2], self.name)
                 self._spec_passed = key
-        with CallScope():
+        training = kwargs.get("training")
+        if training is None:
+            training = current_training()
+            if training is not None and self._call_accepts_training:
+                kwargs["training"] = training
+        with CallScope(training):
             return self._run(inputs, args, self._call_kwargs(kwargs))
 
     def _run(self, inputs, args, kwargs):

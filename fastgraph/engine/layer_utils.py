@@ -5,6 +5,7 @@ import re
 import numpy as np
 
 from ..autodiff import Tensor, no_grad
+from .dtypes import STRING, numpy_dtype
 from .weight_scope import current_scope
 
 
@@ -28,6 +29,13 @@ def unique_name(prefix, zero_based=True):
     return f"{prefix}_{n + 1}"
 
 
+def next_uid(prefix=""):
+    """1, 2, ... for successive calls with `prefix`, counted with the
+    automatic names (K.get_uid)."""
+    _UIDS[prefix] = _UIDS.get(prefix, 0) + 1
+    return _UIDS[prefix]
+
+
 def reset_uids():
     """Restart automatic naming (`dense`, `input_1`, ... again), as
     `clear_session` does in Keras."""
@@ -46,6 +54,8 @@ def map_shapes(fn, shapes):
 
 
 def _structure(x, fn):
+    if isinstance(x, dict):         # a subclassed model's inputs by name
+        return {k: fn(t) for k, t in x.items()}
     return [fn(t) for t in x] if isinstance(x, (list, tuple)) else fn(x)
 
 
@@ -60,12 +70,15 @@ def infer_by_dummy_call(fn, shapes, dtypes, layer_name=None):
     if scope is not None:
         one = is_shape(shapes)
         scope.check_dummy([shapes] if one else shapes,
-                          [np.dtype(d).itemsize for d in ([dtypes] if one else dtypes)],
+                          [numpy_dtype(d).itemsize for d in ([dtypes] if one else dtypes)],
                           layer_name)
     runs = []
     for fill in (2, 3):
         def dummy(s, d):
-            return Tensor(np.zeros(tuple(fill if x is None else x for x in s), d))
+            shape = tuple(fill if x is None else x for x in s)
+            if d == STRING:
+                return Tensor(np.full(shape, "", dtype=object))
+            return Tensor(np.zeros(shape, d))
         if is_shape(shapes):
             args = dummy(shapes, dtypes)
         else:

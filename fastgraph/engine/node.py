@@ -7,6 +7,12 @@ called n times has n nodes, which is all "sharing a layer" means.
 """
 import collections
 
+from ..autodiff import symbolic
+from ..ops import elementwise as _ew
+from ..ops import linalg as _la
+from ..ops import shape as _sh
+
+_GRAPH = [0]    # the current graph; clear_session starts a new one
 
 class KerasHistory(collections.namedtuple(
         "KerasHistory", ["layer", "node_index", "tensor_index"])):
@@ -21,11 +27,17 @@ class KerasTensor:
     `shape` is a tuple whose entries are ints or None (the batch axis is
     None unless an Input fixed it), `dtype` a dtype name.  Two symbolic
     tensors are equal only if they are the same object, so `==` is a plain
-    bool and tensors can be dict keys.
+    bool and tensors can be dict keys.  The other Python operators
+    (`+ - * / // % ** @`, unary `-`, `abs`, `< <= > >=`) and indexing add
+    op nodes, as every backend function does (engine/op_layer.py).
+    `_inferred_value` is what is known of a small integer tensor computed
+    from shapes, as (ndim, flat values): `K.shape(x)` is `(1, (None, 4))`; `_graph`
+    the graph (session) the tensor belongs to.
     """
 
     __slots__ = ("shape", "dtype", "name", "_keras_history", "_keras_mask",
-                 "__weakref__")
+                 "_inferred_value", "_graph", "__weakref__")
+    __array_ufunc__ = None    # NumPy defers `array op tensor` to our operators
 
     def __init__(self, shape, dtype="float32", name=None):
         self.shape = tuple(None if d is None else int(d) for d in shape)
@@ -33,6 +45,8 @@ class KerasTensor:
         self.name = name
         self._keras_history = None
         self._keras_mask = None
+        self._inferred_value = None
+        self._graph = _GRAPH[0]
 
     @property
     def ndim(self):
@@ -50,11 +64,58 @@ class KerasTensor:
     def __bool__(self):
         return True
 
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError(f"{self!r} is symbolic: it has no value until a model or "
+                        f"K.function runs it")
+
+    def __iter__(self):
+        raise TypeError(f"{self!r} is symbolic and cannot be iterated; index it "
+                        f"(x[0]) or use K.unstack")
+
     def __repr__(self):
         where = ""
         if self._keras_history is not None:
             where = f" (created by layer '{self._keras_history.layer.name}')"
         return f"<KerasTensor: shape={self.shape} dtype={self.dtype}{where}>"
+
+
+def _operator(op, fn, reflected=False):
+    name = "operator." + op
+
+    def method(self, other):
+        args = (other, self) if reflected else (self, other)
+        return symbolic.dispatch(name, fn, args)
+    method.__name__ = f"__{'r' if reflected else ''}{op}__"
+    return method
+
+
+def _unary(op, fn):
+    name = "operator." + op
+
+    def method(self):
+        return symbolic.dispatch(name, fn, (self,))
+    method.__name__ = f"__{op}__"
+    return method
+
+
+_BINARY = {"add": _ew.add, "sub": _ew.subtract, "mul": _ew.multiply,
+           "truediv": _ew.divide, "floordiv": _ew.floor_divide, "mod": _ew.mod,
+           "pow": _ew.power, "matmul": _la.matmul}
+_COMPARE = {"lt": _ew.less, "le": _ew.less_equal, "gt": _ew.greater,
+            "ge": _ew.greater_equal}
+OPERATORS = {f"operator.{op}": fn for op, fn in
+             {**_BINARY, **_COMPARE, "neg": _ew.negative, "abs": _ew.abs,
+              "getitem": _sh.getitem}.items()}
+for _op, _fn in _BINARY.items():
+    setattr(KerasTensor, f"__{_op}__", _operator(_op, _fn))
+    setattr(KerasTensor, f"__r{_op}__", _operator(_op, _fn, reflected=True))
+for _op, _fn in _COMPARE.items():
+    setattr(KerasTensor, f"__{_op}__", _operator(_op, _fn))
+KerasTensor.__neg__ = _unary("neg", _ew.negative)
+KerasTensor.__abs__ = _unary("abs", _ew.abs)
+KerasTensor.__pos__ = lambda self: self
+KerasTensor.__getitem__ = _operator("getitem", _sh.getitem)
+del _op, _fn
 
 
 def is_symbolic(x):

@@ -20,6 +20,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..autodiff import Tensor, as_array, no_grad
+from .dtypes import numpy_dtype
 from .layer import CallScope, Layer
 from .layer_utils import is_shape
 from .node import Node
@@ -105,7 +106,7 @@ def run_traced(plan, xs, training, masks=None):
     vals[:len(xs)] = xs
     if masks is not None:
         ms[:len(masks)] = masks
-    with CallScope():
+    with CallScope(training):
         for layer, ins, as_list, outs, args, kwargs, pass_training, pass_mask, \
                 nested, computes_mask, free, _ in plan.steps:
             x = [vals[i] for i in ins] if as_list else vals[ins[0]]
@@ -220,7 +221,7 @@ class InferencePlan:
         self._n_slots = plan.n_slots
         self._n_inputs = plan.n_inputs
         self._output_slots = plan.output_slots
-        self._inputs = [(np.dtype(t.dtype), tuple(t.shape[1:])) for t in model.inputs]
+        self._inputs = [(numpy_dtype(t.dtype), tuple(t.shape[1:])) for t in model.inputs]
         scoped = False
         steps = []
         for step in plan.steps:
@@ -295,7 +296,7 @@ class InferencePlan:
         return [vals[s] for s in self._output_slots]
 
     def _run_scoped(self, xs, training):
-        with no_grad(), CallScope():
+        with no_grad(), CallScope(training):
             return self._body(xs, training)
 
     def _run_masked(self, xs, training):

@@ -13,12 +13,14 @@ tests and notebooks can look at the results.
 """
 import argparse
 import os
+import tempfile
 
 import numpy as np
 
 EXAMPLES = ("dense_network", "model_as_layer", "two_inputs_two_outputs",
             "shared_lstm", "layer_nodes", "inception", "residual",
-            "shared_vision", "visual_qa", "video_qa", "generator_training")
+            "shared_vision", "visual_qa", "video_qa", "generator_training",
+            "imdb_lstm", "cifar10_cnn")
 
 
 def parse_args(argv, module_file, doc, epochs=2, batch_size=32, options=()):
@@ -66,6 +68,27 @@ def digits(images=False):
     shape = (-1, 8, 8, 1) if images else (-1, 64)
     return ((x_train.reshape(shape).astype(np.float32) / 16.0, to_categorical(y_train, 10)),
             (x_test.reshape(shape).astype(np.float32) / 16.0, to_categorical(y_test, 10)))
+
+
+def cached_dataset(*names):
+    """Whether one of `names` (a data set's file or folder as Keras names
+    it) is in the Keras cache already, so loading it needs no network."""
+    from ..utils.data_utils import keras_home
+    folders = (os.path.join(keras_home(), "datasets"),
+               os.path.join(tempfile.gettempdir(), ".keras", "datasets"))
+    return any(os.path.exists(os.path.join(folder, name))
+               for folder in folders for name in names)
+
+
+def data_options(samples_help):
+    """The --samples and --synthetic options of the Keras 2 programs
+    (imdb_lstm, cifar10_cnn), for `parse_args`."""
+    return [("--samples", dict(type=_positive, default=None,
+                               help=samples_help)),
+            ("--synthetic", dict(action="store_true",
+                                 help="synthetic data in the data set's shapes and "
+                                      "dtypes (also used when the data set is not "
+                                      "in the Keras cache; there is no download)"))]
 
 
 def report(title, **values):

@@ -78,3 +78,13 @@ __all__ += ["Conv3D", "Convolution3D", "Cropping3D", "UpSampling1D", "UpSampling
             "UpSampling3D", "ZeroPadding3D", "AveragePooling3D", "AvgPool3D",
             "GlobalAveragePooling3D", "GlobalAvgPool3D", "GlobalMaxPool3D",
             "GlobalMaxPooling3D", "MaxPool3D", "MaxPooling3D"]
+from .preprocessing import (CategoryEncoding, CenterCrop, Discretization, HashedCrossing,
+                            Hashing, IntegerLookup, Normalization, RandomBrightness,
+                            RandomContrast, RandomCrop, RandomFlip, RandomHeight,
+                            RandomRotation, RandomTranslation, RandomWidth, RandomZoom,
+                            Rescaling, Resizing, StringLookup, TextVectorization)
+__all__ += ["CategoryEncoding", "CenterCrop", "Discretization", "HashedCrossing",
+            "Hashing", "IntegerLookup", "Normalization", "RandomBrightness",
+            "RandomContrast", "RandomCrop", "RandomFlip", "RandomHeight",
+            "RandomRotation", "RandomTranslation", "RandomWidth", "RandomZoom",
+            "Rescaling", "Resizing", "StringLookup", "TextVectorization"]

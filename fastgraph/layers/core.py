@@ -8,7 +8,7 @@ import numbers
 import numpy as np
 
 from .. import activations, constraints, initializers, regularizers
-from ..autodiff import Tensor, as_array, no_grad
+from ..autodiff import Tensor, as_array, enable_grad, no_grad, symbolic
 from ..engine.layer import InputSpec, Layer, infer_by_dummy_call, is_shape
 from ..ops import elementwise as E
 from ..ops import shape as S
@@ -79,7 +79,7 @@ class Dense(Layer):
         if type(self).call is not Dense.call or self.activity_regularizer is not None:
             return None
         return lambda x, training: dense_array(x, self.kernel, self.bias,
-                                               self.activation)
+                                               symbolic.unwrapped(self.activation))
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
@@ -383,6 +383,7 @@ class Lambda(Layer):
         self._fn_mask = _accepts(function, "mask")
         self._fn_training = _accepts(function, "training")
         self._inferred_dtype = None
+        self._watch = False    # run the function on watched inputs (K.gradients)
 
     def call(self, inputs, mask=None, training=None):
         kwargs = dict(self.arguments)
@@ -390,7 +391,15 @@ class Lambda(Layer):
             kwargs["mask"] = mask
         if self._fn_training:
             kwargs["training"] = training
-        return self.function(inputs, **kwargs)
+        if not self._watch:
+            try:
+                return self.function(inputs, **kwargs)
+            except symbolic.UnwatchedError:
+                self._watch = True     # the function differentiates its inputs
+        with enable_grad():
+            watched = ([symbolic.watch(x) for x in inputs]
+                       if isinstance(inputs, (list, tuple)) else symbolic.watch(inputs))
+            return self.function(watched, **kwargs)
 
     def compute_output_shape(self, input_shape):
         if self._output_shape is None:

@@ -55,6 +55,10 @@ class MultiHeadAttention(_ScoresFlag):
     """Multi-head attention as in "Attention is all you need" (tf-keras
     2.x arguments, config and weights)."""
 
+    # the tensors after the query, in the order __call__ packs them; configs
+    # name them as tf-keras does (functional_config)
+    call_tensor_keywords = ("value", "key", "attention_mask")
+
     def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True,
                  output_shape=None, attention_axes=None,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",

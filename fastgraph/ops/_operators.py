@@ -1,13 +1,13 @@
 """Python operators and a few NumPy-style methods on Tensor.
 
-`+ - * / ** @`, unary `- + abs()`, `< <= > >=` (elementwise, bool
+`+ - * / // % ** @`, unary `- + abs()`, `< <= > >=` (elementwise, bool
 Tensors), indexing, `.T`, `.reshape()`, `.sum()`, `.mean()`.  `==` and
 `!=` are left alone: Tensors compare (and hash) by identity, which graph
 bookkeeping relies on; use `elementwise.equal` for values.  NumPy arrays
 work on either side because Tensor's `__array_priority__` makes NumPy
 defer to the reflected operator.
 """
-from ..autodiff import Tensor
+from ..autodiff import Tensor, symbolic
 from . import elementwise as _ew
 from . import linalg as _la
 from . import reduce as _red
@@ -31,27 +31,35 @@ def _mean(self, axis=None, keepdims=False):
     return _red.mean(self, axis, keepdims)
 
 
+def _binary(fn, reflected=False):
+    """The operator method: NotImplemented beside a symbolic tensor, so
+    Python asks the symbolic tensor's operator (which adds a graph node)."""
+    if reflected:
+        def method(self, other):
+            if symbolic.is_symbolic(other):
+                return NotImplemented
+            return fn(other, self)
+    else:
+        def method(self, other):
+            if symbolic.is_symbolic(other):
+                return NotImplemented
+            return fn(self, other)
+    return method
+
+
 def _attach():
     T = Tensor
-    T.__add__ = _ew.add
-    T.__radd__ = lambda self, other: _ew.add(other, self)
-    T.__sub__ = _ew.subtract
-    T.__rsub__ = lambda self, other: _ew.subtract(other, self)
-    T.__mul__ = _ew.multiply
-    T.__rmul__ = lambda self, other: _ew.multiply(other, self)
-    T.__truediv__ = _ew.divide
-    T.__rtruediv__ = lambda self, other: _ew.divide(other, self)
-    T.__pow__ = _ew.power
-    T.__rpow__ = lambda self, other: _ew.power(other, self)
-    T.__matmul__ = lambda self, other: _la.matmul(self, other)
-    T.__rmatmul__ = lambda self, other: _la.matmul(other, self)
+    for op, fn in (("add", _ew.add), ("sub", _ew.subtract), ("mul", _ew.multiply),
+                   ("truediv", _ew.divide), ("floordiv", _ew.floor_divide),
+                   ("mod", _ew.mod), ("pow", _ew.power), ("matmul", _la.matmul)):
+        setattr(T, f"__{op}__", _binary(fn))
+        setattr(T, f"__r{op}__", _binary(fn, reflected=True))
+    for op, fn in (("lt", _ew.less), ("le", _ew.less_equal), ("gt", _ew.greater),
+                   ("ge", _ew.greater_equal)):
+        setattr(T, f"__{op}__", _binary(fn))
     T.__neg__ = _ew.negative
     T.__pos__ = lambda self: self
     T.__abs__ = _ew.abs
-    T.__lt__ = _ew.less
-    T.__le__ = _ew.less_equal
-    T.__gt__ = _ew.greater
-    T.__ge__ = _ew.greater_equal
     T.__getitem__ = _sh.getitem
     T.T = property(_sh.transpose, doc="The tensor with its axes reversed.")
     T.reshape = _reshape

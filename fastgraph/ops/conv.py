@@ -26,6 +26,7 @@ from .._kernels import load
 from ..autodiff import as_tensor, output
 from ._common import check_float, check_padding, ints, window_geometry, workspace
 from ._common import padded_output  # noqa: F401  (public here: the conv layers' output sizes)
+from . import conv_pool
 
 _k = load("im2col")
 _threads = load("threads")
@@ -33,7 +34,7 @@ _threads = load("threads")
 # Bytes of column buffer per chunk and thread (BLAS splits a chunk's GEMM
 # between the threads): big enough for efficient GEMMs, small enough to stay
 # in a core's L2 / L3 share between im2col, GEMM and epilogue.
-_CHUNK_BYTES = 1 << 20
+_CHUNK_BYTES = conv_pool.CHUNK_BYTES
 # Winograd F(2x2, r x r): the kernel transform G (alpha x r) per kernel size
 # r (Toom-Cook points 0, 1, -1 (, 2, -1/2) and infinity; csrc/im2col.c holds
 # the matching B^T and A^T), and the fewest channels it is used for.
@@ -209,10 +210,14 @@ def _conv(x, kernel, bias, x5_shape, k5_shape, strides, dilation, pads, out_size
     b = None if bias is None else np.ascontiguousarray(bias.data)
     wino = (d == kd == 1 and groups == 1
             and _winograd_fits(k5_shape[1:], strides[1:], dilation[1:], c, o))
+    # Above one thread, groups == 1 runs on the pool (see conv_pool).
+    slots = _threads.get_omp_threads() if groups == 1 else 1
     if wino:
         x4, k4 = xd.reshape(n, h, w, c), k5.reshape(k5_shape[1:])
         _winograd(x4, _wino_kernel(k4), pads[1:], out_size[1:], y.reshape(n, oh, ow, o),
-                  b, relu)
+                  b, relu, slots)
+    elif slots > 1:
+        conv_pool.forward_im2col(xd, k2, b, relu, y2, geom, pointwise, slots)
     else:
         kg = grouped(k2, groups)
         for (lo, hi), cols in row_chunks(n * od * oh, ow, k2.shape[0] * groups, o,
@@ -238,13 +243,17 @@ def _conv(x, kernel, bias, x5_shape, k5_shape, strides, dilation, pads, out_size
             dz4 = dz.reshape(n, oh, ow, o)
             if dk is not None:
                 _winograd_dk(keep_x.reshape(n, h, w, c), dz4, pads[1:],
-                             dk.reshape(k5_shape[1:]))
+                             dk.reshape(k5_shape[1:]), slots)
             if dx is not None:
                 k4 = keep_k.reshape(k5_shape[1:])
                 flipped = np.ascontiguousarray(k4[::-1, ::-1].transpose(0, 1, 3, 2))
                 _winograd(dz4, _wino_kernel(flipped),
                           (kh - 1 - pads[1], kw - 1 - pads[2]), (h, w),
-                          dx.reshape(n, h, w, c), None, False)
+                          dx.reshape(n, h, w, c), None, False, slots)
+        elif slots > 1:
+            dz, db = epilogue_backward(g, keep_y, bias, dtype)
+            k2_keep = None if keep_k is None else keep_k.reshape(k2.shape)
+            conv_pool.backward_im2col(dz, keep_x, k2_keep, dk, dx, geom, pointwise, slots)
         else:
             g2 = np.ascontiguousarray(g, dtype=dtype).reshape(-1, o)
             db = bias_grad_buffer(bias, o)
@@ -308,19 +317,23 @@ def _wino_kernel(k4):
     return np.ascontiguousarray(u.transpose(1, 0, 2, 3)).reshape(-1, c, o)
 
 
-def _winograd(xd, u, pads, out_hw, y, b, relu):
+def _winograd(xd, u, pads, out_hw, y, b, relu, slots=1):
     """y = act(the stride-1 convolution of NHWC `xd` + b), the kernel given
     transformed (`_wino_kernel`): per chunk of 2x2-output tiles, the input
     transform, alpha^2 GEMMs (tiles x C) @ (C x O) (in C: OpenBLAS threads
-    such small products poorly), the output transform."""
+    such small products poorly), the output transform; on the pool above
+    one slot."""
+    if slots > 1:
+        conv_pool.winograd(xd, u, pads, out_hw, y, b, relu, slots)
+        return
     n, c = xd.shape[0], xd.shape[3]
     a2, _, o = u.shape
     r = int(round(a2 ** 0.5)) - 1
     tiles = n * ((out_hw[0] + 1) // 2) * ((out_hw[1] + 1) // 2)
     tile_bytes = a2 * (c + o) * xd.dtype.itemsize
     step = max(1, min(tiles, _CHUNK_BYTES * _threads.get_omp_threads() // tile_bytes))
-    vbuf, vs = _planes("wino_v", a2, step * c, xd.dtype)
-    mbuf, ms = _planes("wino_m", a2, step * o, xd.dtype)
+    vbuf, vs = conv_pool.planes("wino_v", a2, step * c, xd.dtype)
+    mbuf, ms = conv_pool.planes("wino_m", a2, step * o, xd.dtype)
     for t0 in range(0, tiles, step):
         t1 = min(tiles, t0 + step)
         _k.wino_input(xd, vbuf, vs, r, pads, out_hw, (t0, t1))
@@ -329,23 +342,27 @@ def _winograd(xd, u, pads, out_hw, y, b, relu):
         _k.wino_output(mbuf, ms, y, b, relu, r, (t0, t1))
 
 
-def _winograd_dk(xd, dz, pads, dk):
+def _winograd_dk(xd, dz, pads, dk, slots=1):
     """Fill `dk` (r, r, C, O) with the kernel gradient of the stride-1
     convolution of NHWC `xd` whose output gradient is `dz`, as Winograd
     F(r x r, 2x2): per chunk of output tiles, the input transform of `xd`,
     G' dz G'^T of the gradient's 2x2 blocks, and alpha^2 GEMMs
-    (C x tiles) @ (tiles x O) summed over the chunks; A'^T (.) A' at the end."""
+    (C x tiles) @ (tiles x O) summed over the chunks (on the pool above one
+    slot); A'^T (.) A' at the end."""
     n, c = xd.shape[0], xd.shape[3]
     r, o = dk.shape[0], dk.shape[3]
     a2 = (r + 1) ** 2
+    if slots > 1:
+        _wino_dk_output(conv_pool.winograd_du(xd, dz, pads, r, slots), dk)
+        return
     out_hw = dz.shape[1:3]
     tiles = n * ((out_hw[0] + 1) // 2) * ((out_hw[1] + 1) // 2)
     tile_bytes = a2 * (c + o) * xd.dtype.itemsize
     # The GEMMs sum over the tiles: longer chunks than the forward's pay.
     budget = 4 * _CHUNK_BYTES * _threads.get_omp_threads()
     step = max(1, min(tiles, budget // tile_bytes))
-    vbuf, vs = _planes("wino_v", a2, step * c, xd.dtype)
-    wbuf, ws = _planes("wino_m", a2, step * o, xd.dtype)
+    vbuf, vs = conv_pool.planes("wino_v", a2, step * c, xd.dtype)
+    wbuf, ws = conv_pool.planes("wino_m", a2, step * o, xd.dtype)
     du = np.zeros((a2, c, o), dtype=xd.dtype)
     for t0 in range(0, tiles, step):
         t1 = min(tiles, t0 + step)
@@ -353,19 +370,18 @@ def _winograd_dk(xd, dz, pads, dk):
         _k.wino_grad(dz, wbuf, ws, r, (t0, t1))
         _k.batched_gemm(_plane_view(vbuf, vs, a2, (t1 - t0, c)).transpose(0, 2, 1),
                         _plane_view(wbuf, ws, a2, (t1 - t0, o)), du, True)
-    at = _WINO_AT_GRAD[r].astype(xd.dtype)
+    _wino_dk_output(du, dk)
+
+
+def _wino_dk_output(du, dk):
+    """dk (r, r, C, O) = A'^T du A' for the Winograd-domain gradient du
+    (alpha^2, C, O)."""
+    r, c, o = dk.shape[0], dk.shape[2], dk.shape[3]
+    at = _WINO_AT_GRAD[r].astype(du.dtype)
     du = du.reshape(r + 1, r + 1, c, o)
     dk[...] = np.tensordot(at, np.tensordot(at, du, axes=(1, 0)),
                            axes=(1, 1)).transpose(1, 0, 2, 3)
 
-
-def _planes(slot, count, size, dtype):
-    """A scratch buffer for `count` planes of `size` elements and their
-    stride: 256 bytes past a multiple of 4 KiB, so that writing one row into
-    every plane in turn does not suffer 4K aliasing."""
-    itemsize = np.dtype(dtype).itemsize
-    stride = (-(-size * itemsize // 4096) * 4096 + 256) // itemsize
-    return workspace(slot, (count - 1) * stride + size, dtype), stride
 
 
 def _plane_view(buf, stride, count, shape):

@@ -11,6 +11,7 @@ from .._kernels import load
 from ..autodiff import Tensor, as_tensor, no_grad, output
 from ._common import contiguous, float_input
 from .activation import ACTIVATIONS, LINEAR_SPEC, resolve, sigmoid, softmax
+from .pool_matmul import matmul
 
 _k = load("activation")
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
@@ -117,7 +118,7 @@ def dense_array(x, kernel, bias=None, activation="linear"):
 def _forward(x2d, w, b, code, alpha, then_softmax=False):
     """act(x2d @ w + b) on arrays of one float dtype: x2d (rows, input_dim),
     w (input_dim, units), b (units,) or None; a fresh (rows, units) array."""
-    y = np.matmul(x2d, w)
+    y = matmul(x2d, w)
     if b is not None or code != _k.LINEAR:
         _k.act_forward(code, y, b, y, alpha)
     if then_softmax:
@@ -148,8 +149,8 @@ def _dense(x, kernel, bias, spec):
 
     def backward(g):
         dz = grad_pre(contiguous(g, dtype).reshape(shape2d))
-        dx = None if w_keep is None else np.matmul(dz, w_keep.T).reshape(x_shape)
-        dw = None if x_keep is None else np.matmul(x_keep.T, dz)
+        dx = None if w_keep is None else matmul(dz, w_keep.T).reshape(x_shape)
+        dw = None if x_keep is None else matmul(x_keep.T, dz)
         if bias is None:
             return dx, dw
         return dx, dw, dz.sum(axis=0)

@@ -130,6 +130,29 @@ def divide(a, b):
     return output(y, (A, B), backward)
 
 
+def floor_divide(a, b):
+    """a // b; its derivative is zero wherever it is defined."""
+    A, B, ad, bd = operands(a, b)
+    y = _apply("floor_divide", np.floor_divide, ad, bd)
+
+    def backward(g):
+        zero = np.zeros_like(g)
+        return (zero if A.requires_grad else None, zero if B.requires_grad else None)
+    return output(y, (A, B), backward)
+
+
+def mod(a, b):
+    """a % b (the sign of b, as Python and tf.math.floormod):
+    d/da = 1, d/db = -floor(a / b)."""
+    A, B, ad, bd = operands(a, b)
+    y = _apply("mod", np.mod, ad, bd)
+
+    def backward(g):
+        return (g if A.requires_grad else None,
+                -g * np.floor_divide(ad, bd) if B.requires_grad else None)
+    return output(y, (A, B), backward)
+
+
 def negative(x):
     """-x."""
     x = as_tensor(x)

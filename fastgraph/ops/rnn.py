@@ -22,6 +22,7 @@ import numpy as np
 from .._kernels import load
 from ..autodiff import as_array, as_tensor, output
 from ._common import workspace
+from .pool_matmul import matmul
 
 _k = load("rnn")
 
@@ -123,7 +124,7 @@ def _mask(op, mask, N, T, go_backwards):
 def _project(xd, Kd, N, T, G):
     """x @ kernel for every timestep at once: (N, T, G)."""
     gates = np.empty((N, T, G), dtype=Kd.dtype)
-    np.matmul(xd.reshape(N * T, xd.shape[2]), Kd, out=gates.reshape(N * T, G))
+    matmul(xd.reshape(N * T, xd.shape[2]), Kd, out=gates.reshape(N * T, G))
     return gates
 
 
@@ -177,8 +178,8 @@ def _outputs(packed, shapes, inputs, backward):
 def _projection_grads(x, kernel, xd, Kd, dg2):
     """dx = dgates @ kernel^T and dkernel = x^T @ dgates, when needed."""
     N, T, D = xd.shape
-    dx = np.matmul(dg2, Kd.T).reshape(N, T, D) if x.requires_grad else None
-    dK = np.matmul(xd.reshape(N * T, D).T, dg2) if kernel.requires_grad else None
+    dx = matmul(dg2, Kd.T).reshape(N, T, D) if x.requires_grad else None
+    dK = matmul(xd.reshape(N * T, D).T, dg2) if kernel.requires_grad else None
     return dx, dK
 
 
@@ -223,7 +224,7 @@ def lstm(x, kernel, recurrent_kernel, bias=None, initial_state=None, mask=None,
                          gcT, dgates, dh0, dc0, m, first, *flags)
         dg2 = _flat(dgates)
         dx, dK = _projection_grads(x, kernel, xd, Kd, dg2)
-        dU = np.matmul(_flat(hprev).T, dg2) if rk.requires_grad else None
+        dU = matmul(_flat(hprev).T, dg2) if rk.requires_grad else None
         grads = (dx, dK, dU)
         if bias is not None:
             grads += (dg2.sum(axis=0) if bias.requires_grad else None,)
@@ -329,7 +330,7 @@ def simple_rnn(x, kernel, recurrent_kernel, bias=None, initial_state=None,
                                dh0, m, first, *flags)
         dg2 = _flat(dgates)
         dx, dK = _projection_grads(x, kernel, xd, Kd, dg2)
-        dU = np.matmul(_flat(hprev).T, dg2) if rk.requires_grad else None
+        dU = matmul(_flat(hprev).T, dg2) if rk.requires_grad else None
         grads = (dx, dK, dU)
         if bias is not None:
             grads += (dg2.sum(axis=0) if bias.requires_grad else None,)

@@ -13,6 +13,7 @@ import re
 
 import numpy as np
 
+from ..autodiff.gradient_tape import GradientTape
 from ..autodiff.row_sparse import RowSparseGradient
 from ..autodiff.tape import no_grad
 from ..autodiff.tensor import Tensor, as_array
@@ -292,6 +293,28 @@ class Optimizer:
             raise ValueError(f"{self.name}: got {len(grads)} gradients for "
                              f"{len(variables)} variables")
         self.apply_gradients(zip(grads, variables))
+
+    def minimize(self, loss, var_list, grad_loss=None, name=None, tape=None):
+        """tf-keras's one step on `loss` (a Tensor, or a zero-argument
+        callable run under a new tape): the gradients of `loss` with
+        respect to `var_list` (a list, or a callable returning one) from
+        `tape` (when the loss was computed under it), then
+        `apply_gradients`; variables the loss does not depend on are left
+        alone.  Returns the iteration count."""
+        if callable(loss) and not isinstance(loss, Tensor):
+            with GradientTape() as tape:
+                loss = loss()
+        if callable(var_list):
+            var_list = var_list()
+        var_list = list(var_list)
+        if not isinstance(loss, Tensor):
+            raise TypeError(f"{self.name}.minimize: `loss` must be a Tensor or a "
+                            f"zero-argument callable returning one, got "
+                            f"{type(loss).__name__}")
+        tape = tape if tape is not None else GradientTape()
+        grads = tape.gradient(loss, var_list, output_gradients=grad_loss)
+        self.apply_gradients(zip(grads, var_list))
+        return self._iterations
 
     def variables(self):
         """The live state arrays: iterations, then slots in creation order."""

@@ -24,7 +24,8 @@ _LAYER_KEYS = frozenset({"layer", "backward_layer", "forward_layer", "cell"})
 _LAYER_LIST_KEYS = frozenset({"layers", "cells"})
 _LAMBDA_FUNCTION_KEYS = ("function", "output_shape", "mask")
 _DTYPES = frozenset({"float16", "float32", "float64", "int8", "int16", "int32",
-                     "int64", "uint8", "uint16", "uint32", "uint64", "bool"})
+                     "int64", "uint8", "uint16", "uint32", "uint64", "bool",
+                     "string"})
 _DTYPE_POLICIES = frozenset({"Policy", "DTypePolicy"})
 _METRIC_ALIASES = frozenset({"accuracy", "acc", "crossentropy", "ce"})
 _MODULE_PATH = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+$")
@@ -131,6 +132,21 @@ def _check_lambda(config, where, objects):
                 f"False does not change this: fastgraph never loads code)")
 
 
+def _check_op(config, where, objects, tables):
+    """An op node (OpLambda) names a registered graph op; its arguments are
+    plain data (numbered tensor slots, numbers, arrays), never code."""
+    function = config.get("function") if isinstance(config, dict) else None
+    if not isinstance(function, str):
+        raise ValueError(f"OpLambda layer at {where} must name its op by a string, "
+                         f"got {quoted(function)}")
+    check_name(function, f"the op of {where}")
+    if not is_known("op", function, objects, tables):
+        raise ValueError(f"OpLambda layer {quoted(config.get('name'))} at {where} "
+                         f"names the op {quoted(function)}, which is not one of "
+                         f"fastgraph's registered ops (backend, activation, loss "
+                         f"functions and operators); a file never adds ops")
+
+
 def _check_class(node, path, kind, objects, tables):
     name = node["class_name"]
     if not isinstance(name, str):
@@ -153,6 +169,8 @@ def _check_class(node, path, kind, objects, tables):
         raise _unknown(kind or "any", name, f"{path}.class_name")
     if name == "Lambda" and "Lambda" not in objects:
         _check_lambda(node.get("config"), path, objects)
+    if name == "OpLambda" and "OpLambda" not in objects:
+        _check_op(node.get("config"), path, objects, tables)
 
 
 _STRING_KINDS = frozenset({"activation", "initializer", "regularizer",

@@ -16,17 +16,19 @@ config names is then checked by the allowlist, as for fastgraph's files.
 """
 import copy
 import re
+import warnings
 
-from ..engine import serialize_layer
+from ..engine import get_layer_class, serialize_layer
 
 _OUTER_KEYS = ("module", "registered_name", "build_config", "compile_config")
 _MODELS = frozenset({"Functional", "Model", "Sequential"})
-_WRAPPER_KEYS = ("layer", "backward_layer", "forward_layer")
+_WRAPPER_KEYS = ("layer", "backward_layer", "forward_layer", "cell")   # nested layers
 # Keras 3 layer arguments fastgraph does not have, with the values at which
 # they change nothing (None: any value, e.g. a random seed).
 _NEUTRAL_ARGS = {"seed": None, "use_cudnn": None, "lora_rank": (None, 0),
                  "lora_alpha": None, "quantization_config": (None,),
-                 "rms_scaling": (False,), "input_tensor": (None,)}
+                 "rms_scaling": (False,), "input_tensor": (None,),
+                 "sliding_window": (None,), "use_gate": (False,)}
 _NEUTRAL_INIT_ARGS = {"input_axes": (None,), "output_axes": (None,)}
 _LAMBDA_DROPPED = ("function_type", "module", "output_shape_type",
                    "output_shape_module")
@@ -130,9 +132,12 @@ def _contains_tensor(value):
     return False
 
 
-def _keras3_node(node, offsets, who):
+def _keras3_node(node, offsets, who, keywords=()):
     """A Keras 3 inbound node {'args', 'kwargs'} as tf-keras's list of
-    [layer, node index, tensor index, kwargs] entries."""
+    [layer, node index, tensor index, kwargs] entries.  `keywords` names
+    the tensors a layer takes after its first (MultiHeadAttention's value,
+    key, ...), which tf-keras writes into the kwargs as [layer, node
+    index, tensor index]."""
     args, kwargs = node.get("args"), node.get("kwargs") or {}
     if not isinstance(args, list) or not args or not isinstance(kwargs, dict):
         raise ValueError(f"{who}: invalid Keras 3 inbound node {node!r}")
@@ -141,6 +146,12 @@ def _keras3_node(node, offsets, who):
     # build; fastgraph propagates masks and passes the flag at run time.
     kwargs = {k: v for k, v in kwargs.items()
               if v is not None and k not in ("mask", "training")}
+    if keywords and len(extra) <= len(keywords):
+        kwargs = dict(zip(keywords, extra), **kwargs)
+        extra = []
+        for key in keywords:
+            if isinstance(kwargs.get(key), dict):
+                kwargs[key] = _node_entry(kwargs[key], offsets, who)
     if extra or _contains_tensor(kwargs):
         raise ValueError(f"{who}: called with tensors besides its main input "
                          f"({sorted(kwargs) or 'extra positional arguments'}), "
@@ -168,6 +179,16 @@ def _endpoints(value, offsets):
     return [[e[0], e[1] + offsets.get(e[0], 0), e[2]]
             if isinstance(e, list) and len(e) == 3 and isinstance(e[1], int) else e
             for e in value]
+
+
+def _warn_hard_sigmoid(inner, who, consequence):
+    """Keras 3 redefined 'hard_sigmoid'; fastgraph's is tf-keras's
+    clip(0.2 x + 0.5, 0, 1), so a file crossing between them changes the
+    layer's values."""
+    for key, value in inner.items():
+        if value == "hard_sigmoid" and (key == "activation" or key.endswith("_activation")):
+            warnings.warn(f"{who}: {key}='hard_sigmoid' is tf-keras's clip(0.2 x + 0.5, "
+                          f"0, 1) in fastgraph; {consequence}", UserWarning, stacklevel=4)
 
 
 def _layer(config, objects, source, keras3):
@@ -203,8 +224,10 @@ def _layer(config, objects, source, keras3):
             inner[key] = _layer(inner[key], objects, source, keras3)
     if isinstance(inner.get("layers"), list):
         inner = _model_config(cls, inner, objects, source, keras3)
-    out["config"] = {k: (v if k in _WRAPPER_KEYS or k == "layers" else _plain_object(v))
-                     for k, v in inner.items()}
+    if isinstance(inner.get("cells"), list):            # StackedRNNCells
+        inner["cells"] = [_layer(c, objects, source, keras3) for c in inner["cells"]]
+    out["config"] = {k: (v if k in _WRAPPER_KEYS or k in ("layers", "cells")
+                         else _plain_object(v)) for k, v in inner.items()}
     return out
 
 
@@ -218,13 +241,23 @@ def _model_config(cls, inner, objects, source, keras3):
             if _is_operation(original):
                 layer["inbound_nodes"] = []
             elif isinstance(nodes, list) and any(isinstance(n, dict) for n in nodes):
+                keywords = _tensor_keywords(layer.get("class_name"), objects)
                 layer["inbound_nodes"] = [
-                    _keras3_node(n, offsets, _where(original)) if isinstance(n, dict)
-                    else n for n in nodes]
+                    _keras3_node(n, offsets, _where(original), keywords)
+                    if isinstance(n, dict) else n for n in nodes]
         inner = dict(inner, input_layers=_endpoints(inner.get("input_layers"), offsets),
                      output_layers=_endpoints(inner.get("output_layers"), offsets))
         layers = _without_mask_ops(layers, inner, inner_layers=inner["layers"])
     return dict(inner, layers=layers)
+
+
+def _tensor_keywords(class_name, objects):
+    """The names of the tensors a layer class takes after its first."""
+    try:
+        cls = get_layer_class(class_name, objects)
+    except (ValueError, TypeError):     # reported when the layer is built
+        return ()
+    return getattr(cls, "call_tensor_keywords", None) or ()
 
 
 def _is_operation(config):
@@ -261,8 +294,21 @@ def from_keras(config, objects, source, keras3):
 
 
 # ------------------------------------------------- fastgraph -> Keras 3
+# tf-keras's separable convolutions inherit kernel_* arguments they never use
+_SEPARABLE_ONLY = ("groups", "kernel_initializer", "kernel_regularizer",
+                   "kernel_constraint")
 _KERAS2_ONLY = {"LSTM": ("time_major",), "GRU": ("time_major",),
-                "SimpleRNN": ("time_major",), "Embedding": ("sparse",)}
+                "SimpleRNN": ("time_major",), "RNN": ("time_major",),
+                "ConvLSTM1D": ("time_major",), "ConvLSTM2D": ("time_major",),
+                "ConvLSTM3D": ("time_major",), "Embedding": ("sparse",),
+                "Conv1DTranspose": ("groups",), "Conv2DTranspose": ("groups",),
+                "Conv3DTranspose": ("groups",), "DepthwiseConv1D": ("groups",),
+                "DepthwiseConv2D": ("groups",), "SeparableConv1D": _SEPARABLE_ONLY,
+                "SeparableConv2D": _SEPARABLE_ONLY,
+                "MultiHeadAttention": ("query_shape", "key_shape", "value_shape",
+                                       "softmax_robust_masking")}
+# the only values Keras 3 means too (the other keys only record shapes)
+_NO_OP = {"time_major": False, "groups": 1, "softmax_robust_masking": False}
 _OBJECT_MODULES = (("initializer", "keras.initializers"),
                    ("regularizer", "keras.regularizers"),
                    ("constraint", "keras.constraints"))
@@ -293,10 +339,16 @@ def _keras3_nodes(config_nodes, layer, model):
     live = [n for n in layer._inbound_nodes
             if n in model._network_nodes and not n.is_input]
     out = []
+    keywords = getattr(layer, "call_tensor_keywords", None) or ()
     for entries, node in zip(config_nodes, live):
-        tensors = [_keras3_tensor(model_layer(model, e[0]), e[1], t, e[2])
-                   for e, t in zip(entries, node.input_tensors)]
         kwargs = dict(entries[-1][3]) if entries and len(entries[-1]) == 4 else {}
+        coords = [e[:3] for e in entries] + [kwargs.pop(k) for k in keywords if k in kwargs]
+        tensors = [_keras3_tensor(model_layer(model, e[0]), e[1], t, e[2])
+                   for e, t in zip(coords, node.input_tensors)]
+        if keywords and len(tensors) > 1:       # layer(query, value=..., key=...)
+            kwargs.update(zip(keywords, tensors[1:]))
+            out.append({"args": [tensors[0]], "kwargs": kwargs})
+            continue
         args = tensors if isinstance(node.inputs, (list, tuple)) else tensors[0]
         out.append({"args": [args], "kwargs": kwargs})
     return out
@@ -327,9 +379,12 @@ def _keras3_layer(config, layer, model=None):
             raise ValueError(f"layer {name!r} ({cls}): Keras 3 normalizes over one "
                              f"axis, not {inner['axis']}")
         inner["axis"] = inner["axis"][0]
+    _warn_hard_sigmoid(inner, f"layer {name!r} ({cls})", "Keras 3 will compute it as "
+                       "relu6(x + 3) / 6 (save as .h5 to keep tf-keras's)")
     for key in _KERAS2_ONLY.get(cls, ()):
-        if inner.pop(key, None) and key == "time_major":
-            raise ValueError(f"layer {name!r} ({cls}): Keras 3 has no time_major=True")
+        value = inner.pop(key, None)
+        if key in _NO_OP and value not in (None, _NO_OP[key]):
+            raise ValueError(f"layer {name!r} ({cls}): Keras 3 has no {key}={value!r}")
     inner = {k: _keras3_object(k, v) for k, v in inner.items()}
     out = {"module": "keras.layers", "class_name": cls, "config": inner,
            "registered_name": None}
@@ -349,9 +404,12 @@ def _keras3_layer(config, layer, model=None):
                                              else 0), e[2]] for e in inner[key]]
                 if len(inner[key]) == 1:        # one tensor, not a list of one
                     inner[key] = inner[key][0]
-    for key, attr in (("layer", "layer"), ("backward_layer", "backward_layer")):
+    for key in ("layer", "backward_layer", "cell"):
         if isinstance(inner.get(key), dict):
-            inner[key] = _keras3_layer(inner[key], getattr(layer, attr))
+            inner[key] = _keras3_layer(inner[key], getattr(layer, key))
+    if isinstance(inner.get("cells"), list):            # StackedRNNCells
+        inner["cells"] = [_keras3_layer(c, cell) for c, cell in zip(inner["cells"],
+                                                                    layer.cells)]
     if model is not None:
         out["name"] = config.get("name", name)
         out["inbound_nodes"] = _keras3_nodes(config.get("inbound_nodes") or [],

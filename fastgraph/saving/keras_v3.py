@@ -17,6 +17,7 @@ import zipfile
 
 import numpy as np
 
+from ..engine import Layer
 from . import archive, hdf5, keras_compile
 from .keras_config import from_keras, keras3_config, snake_case
 from .atomic import atomic_write
@@ -62,9 +63,46 @@ def weight_paths(layer, base):
     if hasattr(layer, "layer") and getattr(layer, "layer", None) is not None \
             and hasattr(layer.layer, "weights"):
         return weight_paths(layer.layer, f"{base}/layer")
-    if hasattr(layer, "_cell") and hasattr(layer, "units"):
-        base = f"{base}/cell"
-    return [(f"{base}/vars/{i}", w) for i, w in enumerate(_own_weights(layer))]
+    out, inner = [], set()
+    for part, sub in _sublayers(layer):
+        out += weight_paths(sub, f"{base}/{part}")
+        inner.update(id(w) for w in sub.weights)
+    own = [w for w in _own_weights(layer) if id(w) not in inner]
+    return out + [(f"{base}/vars/{i}", w) for i, w in enumerate(own)]
+
+
+def _sublayers(layer):
+    """(path, layer) of the layers `layer` holds in its attributes, where
+    Keras's saver finds them: an RNN's `cell`, a StackedRNNCells' `cells`
+    (`cells/lstm_cell`, `cells/lstm_cell_1`, ...), MultiHeadAttention's
+    `_query_dense`, ..."""
+    out, seen = [], {id(layer)}
+    for attr, value in vars(layer).items():
+        if attr == "_layers":           # the tracker of every sublayer, not a path
+            continue
+        if isinstance(value, Layer) and id(value) not in seen:
+            out.append((attr, value))
+            seen.add(id(value))
+        elif isinstance(value, list) and value and all(
+                isinstance(v, Layer) and id(v) not in seen for v in value):
+            used = {}
+            seen.update(id(v) for v in value)
+            for sub in value:
+                name = snake_case(type(sub).__name__)
+                used[name] = used.get(name, -1) + 1
+                out.append((f"{attr}/{name if not used[name] else f'{name}_{used[name]}'}",
+                            sub))
+    return out
+
+
+def _as_written(reader, path):
+    """`path`, or its Keras 3 spelling where the file has that instead:
+    Keras 3 names a sublayer attribute without its underscore
+    (`multi_head_attention/query_dense`, tf-keras `_query_dense`)."""
+    group = path.rsplit("/", 2)[0].lstrip("/")
+    if "/_" not in path or reader.get(group) is not None:
+        return path
+    return "/".join(part.lstrip("_") for part in path.split("/"))
 
 
 def _dataset_count(reader, path):
@@ -75,7 +113,7 @@ def _dataset_count(reader, path):
 def _read_weights(model, reader, in_place=False):
     """[(variable, array)] for every weight of `model`, all checked first;
     `in_place` reads them straight into the weights' buffers."""
-    paths = weight_paths(model, "")
+    paths = [(_as_written(reader, path), var) for path, var in weight_paths(model, "")]
     groups = {}
     for path, var in paths:
         groups.setdefault(path.rsplit("/", 1)[0].lstrip("/"), []).append(var)
@@ -174,6 +212,7 @@ def load_model(filepath, objects, compile):
                                           _budget(reader), fail)
             pairs = _read_weights(model, reader, in_place=True)
             assign_all(pairs)
+            _load_assets(model, zreader, "assets")
             unfilled = scope.unfilled([var.data for var, _ in pairs])
             if unfilled:
                 raise fail(f"the model built from config.json has weights that the "
@@ -182,6 +221,27 @@ def load_model(filepath, objects, compile):
             if compile and settings:
                 _restore_training(model, reader, settings, objects, fail)
     return model
+
+
+def _load_assets(layer, zreader, base):
+    """Give each layer that reads Keras assets (the vocabulary a lookup
+    layer learned by adapt, `assets/<layer path>/vocabulary.txt`) its files,
+    each read within archive.MAX_JSON_BYTES."""
+    if layer._is_graph:
+        used = {}
+        for sub in layer._layers:
+            if type(sub).__name__ == "InputLayer" and _class_name(layer) == "Sequential":
+                continue
+            name = snake_case(_class_name(sub))
+            used[name] = used.get(name, -1) + 1
+            _load_assets(sub, zreader, f"{base}/layers/"
+                                       f"{name if not used[name] else f'{name}_{used[name]}'}")
+        return
+    names = getattr(layer, "keras_asset_names", ())
+    files = {n: zreader.read_bytes(f"{base}/{n}", archive.MAX_JSON_BYTES)
+             for n in names if zreader.has(f"{base}/{n}")}
+    if files:
+        layer.load_keras_assets(files)
 
 
 def _restore_training(model, reader, settings, objects, fail):

@@ -70,6 +70,9 @@ def _rebuild(config, objects, where):
     if not isinstance(model, Functional):
         raise ValueError(f"{where} describes a {type(model).__name__} layer, "
                          f"not a model")
+    build = config.get("build_config")
+    if isinstance(build, dict) and not model.built:     # a subclassed model
+        model.build_from_config(build)
     return model
 
 
@@ -199,8 +202,10 @@ def _load_by_order(model, reader, strict, manifest=None):
             f"layer(s) with weights {[layer.name for _, layer, _ in layers]}")
     pairs = []
     for (_, layer, weights), (file_name, entries) in zip(layers, manifest):
-        if strict and (file_name != layer.name or [e.get("name") for e in entries]
-                       != [w.name for w in weights]):
+        # a subclassed model's layers are named afresh when it is rebuilt
+        if strict and model._is_graph and (
+                file_name != layer.name
+                or [e.get("name") for e in entries] != [w.name for w in weights]):
             raise reader.fail(f"weights.json does not match config.json at layer "
                        f"{layer.name!r} (weights.json says {file_name!r})")
         label = "" if file_name == layer.name else f" (file layer {file_name!r})"
@@ -483,6 +488,9 @@ def save_fastgraph(model, filepath, overwrite=True, include_optimizer=True):
     """Write the model to one fastgraph file: architecture, weights, compile
     settings and optimizer state (unless include_optimizer=False)."""
     members = {"config.json": serialize_layer(model)}
+    build = model.get_build_config()
+    if build is not None:       # a subclassed model: built by a call on loading
+        members["config.json"]["build_config"] = build
     manifest, arrays = _weights_members(model)
     members["weights.json"] = manifest
     compile_members, optimizer_arrays = _compile_members(model, include_optimizer)

@@ -4,7 +4,8 @@
 `EpochIterator` serves it batches of arrays, Sequences and generators
 alike (the latter through the data queue); `data_adapter` checks what the
 user passed, `compile_utils` resolves compile's arguments per output, and
-`step` runs one batch.  A `Strategy` (the current one: `get_strategy`)
+`step` runs one batch (or `custom_steps` a model's own train_step /
+test_step).  A `Strategy` (the current one: `get_strategy`)
 says how several processes share the work, reading `Shard`s of the data.
 """
 from .epoch_iterator import EpochIterator

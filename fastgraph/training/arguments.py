@@ -84,3 +84,24 @@ def queue_options(workers, max_q_size, max_queue_size, pickle_safe,
             "use_multiprocessing": pickle_safe if use_multiprocessing is None
             else use_multiprocessing,
             "data_timeout": data_timeout}
+
+
+def no_array_arguments(where, y, sample_weight, validation_split=0.0):
+    """A generator or Sequence yields its targets and sample weights itself,
+    and holds no samples to split off."""
+    if y is not None:
+        raise ValueError(f"{where}: `y` must be None when `x` is a generator "
+                         f"or Sequence (it yields targets)")
+    for name, given in (("validation_split", bool(validation_split)),
+                        ("sample_weight", sample_weight is not None)):
+        if given:
+            raise ValueError(f"{where}: `{name}` is not supported when `x` is "
+                             f"a generator or Sequence; pass validation_data "
+                             f"/ yield sample weights")
+
+
+def due(epoch, freq):
+    """Whether validation runs after `epoch` (0-based) for `validation_freq`."""
+    if isinstance(freq, int):
+        return (epoch + 1) % freq == 0
+    return (epoch + 1) in freq

@@ -87,11 +87,33 @@ def _metric_lists(metrics, output_names, what):
     return [[metrics] for _ in range(n)]
 
 
+def adds_losses(model):
+    """True when the model may add losses of its own: symbolic ones
+    (model.add_loss), regularizers, callables, or layers whose code may
+    call add_loss (user layers, Lambda)."""
+    for layer in model._flatten_layers():
+        cls = type(layer)
+        if layer._regularized or layer._loss_fns or layer.activity_regularizer \
+                or any(name is None for _, name in getattr(layer, "_terms", ())) \
+                or not cls.__module__.startswith("fastgraph.") or cls.__name__ == "Lambda":
+            return True
+    return False
+
+
 def resolve(output_names, output_shapes, loss, loss_weights=None,
-            metrics=None, sample_weight_mode=None, weighted_metrics=None):
+            metrics=None, sample_weight_mode=None, weighted_metrics=None,
+            adds_losses=False):
     """Build one OutputSpec per output from compile's arguments (metric
     objects made from names are named afresh, 'auc' rather than 'auc_2',
-    as tf-keras names them in the graph of its train function)."""
+    as tf-keras names them in the graph of its train function).  With no
+    loss, a model that adds its own (`adds_losses`) gets no output specs:
+    it trains on its added losses and needs no targets."""
+    if loss is None and adds_losses:
+        if metrics or weighted_metrics:
+            raise ValueError("compile: metrics of the outputs need a `loss` and "
+                             "targets; without them report values with "
+                             "model.add_metric")
+        return []
     with fresh_names():
         return _resolve(output_names, output_shapes, loss, loss_weights, metrics,
                         sample_weight_mode, weighted_metrics)
@@ -102,7 +124,8 @@ def _resolve(output_names, output_shapes, loss, loss_weights, metrics,
     if loss is None:
         raise ValueError("compile: `loss` is required to train or evaluate "
                          "(a name such as 'mse', a callable, a list or a dict "
-                         "by output name)")
+                         "by output name), unless the model adds its losses "
+                         "with add_loss (this one adds none)")
     losses = per_output(loss, output_names, "loss")
     weights = per_output(1.0 if loss_weights is None else loss_weights,
                          output_names, "loss_weights", default=1.0)
@@ -158,12 +181,13 @@ def _name_metrics(specs):
         spec.metrics = named
 
 
-def metrics_names(specs):
+def metrics_names(specs, added=()):
     """tf-keras's names: 'loss', then '<out>_loss' per output when there are
-    several, then the metrics of each output in turn."""
+    several, then the metrics of each output in turn, then the metrics the
+    model adds (`added`, add_metric)."""
     names = ["loss"]
     if len(specs) > 1:
         names += [s.name + "_loss" for s in specs]
     for s in specs:
         names += [entry[0] for entry in s.metrics]
-    return names
+    return names + [name for name in added if name not in names]

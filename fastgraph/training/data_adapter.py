@@ -7,6 +7,7 @@ shape error deep inside an op.
 import numpy as np
 
 from ..autodiff import Tensor
+from ..engine.dtypes import STRING, as_strings
 
 
 def to_arrays(data, names, kind, allow_none=False):
@@ -78,7 +79,10 @@ def convert(a, dtype, what):
     """`a` as `dtype` without copying when it already is; rejects strings.
     Integers are never wrapped: data that does not fit an integer `dtype`
     stays in a wider integer type, so that a layer reports the value it
-    cannot take (an Embedding, the id out of its range)."""
+    cannot take (an Embedding, the id out of its range).  A 'string' Input
+    takes str/bytes arrays, held as object arrays of str."""
+    if dtype == STRING:
+        return as_strings(a, what)
     if a.dtype.kind not in "biuf":
         raise TypeError(f"{what}: expected numeric data, got dtype {a.dtype}")
     dtype = np.dtype(dtype)

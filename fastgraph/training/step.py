@@ -24,18 +24,40 @@ class Trackers:
         losses = ["loss"] + ([s.name + "_loss" for s in specs] if len(specs) > 1 else [])
         self.losses = [Mean(name=name) for name in losses]
         self.objects = self.losses + [m for s in specs for _, m, _ in s.metrics]
-        self.names = names
+        self.names = names      # the model's metrics_names: added metrics join it
+        self.added = {name: Mean(name=name) for name in names[len(self.objects):]}
+        self.objects += list(self.added.values())
 
     def reset(self):
         for metric in self.objects:
             metric.reset_state()
 
-    def update(self, specs, losses, n, ys, outs, sws, masks):
-        """Add one batch: its mean losses (Python floats) and its metrics.
-        Plain metrics weight the (unmasked) values equally, weighted
-        metrics by the sample weights."""
+    def update(self, specs, losses, n, ys, outs, sws, masks, added=()):
+        """Add one batch: its mean losses (Python floats), the (name, value)
+        metrics of add_metric (`added`, averaged) and the compiled metrics."""
+        self.update_losses(losses, n)
+        self.update_added(added)
+        self.update_metrics(specs, ys, outs, sws, masks)
+
+    def update_losses(self, losses, n):
+        """Add one batch's mean losses (Python floats), weighted by its size."""
         for tracker, value in zip(self.losses, losses):
             tracker.update_state(value, n)
+
+    def update_added(self, added):
+        """Add one batch's add_metric values, one Mean per name."""
+        for name, value in added:
+            tracker = self.added.get(name)
+            if tracker is None:
+                tracker = self.added[name] = Mean(name=name)
+                self.objects.append(tracker)
+                self.names.append(name)
+            tracker.update_state(as_array(value))
+
+    @staticmethod
+    def update_metrics(specs, ys, outs, sws, masks):
+        """Add one batch to the compiled metrics.  Plain metrics weight the
+        (unmasked) values equally, weighted metrics by the sample weights."""
         for spec, y, out, sw, mask in zip(specs, ys, outs, sws, masks):
             pred = as_array(out)
             if mask is not None and mask.shape != pred.shape[:-1]:
@@ -72,6 +94,9 @@ def forward(model, xs, training):
     """Output Tensors, and output masks (None where an output has none:
     Embedding(mask_zero=True) upstream gives sequence outputs one)."""
     inputs = [Tensor(x) for x in xs]
+    if not model._is_graph:     # a subclassed model: call() runs as written
+        out = model._flat_outputs(model(model._pack_inputs(inputs), training=training))
+        return out, [None] * len(out)
     inputs = inputs[0] if len(inputs) == 1 else inputs
     if model._masked_outputs is None:
         model._masked_outputs = any(getattr(t, "_keras_mask", None) is not None
@@ -91,8 +116,24 @@ def weighted_losses(model, ys, outs, sws, masks):
     times the sample weights.  Masked steps get weight 0 and the others
     are scaled so the mean runs over valid steps only, as in tf-keras.
     """
+    total, per_output = output_losses(model._specs, ys, outs, sws, masks)
+    for added in model.losses:
+        if not isinstance(added, Tensor):       # a callable's number
+            added = Tensor(np.asarray(added, np.float32))
+        if added.ndim:        # a loss of several values counts by its mean, as tf-keras
+            added = R.mean(added)
+        total = added if total is None else E.add(total, added)
+    if total is None:
+        raise ValueError(f'Model "{model.name}": no loss to compute: compile() was '
+                         f'given no loss and the model added none (add_loss)')
+    return total, per_output
+
+
+def output_losses(specs, ys, outs, sws, masks):
+    """Total compiled loss Tensor (None without outputs) and each output's
+    loss, before the losses the layers add."""
     total, per_output = None, []
-    for spec, y, out, sw, mask in zip(model._specs, ys, outs, sws, masks):
+    for spec, y, out, sw, mask in zip(specs, ys, outs, sws, masks):
         values = spec.loss(Tensor(y), out)
         w = _expand(sw, values.ndim)
         if mask is not None and mask.shape == values.shape:
@@ -106,8 +147,6 @@ def weighted_losses(model, ys, outs, sws, masks):
         per_output.append(loss)
         term = loss if spec.weight == 1.0 else E.multiply(loss, spec.weight)
         total = term if total is None else E.add(total, term)
-    for reg in model.losses:
-        total = E.add(total, reg)
     return total, per_output
 
 

@@ -23,8 +23,10 @@ from .._threads import sync_thread
 from ..autodiff import floatx, no_grad
 from ..utils.progbar import Progbar
 from . import compile_utils, data_adapter as da
+from .custom_steps import StepAPI, in_order
 from .arguments import (check_counts, check_queue, check_validation_freq,
-                        check_verbose, epochs_alias, queue_options)
+                        check_verbose, due, epochs_alias, no_array_arguments,
+                        queue_options)
 from .epoch_iterator import (DEFAULT_BATCH_SIZE, EpochIterator, is_generator_like,
                              require_generator)
 from .step import Trackers, apply_gradients, forward, weighted_losses
@@ -38,10 +40,11 @@ def _scalar_or_list(values):
     return values[0] if len(values) == 1 else list(values)
 
 
-class Trainer:
-    """Mixin that gives a functional Model Keras's training API."""
+class Trainer(StepAPI):
+    """Mixin that gives a Model Keras's training API."""
 
     optimizer = None
+    loss = None
     stop_training = False
     history = None
     _specs = None
@@ -60,6 +63,7 @@ class Trainer:
         if unknown:
             raise TypeError(f"compile() got unexpected argument(s) {sorted(unknown)}")
         self.optimizer = optimizers_mod.get(optimizer)
+        self.loss = loss     # as given, as Keras 2 keeps it (the wrappers read it)
         self._compile_config = dict(loss=loss, metrics=metrics,
                                     loss_weights=loss_weights,
                                     sample_weight_mode=sample_weight_mode,
@@ -70,11 +74,16 @@ class Trainer:
 
     def _resolve_compile(self):
         cfg = self._compile_config
-        self._specs = compile_utils.resolve(
-            self.output_names, [tuple(t.shape) for t in self.outputs],
-            cfg["loss"], cfg["loss_weights"], cfg["metrics"],
-            cfg["sample_weight_mode"], cfg["weighted_metrics"])
-        self.metrics_names = compile_utils.metrics_names(self._specs)
+        if cfg["loss"] is None and self._custom_steps():
+            self._specs = []        # the overridden steps compute the loss
+        else:
+            self._specs = compile_utils.resolve(
+                self.output_names, [tuple(t.shape) for t in self.outputs],
+                cfg["loss"], cfg["loss_weights"], cfg["metrics"],
+                cfg["sample_weight_mode"], cfg["weighted_metrics"],
+                cfg["loss"] is None and compile_utils.adds_losses(self))
+        self.metrics_names = compile_utils.metrics_names(
+            self._specs, [name for _, name in getattr(self, "_terms", ()) if name])
         self._trackers = Trackers(self._specs, self.metrics_names)
         self._keep_batch_state = False
 
@@ -117,7 +126,9 @@ class Trainer:
         folded into the sample weights), before any computation."""
         xs = self._input_arrays(x)
         self._require_compiled("fit/evaluate")
-        ys = da.to_arrays(y, self.output_names, "target")
+        if (y is None or not self._specs) and self._custom_steps():
+            return self._unchecked_data(xs, y, sample_weight, class_weight)
+        ys = da.to_arrays(y, self.output_names, "target") if self._specs else []
         ys = da.check_targets(ys, self._specs,
                               [tuple(t.shape) for t in self.outputs], floatx())
         da.check_counts([("input", self.input_names, xs),
@@ -135,6 +146,9 @@ class Trainer:
     def _step(self, xs, ys, sws, train):
         """One batch, added to the trackers of the losses and metrics."""
         sync_thread()      # a server's or loader's thread adopts the count
+        if self._overrides("train_step" if train else "test_step"):
+            return self._run_step(xs, ys, sws, train)
+        self._step_logs = None
         n = xs[0].shape[0]
         if train:
             outs, masks = forward(self, xs, training=True)
@@ -149,7 +163,8 @@ class Trainer:
         losses = [float(total.data)]
         if len(self._specs) > 1:
             losses += [float(t.data) for t in per_output]
-        self._trackers.update(self._specs, losses, n, ys, outs, sws, masks)
+        self._trackers.update(self._specs, losses, n, ys, outs, sws, masks,
+                              self.added_metrics)
 
     # ---------------------------------------------------------- on_batch
     def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
@@ -180,23 +195,26 @@ class Trainer:
         return _scalar_or_list(self._predict_arrays(xs))
 
     def reset_metrics(self):
-        """Forget the running values `*_on_batch(reset_metrics=False)` keep."""
+        """Forget the state of every metric in `metrics` (fit does at each
+        epoch, so do *_on_batch unless reset_metrics=False)."""
         if self._trackers is not None:
             self._trackers.reset()
+        for metric in self.metrics:
+            metric.reset_state()
         self._keep_batch_state = False
 
     def _begin_batch_call(self):
         if not self._keep_batch_state:
-            self._trackers.reset()
+            self.reset_metrics()
 
     def _batch_result(self, reset, return_dict):
         """The batch's values; with reset=False, values over the batches
         since the last reset, as tf-keras's stateful metrics give."""
-        logs = self._trackers.result()
+        logs = self._logs()
         self._keep_batch_state = not reset
         if return_dict:
             return logs
-        return _scalar_or_list([logs[k] for k in self.metrics_names])
+        return in_order(logs, self.metrics_names)
 
     # --------------------------------------------------------------- fit
     def fit(self, x: Any = None, y: Any = None, batch_size: Optional[int] = None,
@@ -250,7 +268,7 @@ class Trainer:
         verbose = verbose if strategy.is_chief else 0
         with contextlib.ExitStack() as stack:
             if is_generator_like(x):
-                _no_array_arguments(where, y, sample_weight, validation_split)
+                no_array_arguments(where, y, sample_weight, validation_split)
                 train = EpochIterator(
                     x, functools.partial(self._standardize, class_weight=class_weight),
                     steps_per_epoch=steps_per_epoch, shuffle=shuffle, where=where,
@@ -312,15 +330,13 @@ class Trainer:
         """The epoch/batch loop: `train` serves the batches, `val` (or None)
         is evaluated at the end of the epochs `validation_freq` names."""
         self.stop_training = False
-        self._keep_batch_state = False
-        trackers = self._trackers
         cbks.on_train_begin()
         state = getattr(self, "_training_state", None)   # set by BackupAndRestore
         if state is not None:
             initial_epoch = state.initial_epoch(initial_epoch)
         logs = None
         for epoch in range(initial_epoch, epochs):
-            trackers.reset()
+            self.reset_metrics()
             cbks.on_epoch_begin(epoch)
             batch_hooks = cbks.needs_batch_hooks("train")
             for step, (bx, by, bsw) in enumerate(train.epoch(epoch)):
@@ -329,11 +345,11 @@ class Trainer:
                                                      "size": bx[0].shape[0]})
                 self._step(bx, by, bsw, train=True)
                 if batch_hooks:
-                    cbks.on_train_batch_end(step, trackers.result())
+                    cbks.on_train_batch_end(step, self._logs())
                 if self.stop_training:
                     break
-            logs = trackers.result()
-            if val is not None and _due(epoch, validation_freq):
+            logs = self._logs()
+            if val is not None and due(epoch, validation_freq):
                 logs.update({"val_" + k: v
                              for k, v in self._test_loop(val, cbks).items()})
             cbks.on_epoch_end(epoch, logs)
@@ -372,7 +388,7 @@ class Trainer:
         shard = strategy.shard(False)
         if is_generator_like(x):
             self._require_compiled(where)
-            _no_array_arguments(where, y, sample_weight)
+            no_array_arguments(where, y, sample_weight)
             data = EpochIterator(x, self._standardize, steps_per_epoch=steps,
                                  where=where, shard=shard, **queue)
         else:
@@ -389,14 +405,13 @@ class Trainer:
             logs = self._test_loop(data, cbks, verbose)
         if return_dict:
             return logs
-        return _scalar_or_list([logs[k] for k in self.metrics_names])
+        return in_order(logs, self.metrics_names)
 
     def _test_loop(self, data, cbks, verbose=0):
         """Mean loss and metrics over one epoch of `data` (inference mode),
         dispatching the on_test_* hooks to `cbks`."""
-        self._keep_batch_state = False
+        self.reset_metrics()
         trackers = self._trackers
-        trackers.reset()
         cbks.on_test_begin()
         hooks = cbks.needs_batch_hooks("test")
         # The logs are running means already: the bar shows them as they are,
@@ -409,7 +424,7 @@ class Trainer:
                 cbks.on_test_batch_begin(steps - 1)
             self._step(bx, by, bsw, train=False)
             if hooks or bar is not None:
-                logs = trackers.result()
+                logs = self._logs()
                 if hooks:
                     cbks.on_test_batch_end(steps - 1, logs)
                 if bar is not None:
@@ -418,7 +433,7 @@ class Trainer:
             state = trackers.state()
             get_strategy().reduce_sums(state, np.zeros(0))
             trackers.set_state(state)
-        logs = trackers.result()
+        logs = self._logs()
         if bar is not None:
             bar.update(steps, list(logs.items()), finalize=True)
         cbks.on_test_end(logs)
@@ -562,20 +577,6 @@ class Trainer:
             callbacks=callbacks, queue=queue)
 
 
-def _no_array_arguments(where, y, sample_weight, validation_split=0.0):
-    """A generator or Sequence yields its targets and sample weights itself,
-    and holds no samples to split off."""
-    if y is not None:
-        raise ValueError(f"{where}: `y` must be None when `x` is a generator "
-                         f"or Sequence (it yields targets)")
-    for name, given in (("validation_split", bool(validation_split)),
-                        ("sample_weight", sample_weight is not None)):
-        if given:
-            raise ValueError(f"{where}: `{name}` is not supported when `x` is "
-                             f"a generator or Sequence; pass validation_data "
-                             f"/ yield sample weights")
-
-
 def _split_off(arrays, validation_split):
     """(training arrays, held-out arrays): the last `validation_split` of
     the checked (inputs, targets, sample weights)."""
@@ -584,9 +585,3 @@ def _split_off(arrays, validation_split):
     train, held = da.split_validation(xs + ys + sws, validation_split)
     return ((train[:n_in], train[n_in:n_in + n_out], train[n_in + n_out:]),
             (held[:n_in], held[n_in:n_in + n_out], held[n_in + n_out:]))
-
-
-def _due(epoch, freq):
-    if isinstance(freq, int):
-        return (epoch + 1) % freq == 0
-    return (epoch + 1) in freq

@@ -2,7 +2,12 @@
 (tests/reference/keras_files/, made by keras_files_make_reference.py):
 fastgraph loads each and predicts what Keras predicted, continues training
 from the saved optimizer state as Keras did, and writes files it reads
-back (docs/contract.md: safe loading)."""
+back (docs/contract.md: safe loading).  The newest layers (tfk_*, k3new_*,
+made by keras_newest_make_reference.py): RNN over a cell and
+StackedRNNCells (weights under `<layer>/cell/vars`, `<layer>/cell/cells/
+<cell>/vars`), ConvLSTM2D, Conv2DTranspose, DepthwiseConv2D,
+SeparableConv2D, Conv3D and MultiHeadAttention (`_query_dense/vars` in
+tf-keras's archives, `query_dense/vars` in Keras 3's)."""
 import os
 import warnings
 
@@ -13,11 +18,15 @@ pytest.importorskip("h5py")
 
 from fastgraph import layers as L                                  # noqa: E402
 from fastgraph.models import Model, Sequential                     # noqa: E402
-from fastgraph.saving import load_model, load_weights, save_model, save_weights  # noqa: E402
+from fastgraph.saving import (keras_v3, load_model, load_weights,   # noqa: E402
+                              save_model, save_weights)
 
 HERE = os.path.join(os.path.dirname(__file__), "..", "reference", "keras_files")
-REF = {v: np.load(os.path.join(HERE, f"k{v}_reference.npz")) for v in (2, 3)}
-MODELS = {v: sorted({k.split("/")[0] for k in REF[v].files}) for v in (2, 3)}
+# the fixtures' writers: tf-keras 2.21 (2) and Keras 3.15 (3) for the seed
+# models, the same two ("tfk", "k3new") for the newest layers
+PREFIXES = {2: "k2", 3: "k3", "tfk": "tfk", "k3new": "k3new"}
+REF = {v: np.load(os.path.join(HERE, f"{p}_reference.npz")) for v, p in PREFIXES.items()}
+MODELS = {v: sorted({k.split("/")[0] for k in ref.files}) for v, ref in REF.items()}
 LAMBDA = {"affine": lambda t: t * 2.0 + 1.0}
 COMPILED = ("adam", "sgd_momentum", "rmsprop", "legacy_adam", "legacy_sgd")
 
@@ -170,3 +179,74 @@ def test_format_by_name_and_save_format(tmp_path):
         load_model(tmp_path / p)
     with pytest.raises(ValueError, match="only weights"):
         load_model(tmp_path / "e.weights.h5")
+
+
+# ------------------------------------------------------- the newest layers
+NEWEST_FILES = [("tfk", ".keras"), ("tfk", ".h5"), ("k3new", ".keras")]
+
+
+def test_every_newest_layer_model_is_there():
+    assert MODELS["tfk"] == MODELS["k3new"] == ["attention", "conv_lstm", "conv_newest",
+                                                "rnn_cells"]
+
+
+@pytest.mark.parametrize("writer, ext", NEWEST_FILES)
+@pytest.mark.parametrize("name", MODELS["tfk"])
+def test_newest_layers_load_and_predict_as_keras(name, writer, ext):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = load_model(os.path.join(HERE, f"{writer}_{name}{ext}"))
+    _assert_predicts_as_keras(model, writer, name)
+
+
+@pytest.mark.parametrize("ext", [".keras", ".h5"])
+@pytest.mark.parametrize("name", MODELS["tfk"])
+def test_fastgraph_files_of_the_newest_layers_load_back(name, ext, tmp_path):
+    model = load_model(os.path.join(HERE, f"tfk_{name}.keras"))
+    model.save(tmp_path / f"m{ext}")
+    _assert_predicts_as_keras(load_model(tmp_path / f"m{ext}"), "tfk", name)
+
+
+def test_weight_paths_follow_the_cells_and_sublayers():
+    paths = {name: [p for p, _ in keras_v3.weight_paths(
+        load_model(os.path.join(HERE, f"tfk_{name}.keras")), "")]
+        for name in ("rnn_cells", "conv_lstm", "attention")}
+    assert "/layers/rnn/cell/vars/2" in paths["rnn_cells"]
+    assert "/layers/rnn_2/cell/cells/simple_rnn_cell/vars/0" in paths["rnn_cells"]
+    assert "/layers/rnn_3/cell/cells/lstm_cell/vars/1" in paths["rnn_cells"]
+    assert "/layers/conv_lstm2d_1/cell/vars/0" in paths["conv_lstm"]
+    assert "/layers/multi_head_attention_1/_output_dense/vars/0" in paths["attention"]
+    assert not any("/_layers/" in p for ps in paths.values() for p in ps)
+
+
+def test_keras3_configs_of_them_are_keras3s():
+    from fastgraph.saving.keras_config import keras3_config
+    configs = {name: keras3_config(load_model(os.path.join(HERE, f"tfk_{name}.keras")))
+               for name in ("rnn_cells", "conv_newest", "attention")}
+    layers = {layer["config"]["name"]: layer for c in configs.values()
+              for layer in c["config"]["layers"]}
+    cell = layers["rnn_2"]["config"]["cell"]
+    assert cell["module"] == "keras.layers" and cell["class_name"] == "StackedRNNCells"
+    assert [c["class_name"] for c in cell["config"]["cells"]] == ["LSTMCell", "GRUCell"]
+    assert "time_major" not in layers["rnn"]["config"]
+    assert "groups" not in layers["conv2d_transpose"]["config"]
+    assert "kernel_initializer" not in layers["separable_conv2d"]["config"]
+    assert "query_shape" not in layers["multi_head_attention"]["config"]
+    node = layers["multi_head_attention_1"]["inbound_nodes"][0]
+    assert len(node["args"]) == 1 and set(node["kwargs"]) == {"value", "key"}
+    assert node["kwargs"]["key"]["config"]["keras_history"] == ["input_6", 0, 0]
+
+
+def test_mha_nodes_are_written_as_tf_keras_writes_them():
+    model = load_model(os.path.join(HERE, "tfk_attention.h5"))
+    nodes = {layer["name"]: layer["inbound_nodes"] for layer in model.get_config()["layers"]}
+    assert nodes["multi_head_attention_1"] == [[["input_5", 0, 0, {
+        "value": ["input_6", 0, 0], "key": ["input_6", 0, 0]}]]]
+    assert nodes["multi_head_attention_2"] == [[["input_5", 0, 0, {
+        "use_causal_mask": True, "value": ["input_5", 0, 0]}]]]
+
+
+def test_hard_sigmoid_going_to_keras3_warns(tmp_path):
+    model = load_model(os.path.join(HERE, "tfk_conv_lstm.keras"))
+    with pytest.warns(UserWarning, match="recurrent_activation='hard_sigmoid'.*relu6"):
+        model.save(tmp_path / "m.keras")

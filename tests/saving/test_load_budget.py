@@ -4,6 +4,7 @@ for shape inference: hostile configs fail fast, before allocating."""
 import json
 import threading
 import time
+import types
 import zipfile
 
 import numpy as np
@@ -138,13 +139,13 @@ def test_small_mismatch_is_still_a_shape_error(tmp_path):
 
 @register_serializable("LoadBudgetHidden")
 class Hidden(L.Layer):
-    """Builds a helper layer kept in a dict, so its weights are not tracked
-    (and not saved)."""
+    """Builds a helper layer kept in a plain object (not a layer, list or
+    dict), so its weights are not tracked (and not saved)."""
 
     def build(self, input_shape):
         self.scale = self.add_weight("scale", (input_shape[-1],))
-        self.helpers = {"extra": L.Dense(2, name="extra")}
-        self.helpers["extra"].build(input_shape)
+        self.helpers = types.SimpleNamespace(extra=L.Dense(2, name="extra"))
+        self.helpers.extra.build(input_shape)
 
     def call(self, inputs):
         return inputs * self.scale

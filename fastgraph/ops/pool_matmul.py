@@ -1,0 +1,63 @@
+"""Matrix products split across fastgraph's thread pool above one thread.
+
+OpenBLAS's own threads fork and join on every call, sleep or spin between
+calls, and a call waits for all of them: when a neighbour process holds a
+core, a 2-thread dense layer became 40x slower than a 1-thread one.  Here
+C's rows (or columns) are split into a few blocks, each one single-threaded
+call of the same BLAS on a pool thread (csrc/pool_gemm_t.h); the caller
+takes blocks too and never waits for a thread that has not started one.
+Products too small for OpenBLAS to thread (under _MIN_MNK), and matrix-
+vector-like ones (a side of C under _MIN_SIDE: a single sample's predict)
+stay np.matmul.
+"""
+import numpy as np
+
+from .. import _threads as _thread_control
+from .._kernels import load
+
+_k = load("im2col")
+_threads = load("threads")
+# OpenBLAS's own threshold for threading a GEMM (M*N*K).
+_MIN_MNK = 1 << 18
+_MIN_SIDE = 16
+# Blocks per thread: each block re-packs the operand it does not split, so
+# one per thread (the caller takes the late worker's block if it can).
+_TASKS_PER_THREAD = 1
+
+
+def _connect():
+    gemm = _thread_control.blas_gemm()
+    if gemm is None:
+        return False
+    _k.set_blas(gemm["sgemm"], gemm["dgemm"], gemm["ilp64"], gemm["set"], gemm["get"])
+    return True
+
+
+_HAVE_BLAS = _connect()
+
+
+def _unit_stride(a):
+    return a.strides[1] == a.itemsize or a.strides[0] == a.itemsize
+
+
+def _fits(a, b, out):
+    """Arrays the pool's BLAS call takes as they are (else np.matmul)."""
+    dt = a.dtype
+    return (dt == b.dtype and dt in (np.float32, np.float64) and dt.isnative
+            and _unit_stride(a) and _unit_stride(b)
+            and (out is None or (out.dtype == dt and out.flags.c_contiguous)))
+
+
+def matmul(a, b, out=None):
+    """a @ b for 2-D float arrays of one dtype (views of contiguous arrays,
+    transposes included) into `out` (C-contiguous) or a fresh array: on the
+    pool above one thread when the product is big enough, else np.matmul."""
+    slots = _threads.get_omp_threads()
+    m, k = a.shape
+    n = b.shape[1]
+    if (slots > 1 and _HAVE_BLAS and m * n * k >= _MIN_MNK and min(m, n) >= _MIN_SIDE
+            and _fits(a, b, out)):
+        y = np.empty((m, n), dtype=a.dtype) if out is None else out
+        if _k.pool_gemm(a, b, y, _TASKS_PER_THREAD * slots, slots):
+            return y
+    return np.matmul(a, b, out=out)
