@@ -230,10 +230,15 @@ class Layer(LossesMixin, NodeAccess):
         """Output mask(s): `mask` itself when the layer supports masking."""
         return mask if self.supports_masking else None
 
+    # True in subclasses whose compute_mask returns None when no input has a
+    # mask: graph building then skips the dummy call that computes masks.
+    _mask_only_from_masks = False
+
     def _creates_masks(self):
         """True when the layer may produce an output mask from unmasked
         inputs (wrappers ask, to know whether to compute masks)."""
-        return self.supports_masking and type(self).compute_mask is not Layer.compute_mask
+        return (self.supports_masking and not self._mask_only_from_masks
+                and type(self).compute_mask is not Layer.compute_mask)
 
     def get_config(self) -> dict:
         """Constructor arguments: name, trainable, dtype (+ subclass args)."""
@@ -434,14 +439,18 @@ class Layer(LossesMixin, NodeAccess):
 
     def _set_symbolic_masks(self, inputs, flat, outputs):
         """Attach symbolic masks (bool KerasTensors) to `outputs`: the
-        inputs' masks for the default compute_mask, otherwise the shapes of
-        what compute_mask returns on zero arrays of the input shapes."""
+        inputs' masks for the default compute_mask, none when no input has
+        a mask and the layer only derives masks from masks, otherwise the
+        shapes of what compute_mask returns on zero arrays of the input
+        shapes."""
         if not self.supports_masking:
             return
         out_flat = flatten(outputs)
         in_masks = [t._keras_mask for t in flat]
         if type(self).compute_mask is Layer.compute_mask:
             masks = in_masks if len(in_masks) == len(out_flat) else [None] * len(out_flat)
+        elif self._mask_only_from_masks and all(m is None for m in in_masks):
+            masks = [None] * len(out_flat)
         else:
             n, single = len(flat), not isinstance(inputs, (list, tuple))
             given = [m for m in in_masks if m is not None]

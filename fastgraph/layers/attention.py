@@ -49,6 +49,8 @@ class _DenseAttention(_ScoresFlag):
     `_calculate_scores(query, key)`, (batch, Tq, Tv) weights through the
     masked softmax and dropout, output weights @ value."""
 
+    _mask_only_from_masks = True
+
     def __init__(self, dropout=0.0, **kwargs):
         causal = kwargs.pop("causal", False)     # tf-keras's deprecated argument
         super().__init__(**kwargs)

@@ -43,6 +43,7 @@ class _Merge(Layer):
     inputs of lower rank get axes inserted after the batch axis."""
 
     _exactly = None
+    _mask_only_from_masks = True
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

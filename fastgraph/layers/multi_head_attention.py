@@ -55,6 +55,8 @@ class MultiHeadAttention(_ScoresFlag):
     """Multi-head attention as in "Attention is all you need" (tf-keras
     2.x arguments, config and weights)."""
 
+    _mask_only_from_masks = True
+
     # the tensors after the query, in the order __call__ packs them; configs
     # name them as tf-keras does (functional_config)
     call_tensor_keywords = ("value", "key", "attention_mask")

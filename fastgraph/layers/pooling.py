@@ -184,6 +184,7 @@ class GlobalAveragePooling1D(_GlobalPooling):
 
     rank = 1
     _reduce = staticmethod(R.mean)
+    _mask_only_from_masks = True
 
     def __init__(self, data_format="channels_last", keepdims=False, **kwargs):
         super().__init__(data_format, keepdims, **kwargs)

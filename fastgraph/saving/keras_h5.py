@@ -206,7 +206,9 @@ def _write_weights(group, model):
     group.attrs["keras_version"] = KERAS_VERSION
     hdf5.write_strings_attr(group, "layer_names", [layer.name for layer in model.layers])
     for layer in model.layers:
-        layer_group = group.create_group(layer.name)
+        # require_group: a layer "a/b/pad" listed before "a/b" already made
+        # the group "a/b" (MobileNetV3's "expanded_conv/depthwise/pad")
+        layer_group = group.require_group(layer.name)
         weights = legacy_weights(layer)
         names = _unique([w.name or f"{layer.name}/w{i}:0"
                          for i, w in enumerate(weights)])

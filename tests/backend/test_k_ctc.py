@@ -159,3 +159,27 @@ def test_ctc_model_trains_the_keras_2_way():
     history = model.fit([x, y, np.full((16, 1), 10), np.full((16, 1), 4)], np.zeros(16),
                         epochs=5, batch_size=8, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+def test_ctc_batch_cost_on_symbolic_inputs_trains():
+    """K.ctc_batch_cost called straight on Inputs (no Lambda): shape
+    inference must not trip over the stand-ins' zero lengths."""
+    from fastgraph.layers import Dense, Input
+    from fastgraph.models import Model
+    rng = np.random.RandomState(1)
+    seq, labels = Input((10, 5)), Input((4,))
+    in_len, lab_len = Input((1,), dtype="int64"), Input((1,), dtype="int64")
+    probs = Dense(6, activation="softmax")(seq)
+    loss = K.ctc_batch_cost(labels, probs, in_len, lab_len)
+    assert loss.shape == (None, 1) and loss.dtype == "float32"
+    model = Model([seq, labels, in_len, lab_len], loss)
+    x = rng.rand(16, 10, 5).astype(np.float32)
+    y = rng.randint(0, 5, (16, 4)).astype(np.float32)
+    feeds = [x, y, np.full((16, 1), 10), np.full((16, 1), 4)]
+    expected = K.ctc_batch_cost(y, Model(seq, probs).predict(x, verbose=0), *feeds[2:])
+    np.testing.assert_allclose(model.predict(feeds, verbose=0), expected.data, rtol=1e-5)
+    model.compile(optimizer="adam", loss=lambda y_true, y_pred: y_pred)
+    history = model.fit(feeds, np.zeros(16), epochs=5, batch_size=8, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    with pytest.raises(ValueError, match="ctc_batch_cost"):
+        model.predict([x, y, np.full((16, 1), 10), np.zeros((16, 1))], verbose=0)

@@ -147,3 +147,23 @@ def test_merges_inside_a_model_with_masks():
     np.testing.assert_allclose(outs[0].data, 2 * np.concatenate([x, B], -1), rtol=1e-6)
     np.testing.assert_array_equal(masks[0], np.broadcast_to([True, True, False], (4, 3)))
     assert isinstance(outs[0], Tensor)
+
+
+def test_graph_building_skips_mask_work_without_masks():
+    """Unmasked inputs: no compute_mask dummy call (it ran at full image
+    size and dominated big models' build); masked inputs still propagate."""
+    calls = []
+
+    class CountingAdd(L.Add):
+        def compute_mask(self, inputs, mask=None):
+            calls.append(mask)
+            return super().compute_mask(inputs, mask)
+
+    a, b = Input((64, 64, 8)), Input((64, 64, 8))
+    assert CountingAdd()([a, b])._keras_mask is None
+    assert calls == []
+    s1, s2 = Input((5, 3)), Input((5, 3))
+    masked = L.Masking()(s1)
+    out = CountingAdd()([masked, s2])
+    assert out._keras_mask is not None and out._keras_mask.shape == (None, 5)
+    assert calls
