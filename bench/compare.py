@@ -87,14 +87,25 @@ def _blas(framework):
     return out
 
 
-def _median_ms(fn, calls, warmup):
+# Seconds of timed calls a child spends at most (at least MIN_CALLS calls):
+# a peer that takes seconds per step (Keras 3 on PyTorch runs its LSTMs
+# step by step in Python) must not stretch the whole run past its budget.
+BUDGET_S = 15.0
+MIN_CALLS = 5
+
+
+def _median_ms(fn, calls, warmup, budget_s=None):
     for i in range(warmup):
         fn(i)
     times = []
+    start = time.perf_counter()
     for i in range(calls):
         t0 = time.perf_counter()
         fn(i)
         times.append((time.perf_counter() - t0) * 1e3)
+        if budget_s is not None and len(times) >= MIN_CALLS \
+                and time.perf_counter() - start > budget_s:
+            break
     return statistics.median(times), times
 
 
@@ -136,7 +147,7 @@ def child_train(spec):
         def step(i):
             xb, yb = batches[i % len(batches)]
             model.train_on_batch(xb, yb)
-    ms, times = _median_ms(step, spec["steps"], spec["warmup"])
+    ms, times = _median_ms(step, spec["steps"], spec["warmup"], BUDGET_S)
     return {"ms": ms, "times_ms": times}
 
 

@@ -105,7 +105,8 @@ def w3(api=None, batches=BATCHES, seed=0):
     main_output = layers.Dense(1, activation="sigmoid", name="main_output")(x)
     model = models.Model(inputs=[main_input, aux_input],
                          outputs=[main_output, aux_output])
-    model.compile(optimizer="rmsprop", loss="binary_crossentropy",
+    # One loss per output: Keras 3 takes a single loss for one output only.
+    model.compile(optimizer="rmsprop", loss=["binary_crossentropy"] * 2,
                   loss_weights=[1., 0.2])
     return (model,) + data("W3", batches, seed)
 

@@ -18,7 +18,7 @@ _k = load("im2col")
 def two_threads(monkeypatch):
     before = _threads.get_num_threads()
     monkeypatch.setattr(pool_matmul, "_MIN_MNK", 1)
-    monkeypatch.setattr(pool_matmul, "_MIN_SIDE", 1)
+    monkeypatch.setattr(pool_matmul, "_MIN_ROWS", 1)
     _threads.set_num_threads(2)
     yield
     _threads.set_num_threads(before["openmp"])
