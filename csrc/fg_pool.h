@@ -13,7 +13,10 @@
  * the OpenMP regions of this family off inside tasks).
  *
  * One job runs at a time; a second caller (another Python thread) runs its
- * tasks itself.  Included by one family's .c file only (static state). */
+ * tasks itself.  Static state: each family's .c file that includes it has
+ * a pool of its own (im2col's for convolutions and products, attention's
+ * for fused attention); their jobs never overlap, and an idle pool's
+ * workers sleep after FG_POOL_SPIN_NS. */
 #ifndef FG_POOL_H
 #define FG_POOL_H
 

@@ -8,6 +8,7 @@
 
 #include "im2col.h"
 #include "fg_pool.h"
+#include "fg_blas.h"
 
 /* Parallel regions only pay above this many column elements. */
 #define FG_PAR_MIN 32768
@@ -422,35 +423,14 @@ static void FG_FN(FG_CAT(gemm_tile_, RB))(                                     \
 #define FG_TWINS_BODY "conv_par_t.h"
 #include "fg_twins.h"
 
-/* The cblas ?gemm of NumPy's BLAS and its thread control (fg_set_blas):
- * 64-bit integers in ILP64 builds (NumPy's own OpenBLAS), int otherwise. */
-#define FG_CBLAS_ROW_MAJOR 101
-#define FG_CBLAS_NO_TRANS 111
-#define FG_CBLAS_TRANS 112
-typedef void (*fg_gemm64_f32)(int, int, int, int64_t, int64_t, int64_t, float,
-                              const float *, int64_t, const float *, int64_t, float,
-                              float *, int64_t);
-typedef void (*fg_gemm64_f64)(int, int, int, int64_t, int64_t, int64_t, double,
-                              const double *, int64_t, const double *, int64_t, double,
-                              double *, int64_t);
-typedef void (*fg_gemm32_f32)(int, int, int, int, int, int, float, const float *, int,
-                              const float *, int, float, float *, int);
-typedef void (*fg_gemm32_f64)(int, int, int, int, int, int, double, const double *,
-                              int, const double *, int, double, double *, int);
-static void *fg_blas_gemm_f32, *fg_blas_gemm_f64;
-static int fg_blas_ilp64;
-static void (*fg_blas_set)(int);
-static int (*fg_blas_get)(void);
-
 void fg_set_blas(void *sgemm, void *dgemm, int ilp64, void *set_threads,
                  void *get_threads)
 {
-    fg_blas_gemm_f32 = sgemm;
-    fg_blas_gemm_f64 = dgemm;
-    fg_blas_ilp64 = ilp64;
-    fg_blas_set = (void (*)(int))set_threads;
-    fg_blas_get = (int (*)(void))get_threads;
+    fg_blas_connect(sgemm, dgemm, ilp64, set_threads, get_threads);
 }
+
+#define FG_TWINS_BODY "fg_blas_t.h"
+#include "fg_twins.h"
 
 #define FG_TWINS_BODY "pool_gemm_t.h"
 #include "fg_twins.h"

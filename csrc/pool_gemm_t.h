@@ -12,21 +12,6 @@ typedef struct {
     FG_T *C;
 } FG_FN(gemm_job);
 
-static void FG_FN(blas_gemm)(int ta, int tb, fg_idx M, fg_idx N, fg_idx K,
-                             const FG_T *A, fg_idx lda, const FG_T *B, fg_idx ldb,
-                             FG_T *C, fg_idx ldc)
-{
-    const int tra = ta ? FG_CBLAS_TRANS : FG_CBLAS_NO_TRANS;
-    const int trb = tb ? FG_CBLAS_TRANS : FG_CBLAS_NO_TRANS;
-    if (fg_blas_ilp64)
-        ((FG_TYPED(fg_gemm64_))FG_TYPED(fg_blas_gemm_))(
-            FG_CBLAS_ROW_MAJOR, tra, trb, M, N, K, 1, A, lda, B, ldb, 0, C, ldc);
-    else
-        ((FG_TYPED(fg_gemm32_))FG_TYPED(fg_blas_gemm_))(
-            FG_CBLAS_ROW_MAJOR, tra, trb, (int)M, (int)N, (int)K, 1, A, (int)lda, B,
-            (int)ldb, 0, C, (int)ldc);
-}
-
 static void FG_FN(gemm_task)(void *ctx, fg_idx t, int slot)
 {
     const FG_FN(gemm_job) *j = ctx;
@@ -36,10 +21,10 @@ static void FG_FN(gemm_task)(void *ctx, fg_idx t, int slot)
     if (j->split_rows)
         FG_FN(blas_gemm)(j->ta, j->tb, hi - lo, j->N, j->K,
                          j->A + (j->ta ? lo : lo * j->lda), j->lda, j->B, j->ldb,
-                         j->C + lo * j->ldc, j->ldc);
+                         0, j->C + lo * j->ldc, j->ldc);
     else
         FG_FN(blas_gemm)(j->ta, j->tb, j->M, hi - lo, j->K, j->A, j->lda,
-                         j->B + (j->tb ? lo * j->ldb : lo), j->ldb, j->C + lo, j->ldc);
+                         j->B + (j->tb ? lo * j->ldb : lo), j->ldb, 0, j->C + lo, j->ldc);
 }
 
 int FG_FN(fg_pool_gemm)(int ta, int tb, fg_idx M, fg_idx N, fg_idx K,
@@ -54,12 +39,9 @@ int FG_FN(fg_pool_gemm)(int ta, int tb, fg_idx M, fg_idx N, fg_idx K,
     fg_idx block = (total + tasks - 1) / tasks;
     block = (block + 15) / 16 * 16;
     FG_FN(gemm_job) j = {ta, tb, split_rows, M, N, K, lda, ldb, ldc, block, A, B, C};
-    const int before = fg_blas_get != NULL ? fg_blas_get() : 1;
-    if (before != 1 && fg_blas_set != NULL)
-        fg_blas_set(1);
+    const int before = fg_blas_hold_one();
     fg_pool_run(block > 0 ? (total + block - 1) / block : 0, slots,
                 FG_FN(gemm_task), &j);
-    if (before != 1 && fg_blas_set != NULL)
-        fg_blas_set(before);
+    fg_blas_restore(before);
     return 0;
 }

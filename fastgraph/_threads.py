@@ -196,6 +196,17 @@ def blas_gemm():
             "get": ctypes.cast(blas["get"], ctypes.c_void_p).value}
 
 
+def connect_blas(family):
+    """Hand NumPy's BLAS (blas_gemm) to a kernel family that calls it from
+    C, through the family's set_blas; False when there is none to hand."""
+    gemm = blas_gemm()
+    if gemm is None:
+        return False
+    family.set_blas(gemm["sgemm"], gemm["dgemm"], gemm["ilp64"], gemm["set"],
+                    gemm["get"])
+    return True
+
+
 def blas_info():
     """Which BLAS NumPy uses: vendor, library path, build config, core kernel.
 

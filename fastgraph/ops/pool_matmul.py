@@ -25,15 +25,7 @@ _MIN_ROWS = 16
 _TASKS_PER_THREAD = 1
 
 
-def _connect():
-    gemm = _thread_control.blas_gemm()
-    if gemm is None:
-        return False
-    _k.set_blas(gemm["sgemm"], gemm["dgemm"], gemm["ilp64"], gemm["set"], gemm["get"])
-    return True
-
-
-_HAVE_BLAS = _connect()
+_HAVE_BLAS = _thread_control.connect_blas(_k)
 
 
 def _unit_stride(a):
