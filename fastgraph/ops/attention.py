@@ -2,26 +2,45 @@
 
 The softmax that turns scores into attention weights runs in one C pass
 (csrc/attention.h) that scales the scores, adds tf-keras's -1e9 where a
-mask or causality rules a key out, and normalizes.  Dot-product attention
-is two ops, so that the weights can be an output of their own (Keras's
-`return_attention_scores`) and dropout can sit between them:
+mask or causality rules a key out, and normalizes.  Where the weights are
+wanted (Keras's `return_attention_scores`, or dropout on them), dot-product
+attention is two ops:
 
   attention_weights(q, k) -> (batch, heads, Tq, Tk), softmax(scale q.k)
   attend(weights, v)      -> (batch, Tq, heads, Dv), weights @ v
 
 with q, k, v in the (batch, T, heads, dim) layout that Keras's EinsumDense
 projections produce; the heads are walked through strided views (NumPy
-hands them to BLAS with their strides, cheaper than transposed copies),
-and every product is one np.matmul.
+hands them to BLAS with their strides), and every product is one
+np.matmul.  A product whose second operand would be a transposed view
+(q @ k^T, and g @ v^T in the backward) gets that operand as a contiguous
+copy instead: NumPy's batched path runs such small A @ B^T products 2-3x
+slower than A @ B, far more than the copy costs.
+
+Otherwise it is one fused op, dot_product_attention(q, k, v) (and
+self_attention for q, k, v packed by one projection): in C
+(csrc/attention_t.h), one pool task per (batch, head) computes a block of
+query rows' weights in cache, uses them and drops them; the backward
+recomputes them the same way.  The (batch, heads, Tq, Tk) weights are
+several times the size of q, k and v, and streaming them through memory
+four times per step cost more than their arithmetic.
 """
 import numpy as np
 
+from .. import _threads as _thread_control
 from .._kernels import load
 from ..autodiff import as_array, output
-from ._common import check_float, contiguous, float_input
+from . import shape as S
+from ._common import check_float, contiguous, float_input, workspace
 
 _k = load("attention")
 _act = load("activation")
+_threads = load("threads")
+# Scores per query block of the fused op: a block's weights and their
+# gradient (2 x 128 KiB in float32) stay in L2.
+_BLOCK_SCORES = 1 << 15
+# The fused op's products are calls of NumPy's BLAS from C.
+_FUSED = _thread_control.connect_blas(_k)
 
 
 def _bool_mask(op, mask, shape, what):
@@ -90,6 +109,14 @@ def _score_mask(op, mask, B, H, Tq, Tk, causal):
     return m.reshape(B * Tq, Tk), H, Tq, causal
 
 
+def _contiguous_t(t):
+    """(batch, T, heads, D) -> contiguous (batch, heads, D, T), in two
+    copies (heads first, then each head's small T x D transposed in
+    cache), which together take 2/3 of the time of the direct one."""
+    return np.ascontiguousarray(np.ascontiguousarray(
+        t.transpose(0, 2, 1, 3)).transpose(0, 1, 3, 2))
+
+
 def attention_weights(q, k, mask=None, causal=False, scale=1.0):
     """softmax over keys of scale * q.k, (batch, heads, Tq, Tk), for q
     (batch, Tq, heads, D) and k (batch, Tk, heads, D).
@@ -112,7 +139,7 @@ def attention_weights(q, k, mask=None, causal=False, scale=1.0):
     qd, kd = q.data, k.data
     m, heads, qlen, causal = (None, H, Tq, bool(causal)) if mask is None else \
         _score_mask(op, mask, B, H, Tq, Tk, bool(causal))
-    s = np.matmul(qd.transpose(0, 2, 1, 3), kd.transpose(0, 2, 3, 1))
+    s = np.matmul(qd.transpose(0, 2, 1, 3), _contiguous_t(kd))
     p = _k.softmax(s, m, s, heads, qlen, causal, float(scale))
 
     def backward(g):
@@ -149,9 +176,87 @@ def attend(weights, v):
         gt = g.transpose(0, 2, 1, 3)
         gw = gv = None
         if w.requires_grad:
-            gw = np.matmul(gt, vd.transpose(0, 2, 3, 1))
+            gw = np.matmul(gt, _contiguous_t(vd))
         if v.requires_grad:
             gv = np.empty_like(vd)
             np.matmul(wd.transpose(0, 1, 3, 2), gt, out=gv.transpose(0, 2, 1, 3))
         return gw, gv
     return output(y, (w, v), backward)
+
+
+def dot_product_attention(q, k, v, mask=None, causal=False, scale=1.0):
+    """attend(attention_weights(q, k, mask, causal, scale), v) in one fused
+    op: (batch, Tq, heads, Dv) for q (batch, Tq, heads, D), k (batch, Tk,
+    heads, D) and v (batch, Tk, heads, Dv); the weights are never stored."""
+    op = "dot_product_attention"
+    q, k = float_input(q, op, "q"), float_input(k, op, "k")
+    v = float_input(v, op, "v")
+    for name, t in (("q", q), ("k", k), ("v", v)):
+        _heads(op, name, t)
+    check_float(op, "k", k, q.dtype)
+    check_float(op, "v", v, q.dtype)
+    B, Tq, H, D = q.shape
+    if k.shape[0] != B or k.shape[2:] != (H, D):
+        raise ValueError(f"{op}: k must be (batch, Tk, heads, dim) = ({B}, Tk, {H}, "
+                         f"{D}) like q (shape {q.shape}), got {k.shape}")
+    Tk, Dv = k.shape[1], v.shape[3]
+    if v.shape[:3] != (B, Tk, H):
+        raise ValueError(f"{op}: v must be (batch, Tk, heads, dim) = ({B}, {Tk}, {H}, "
+                         f"dim) like k (shape {k.shape}), got {v.shape}")
+    if not _FUSED or 0 in (B, Tq, Tk, H, D, Dv):
+        return attend(attention_weights(q, k, mask, causal, scale), v)
+    qd, kd, vd = contiguous(q.data), contiguous(k.data), contiguous(v.data)
+    m, heads, qlen, causal = (None, H, Tq, bool(causal)) if mask is None else \
+        _score_mask(op, mask, B, H, Tq, Tk, bool(causal))
+    run = _fused_runner(B * H, Tq, Tk, qd.dtype)
+    y = np.empty((B, Tq, H, Dv), dtype=qd.dtype)
+    run(_k.fused, qd, kd, vd, m, y, None, None, None, None, heads, qlen, causal,
+        float(scale))
+
+    def backward(g):
+        dq, dk, dv = np.empty_like(qd), np.empty_like(kd), np.empty_like(vd)
+        run(_k.fused, qd, kd, vd, m, None, contiguous(g, qd.dtype), dq, dk, dv, heads,
+            qlen, causal, float(scale))
+        return (dq if q.requires_grad else None, dk if k.requires_grad else None,
+                dv if v.requires_grad else None)
+    return output(y, (q, k, v), backward)
+
+
+def self_attention(qkv, mask=None, causal=False, scale=1.0):
+    """dot_product_attention of q, k and v packed in one qkv (batch, T, 3,
+    heads, dim), as one projection of the input makes them: their gradient
+    comes back packed too, so that projection's backward is one product."""
+    op = "self_attention"
+    qkv = float_input(qkv, op, "qkv")
+    if qkv.ndim != 5 or qkv.shape[2] != 3:
+        raise ValueError(f"{op}: qkv must be (batch, T, 3, heads, dim), got shape "
+                         f"{qkv.shape}")
+    B, T, _, H, D = qkv.shape
+    if not _FUSED or 0 in (B, T, H, D):
+        q, k, v = (S.getitem(qkv, (slice(None), slice(None), i)) for i in range(3))
+        return attend(attention_weights(q, k, mask, causal, scale), v)
+    xd = contiguous(qkv.data)
+    m, heads, qlen, causal = (None, H, T, bool(causal)) if mask is None else \
+        _score_mask(op, mask, B, H, T, T, bool(causal))
+    run = _fused_runner(B * H, T, T, xd.dtype)
+    y = np.empty((B, T, H, D), dtype=xd.dtype)
+    run(_k.fused_packed, xd, m, y, None, None, heads, qlen, causal, float(scale))
+
+    def backward(g):
+        d = np.empty_like(xd)
+        run(_k.fused_packed, xd, m, None, contiguous(g, xd.dtype), d, heads, qlen,
+            causal, float(scale))
+        return (d,)
+    return output(y, (qkv,), backward)
+
+
+def _fused_runner(tasks, Tq, Tk, dtype):
+    """A caller of a fused kernel with this thread's scratch, sized for the
+    threads set when it runs (the backward may run under another count)."""
+    block = max(1, min(Tq, _BLOCK_SCORES // Tk))
+
+    def run(kernel, *args):
+        slots = max(1, min(_threads.get_omp_threads(), tasks))
+        scratch = workspace("attention", slots * 2 * block * Tk, dtype)
+        kernel(*args, scratch, block, slots)
+    return run
