@@ -183,9 +183,20 @@ def _layer_step(step, single):
                 kw["training"] = training
             if pass_mask:
                 kw["mask"] = None
-        t = [Tensor(a) for a in x] if isinstance(x, list) else Tensor(x)
+        t = _tensors(x) if isinstance(x, list) else Tensor(x)
         return _arrays(layer._run(t, args, kw), single)
     return run
+
+
+def _tensors(arrays):
+    """One Tensor per distinct array: a layer handed one value twice (as
+    self-attention's query and value) sees one tensor twice, as in eager
+    calls and training."""
+    made = {}
+    for a in arrays:
+        if id(a) not in made:
+            made[id(a)] = Tensor(a)
+    return [made[id(a)] for a in arrays]
 
 
 def _nested_step(model, kwargs, single):

@@ -4,8 +4,12 @@ The query, key, value and output projections are EinsumDense sublayers
 named and shaped as tf-keras makes them ('query' kernel (dim, heads,
 key_dim), bias (heads, key_dim), ...), in tf-keras's weight order, so
 weights move between the two with get_weights/set_weights.  Attention
-itself is two ops (ops.attention): the weights from a C softmax that
-scales, masks and applies causality in one pass, then weights @ value.
+itself is one fused op (ops.attention.dot_product_attention; for
+self-attention, self_attention after one projection with the three
+kernels stacked) unless the weights are wanted (return_attention_scores,
+or dropout on them in training): then two, the weights from a C softmax
+that scales, masks and applies causality in one pass, then weights @
+value.
 
 Called as `layer(query, value)` or `layer(query, value, key)` (symbolic
 tensors included: they become the inputs of one node, [query, value] or
@@ -24,7 +28,9 @@ from .. import constraints, initializers, regularizers
 from ..autodiff import as_array
 from ..engine.node import KerasTensor
 from ..ops import shape as S
-from ..ops.attention import attend, attention_weights
+from ..ops.attention import attend, attention_weights, dot_product_attention, \
+    self_attention
+from ..ops.einsum import einsum
 from ..ops.random import dropout as dropout_op
 from .attention import _ScoresFlag, check_rate
 from .core import get_constraint
@@ -225,23 +231,41 @@ class MultiHeadAttention(_ScoresFlag):
             masks[2] = masks[1]
         attention_mask, causal = self._mask([query.shape, value.shape], masks,
                                             attention_mask, use_causal_mask)
+        scale = 1.0 / math.sqrt(float(self._key_dim))
+        dropping = bool(training) and self._dropout > 0
+        fused = self._attention_axes == (1,) and query.ndim == 3 and not (
+            return_attention_scores or dropping)
+        if fused and query is value and key is value \
+                and self._key_dim == self._value_dim:
+            out = self_attention(self._packed_projection(query), attention_mask,
+                                 causal, scale)
+            return self._output_dense.call(out)
         # the projections' call() itself: they are built, checked and add no
         # losses, and Layer.__call__ would cost more than their small products
         q = self._query_dense.call(query)
         k = self._key_dense.call(key)
         v = self._value_dense.call(value)
-        scale = 1.0 / math.sqrt(float(self._key_dim))
-        if self._attention_axes == (1,) and q.ndim == 4:
+        if fused:
+            # the weights are not wanted: the fused op never stores them
+            weights = None
+            out = dot_product_attention(q, k, v, attention_mask, causal, scale)
+        elif self._attention_axes == (1,) and q.ndim == 4:
             weights = attention_weights(q, k, attention_mask, causal, scale)
-            dropped = weights
-            if training and self._dropout > 0:
-                dropped = dropout_op(weights, self._dropout)
-            out = attend(dropped, v)
+            out = attend(dropout_op(weights, self._dropout) if dropping else weights, v)
         else:
             out, weights = self._folded_attention(q, k, v, attention_mask, scale,
                                                   training)
         out = self._output_dense.call(out)
         return [out, weights] if return_attention_scores else out
+
+    def _packed_projection(self, x):
+        """Self-attention's three projections of x (batch, T, dim) as one
+        product with the kernels stacked: (batch, T, 3, heads, dim)."""
+        layers = (self._query_dense, self._key_dense, self._value_dense)
+        kernel = S.stack([layer.kernel for layer in layers], axis=1)
+        bias = S.stack([layer.bias for layer in layers], axis=0) \
+            if self._use_bias else None
+        return einsum("abc,cfde->abfde", x, kernel, bias)
 
     def _fold(self, t):
         """(batch, ..., heads, dim) -> (batch * other axes, attention axes

@@ -244,3 +244,32 @@ def test_multi_head_attention_regularizes_its_output_only():
     np.testing.assert_allclose(loss.data, 0.01 * (y.data.astype(np.float64) ** 2).sum() / 2,
                                rtol=1e-5)
     assert roundtrip(mha).activity_regularizer.l2 == 0.01
+
+
+@pytest.mark.parametrize("use_bias", [True, False])
+@pytest.mark.parametrize("causal", [False, True])
+def test_multi_head_attention_fused_paths_match_the_two_op_one(use_bias, causal):
+    """Self-attention (one stacked projection, self_attention), cross-
+    attention (dot_product_attention) and the path that returns the weights
+    (two ops) give the same outputs and weight gradients."""
+    from fastgraph.autodiff import Variable, gradients
+    rng = np.random.RandomState(2)
+    mha = L.MultiHeadAttention(3, 4, use_bias=use_bias, dtype="float64")
+    x = Variable(rng.randn(2, 5, 6))
+    other = Variable(rng.randn(2, 7, 6))
+    mask = rng.rand(2, 5, 5) > 0.3
+    mask[..., 0] = True
+    g = rng.randn(2, 5, 6)
+    for value, m in ((x, mask), (other, None)):
+        if use_bias:
+            mha.build([x.shape, value.shape])
+            for w in mha.weights:       # biases away from zero
+                w.data[...] = rng.randn(*w.shape) * 0.3
+        fused = mha(x, value, attention_mask=m, use_causal_mask=causal and m is not None)
+        two, _ = mha(x, value, attention_mask=m, use_causal_mask=causal and m is not None,
+                     return_attention_scores=True)
+        np.testing.assert_allclose(fused.data, two.data, rtol=1e-12, atol=1e-13)
+        wanted = [x, value] + mha.trainable_weights
+        for a, b in zip(gradients(fused, wanted, grad_loss=g),
+                        gradients(two, wanted, grad_loss=g)):
+            np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-12)
