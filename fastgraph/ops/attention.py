@@ -89,11 +89,21 @@ def _heads(op, name, t, ndim=4):
                          f"{t.shape}")
 
 
+def _key_like_query(op, q, k):
+    B, _, H, D = q.shape
+    if k.shape[0] != B or k.shape[2:] != (H, D):
+        raise ValueError(f"{op}: k must be (batch, Tk, heads, dim) = ({B}, Tk, {H}, "
+                         f"{D}) like q (shape {q.shape}), got {k.shape}")
+
+
 def _score_mask(op, mask, B, H, Tq, Tk, causal):
-    """(uint8 mask rows, heads, qlen, causal) for the kernel: a mask shared
-    by the heads stays (batch * Tq, Tk) with the causal rule left to the
-    kernel; one per head becomes (batch * heads * Tq, Tk), causality
-    folded in."""
+    """(uint8 mask rows, heads, qlen, causal) for the kernels: no mask is
+    None; a mask shared by the heads stays (batch * Tq, Tk) with the causal
+    rule left to the kernel; one per head becomes (batch * heads * Tq, Tk),
+    causality folded in."""
+    causal = bool(causal)
+    if mask is None:
+        return None, H, Tq, causal
     m = np.asarray(as_array(mask))
     if m.ndim == 4 and m.shape[1] != 1:
         m = _bool_mask(op, m, (B, H, Tq, Tk), "(batch, heads, Tq, Tk) =")
@@ -131,14 +141,11 @@ def attention_weights(q, k, mask=None, causal=False, scale=1.0):
     _heads(op, "q", q)
     _heads(op, "k", k)
     check_float(op, "k", k, q.dtype)
-    B, Tq, H, D = q.shape
-    if k.shape[0] != B or k.shape[2:] != (H, D):
-        raise ValueError(f"{op}: k must be (batch, Tk, heads, dim) = ({B}, Tk, {H}, "
-                         f"{D}) like q (shape {q.shape}), got {k.shape}")
+    B, Tq, H, _ = q.shape
+    _key_like_query(op, q, k)
     Tk = k.shape[1]
     qd, kd = q.data, k.data
-    m, heads, qlen, causal = (None, H, Tq, bool(causal)) if mask is None else \
-        _score_mask(op, mask, B, H, Tq, Tk, bool(causal))
+    m, heads, qlen, causal = _score_mask(op, mask, B, H, Tq, Tk, causal)
     s = np.matmul(qd.transpose(0, 2, 1, 3), _contiguous_t(kd))
     p = _k.softmax(s, m, s, heads, qlen, causal, float(scale))
 
@@ -196,9 +203,7 @@ def dot_product_attention(q, k, v, mask=None, causal=False, scale=1.0):
     check_float(op, "k", k, q.dtype)
     check_float(op, "v", v, q.dtype)
     B, Tq, H, D = q.shape
-    if k.shape[0] != B or k.shape[2:] != (H, D):
-        raise ValueError(f"{op}: k must be (batch, Tk, heads, dim) = ({B}, Tk, {H}, "
-                         f"{D}) like q (shape {q.shape}), got {k.shape}")
+    _key_like_query(op, q, k)
     Tk, Dv = k.shape[1], v.shape[3]
     if v.shape[:3] != (B, Tk, H):
         raise ValueError(f"{op}: v must be (batch, Tk, heads, dim) = ({B}, {Tk}, {H}, "
@@ -206,8 +211,7 @@ def dot_product_attention(q, k, v, mask=None, causal=False, scale=1.0):
     if not _FUSED or 0 in (B, Tq, Tk, H, D, Dv):
         return attend(attention_weights(q, k, mask, causal, scale), v)
     qd, kd, vd = contiguous(q.data), contiguous(k.data), contiguous(v.data)
-    m, heads, qlen, causal = (None, H, Tq, bool(causal)) if mask is None else \
-        _score_mask(op, mask, B, H, Tq, Tk, bool(causal))
+    m, heads, qlen, causal = _score_mask(op, mask, B, H, Tq, Tk, causal)
     run = _fused_runner(B * H, Tq, Tk, qd.dtype)
     y = np.empty((B, Tq, H, Dv), dtype=qd.dtype)
     run(_k.fused, qd, kd, vd, m, y, None, None, None, None, heads, qlen, causal,
@@ -236,8 +240,7 @@ def self_attention(qkv, mask=None, causal=False, scale=1.0):
         q, k, v = (S.getitem(qkv, (slice(None), slice(None), i)) for i in range(3))
         return attend(attention_weights(q, k, mask, causal, scale), v)
     xd = contiguous(qkv.data)
-    m, heads, qlen, causal = (None, H, T, bool(causal)) if mask is None else \
-        _score_mask(op, mask, B, H, T, T, bool(causal))
+    m, heads, qlen, causal = _score_mask(op, mask, B, H, T, T, causal)
     run = _fused_runner(B * H, T, T, xd.dtype)
     y = np.empty((B, T, H, D), dtype=xd.dtype)
     run(_k.fused_packed, xd, m, y, None, None, heads, qlen, causal, float(scale))
