@@ -147,7 +147,9 @@ void fg_set_blas(void *sgemm, void *dgemm, int ilp64, void *set_threads,
 /* C (M x N, row stride ldc) = op(A) @ op(B) on up to `slots` pool threads in
  * about `tasks` row or column blocks of C, each one single-threaded BLAS
  * call (BLAS held at one thread meanwhile); op transposes with ta / tb;
- * row-major, lda / ldb the row strides as stored.  -1 without a BLAS. */
+ * row-major, lda / ldb the row strides as stored; a single row times a
+ * row-major B is split by columns into the family's own loops.  -1 without
+ * a BLAS. */
 int fg_pool_gemm_f32(int ta, int tb, fg_idx M, fg_idx N, fg_idx K, const float *A,
                      fg_idx lda, const float *B, fg_idx ldb, float *C, fg_idx ldc,
                      fg_idx tasks, int slots);

@@ -6,9 +6,12 @@ core, a 2-thread dense layer became 40x slower than a 1-thread one.  Here
 C's rows (or columns) are split into a few blocks, each one single-threaded
 call of the same BLAS on a pool thread (csrc/pool_gemm_t.h); the caller
 takes blocks too and never waits for a thread that has not started one.
-Products too small for OpenBLAS to thread (under _MIN_MNK), and vector-
-matrix ones (fewer than _MIN_ROWS rows: a single sample's predict, where
-the pool only adds its overhead) stay np.matmul.
+Products too small for OpenBLAS to thread (under _MIN_MNK) stay np.matmul,
+and so do those of 2 to _MIN_ROWS - 1 rows, where a block's packing of the
+other operand costs more than the pool saves.  A single row (one sample's
+predict) by a matrix of at least _MIN_GEMV elements is one gemv per column
+block: each core keeps its blocks of a layer's kernel in its own cache from
+call to call, where one core's cache could not hold them all.
 """
 import numpy as np
 
@@ -20,6 +23,7 @@ _threads = load("threads")
 # OpenBLAS's own threshold for threading a GEMM (M*N*K).
 _MIN_MNK = 1 << 18
 _MIN_ROWS = 16
+_MIN_GEMV = 1 << 17
 # Blocks per thread: each block re-packs the operand it does not split, so
 # one per thread (the caller takes the late worker's block if it can).
 _TASKS_PER_THREAD = 1
@@ -47,8 +51,9 @@ def matmul(a, b, out=None):
     slots = _threads.get_omp_threads()
     m, k = a.shape
     n = b.shape[1]
-    if (slots > 1 and _HAVE_BLAS and m * n * k >= _MIN_MNK and m >= _MIN_ROWS
-            and _fits(a, b, out)):
+    if (slots > 1 and _HAVE_BLAS and _fits(a, b, out)
+            and (m * n * k >= _MIN_MNK and m >= _MIN_ROWS
+                 or m == 1 and n * k >= _MIN_GEMV)):
         y = np.empty((m, n), dtype=a.dtype) if out is None else out
         if _k.pool_gemm(a, b, y, _TASKS_PER_THREAD * slots, slots):
             return y

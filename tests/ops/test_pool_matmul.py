@@ -32,7 +32,7 @@ def _layouts(a):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("m,k,n", [(128, 78, 51), (9, 40, 300), (300, 5, 7), (1, 3, 1),
-                                   (33, 1, 17)])
+                                   (33, 1, 17), (1, 40, 300), (1, 300, 33)])
 def test_matches_numpy_in_every_layout(two_threads, dtype, m, k, n):
     rng = np.random.RandomState(0)
     a = rng.uniform(-1, 1, (m, k)).astype(dtype)
@@ -47,6 +47,31 @@ def test_matches_numpy_in_every_layout(two_threads, dtype, m, k, n):
             out = np.full((m, n), np.nan, dtype)
             assert pool_matmul.matmul(x, y, out=out) is out
             np.testing.assert_allclose(out, want, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_single_row_by_a_large_matrix_on_the_pool(monkeypatch, dtype):
+    """One sample's predict: the row-count gate lets a single row through
+    (gemv per column block) when the matrix is large, and only then."""
+    before = _threads.get_num_threads()
+    calls = []
+    real = _k.pool_gemm
+    monkeypatch.setattr(pool_matmul._k, "pool_gemm",
+                        lambda *a: calls.append(a[0].shape) or real(*a))
+    monkeypatch.setattr(pool_matmul, "_MIN_GEMV", 40 * 300)
+    _threads.set_num_threads(2)
+    try:
+        rng = np.random.RandomState(3)
+        w = rng.uniform(-1, 1, (40, 300)).astype(dtype)
+        for x in _layouts(rng.uniform(-1, 1, (1, 40)).astype(dtype)):
+            np.testing.assert_allclose(pool_matmul.matmul(x, w), x @ w, rtol=1e-5)
+        pool_matmul.matmul(np.ones((1, 40), dtype), w[:, :299])
+        pool_matmul.matmul(np.ones((2, 40), dtype), w)
+    finally:
+        _threads.set_num_threads(before["openmp"])
+        if before["blas"] is not None:
+            _threads._find_blas()["set"](before["blas"])
+    assert calls == [(1, 40), (1, 40)]
 
 
 def test_blas_threads_restored(two_threads):
