@@ -1,7 +1,7 @@
 /* Max and average pooling, channels-last (NHWC, NDHWC; 2-D pooling is 3-D
  * pooling of unit depth). */
-#ifndef FG_POOL_H
-#define FG_POOL_H
+#ifndef FG_POOLING_H
+#define FG_POOLING_H
 
 #include <stdint.h>
 

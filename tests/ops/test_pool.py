@@ -4,6 +4,7 @@ import os
 import numpy as np
 import pytest
 
+from fastgraph import _threads
 from fastgraph._kernels import load
 from fastgraph.autodiff import Variable, check_gradients, gradients
 from fastgraph.ops.conv import padded_output
@@ -102,11 +103,22 @@ def test_pool1d_matches_reference_and_gradients(op, pool, strides, padding):
     check_gradients(lambda x: op(x, pool, strides, padding), x)
 
 
+@pytest.fixture(params=[1, 2])
+def threads(request):
+    before = _threads.get_num_threads()
+    _threads.set_num_threads(request.param)
+    yield request.param
+    _threads.set_num_threads(before["openmp"])
+    if before["blas"] is not None:
+        _threads._find_blas()["set"](before["blas"])
+
+
 @pytest.mark.parametrize("is_max", [True, False])
 @pytest.mark.parametrize("pool,strides,padding", [((2, 2), None, "valid"), ((3, 3), (2, 2), "same")])
-def test_pool2d_large_uses_parallel_kernels(pool, strides, padding, is_max):
-    """Sizes above the OpenMP threshold; for a fixed argmax both pools are
-    linear in x, so <pool(x), g> = <x, dx> exactly."""
+def test_pool2d_large_uses_parallel_kernels(threads, pool, strides, padding, is_max):
+    """Sizes above the threshold for splitting a pass into the pool's tasks;
+    for a fixed argmax both pools are linear in x, so <pool(x), g> = <x, dx>
+    exactly, at one thread and at two."""
     x = Variable(_distinct(6, (4, 34, 32, 8)))
     op = max_pool2d if is_max else avg_pool2d
     y = op(x, pool, strides, padding)
