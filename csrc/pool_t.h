@@ -80,12 +80,20 @@ static void FG_FN(max_pool_rows)(const void *job, fg_idx r0, fg_idx r1, fg_idx *
     }
 }
 
+/* A forward pass: `range` over the output rows. */
+static void FG_FN(rows_pass)(void (*range)(const void *, fg_idx, fg_idx, fg_idx *),
+                             const FG_T *x, FG_T *out, int32_t *argmax,
+                             const fg_pool_geom *g)
+{
+    const fg_idx rows = g->n * g->od * g->oh;
+    FG_FN(pool_job) j = {range, x, out, argmax, NULL, g, 0, 0, 0, 0, 0};
+    FG_FN(pool_pass)(&j, rows, rows * g->ow * g->c * g->pd * g->ph * g->pw > FG_PAR_MIN);
+}
+
 void FG_FN(fg_max_pool)(const FG_T *x, FG_T *out, int32_t *argmax,
                         const fg_pool_geom *g)
 {
-    const fg_idx rows = g->n * g->od * g->oh;
-    FG_FN(pool_job) j = {FG_FN(max_pool_rows), x, out, argmax, NULL, g, 0, 0, 0, 0, 0};
-    FG_FN(pool_pass)(&j, rows, rows * g->ow * g->c * g->pd * g->ph * g->pw > FG_PAR_MIN);
+    FG_FN(rows_pass)(FG_FN(max_pool_rows), x, out, argmax, g);
 }
 
 static void FG_FN(max_pool_bwd_images)(const void *job, fg_idx n0, fg_idx n1,
@@ -208,9 +216,7 @@ static void FG_FN(avg_pool_rows)(const void *job, fg_idx r0, fg_idx r1, fg_idx *
 
 void FG_FN(fg_avg_pool)(const FG_T *x, FG_T *out, const fg_pool_geom *g)
 {
-    const fg_idx rows = g->n * g->od * g->oh;
-    FG_FN(pool_job) j = {FG_FN(avg_pool_rows), x, out, NULL, NULL, g, 0, 0, 0, 0, 0};
-    FG_FN(pool_pass)(&j, rows, rows * g->ow * g->c * g->pd * g->ph * g->pw > FG_PAR_MIN);
+    FG_FN(rows_pass)(FG_FN(avg_pool_rows), x, out, NULL, g);
 }
 
 static void FG_FN(avg_pool_bwd_images)(const void *job, fg_idx n0, fg_idx n1,
