@@ -90,7 +90,7 @@ int FG_FN(fg_pool_gemm)(int ta, int tb, fg_idx M, fg_idx N, fg_idx K,
     fg_idx block = (total + tasks - 1) / tasks;
     block = gemv ? (block + 63) / 64 * 64 : (block + 15) / 16 * 16;
     FG_FN(gemm_job) j = {ta, tb, split_rows, M, N, K, lda, ldb, ldc, block, A, B, C};
-    const int before = fg_blas_hold_one();
+    const int before = gemv ? 1 : fg_blas_hold_one();   /* 1: nothing to restore */
     fg_pool_run(block > 0 ? (total + block - 1) / block : 0, slots,
                 gemv ? FG_FN(gemv_task) : FG_FN(gemm_task), &j);
     fg_blas_restore(before);

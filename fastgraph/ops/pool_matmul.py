@@ -9,9 +9,9 @@ takes blocks too and never waits for a thread that has not started one.
 Products too small for OpenBLAS to thread (under _MIN_MNK) stay np.matmul,
 and so do those of 2 to _MIN_ROWS - 1 rows, where a block's packing of the
 other operand costs more than the pool saves.  A single row (one sample's
-predict) by a matrix of at least _MIN_GEMV elements is one gemv per column
-block: each core keeps its blocks of a layer's kernel in its own cache from
-call to call, where one core's cache could not hold them all.
+predict) by a matrix of at least _MIN_GEMV elements is split by columns
+into fastgraph's own vector loops: the product only streams the matrix, so
+two cores reading its halves at once finish sooner than one.
 """
 import numpy as np
 
