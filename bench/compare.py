@@ -23,6 +23,8 @@ float32 GEMM rate measured in the same child); W6 predict latency for 1 and
 256 samples; a "server" process that imports, loads a saved W1 model and
 predicts once (wall time, peak RSS); `fit` on W1 against a `train_on_batch`
 loop over the same batches; 4 threads calling `predict` on one model.
+Before them, bench.cores measures what the machine's other cores add (the
+ceiling of the 2-thread speed-ups), on a quiet machine.
 """
 import argparse
 import datetime
@@ -40,7 +42,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "bench", "results")
 if ROOT not in sys.path:           # `python bench/compare.py` from anywhere
     sys.path.insert(0, ROOT)
-from bench import compare_report  # noqa: E402  (after the path fix above)
+from bench import compare_report, cores  # noqa: E402  (after the path fix above)
 FORCED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
               "FASTGRAPH_NUM_THREADS")
@@ -489,6 +491,8 @@ def main(argv=None):
         print(msg, file=sys.stderr, flush=True)
 
     load_before = os.getloadavg()[0]
+    log("bench.cores: what the other cores add ...")
+    machine_cores = cores.measure()
     training = [w for w in chosen if w != "W6"]
     neighbour = None
     if args.neighbour:     # a busy process, as on a shared machine
@@ -507,6 +511,7 @@ def main(argv=None):
         "cpus": os.cpu_count(), "python": sys.version.split()[0], "steps": steps,
         "rounds": rounds, "frameworks": frameworks, "notes": notes,
         "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        "cores": machine_cores,
         "blas": compare_report.first_blas(report["training"] + report["predict"]),
         "env_note": ("children ran with the environment as-is" if args.keep_env else
                      "children ran with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset")}

@@ -4,7 +4,7 @@ Every row names its best peer (the fastest of PyTorch, Keras 3 on JAX and
 Keras 3 on PyTorch that ran) and fastgraph's ratio to it, with the 1-minute
 load average seen when its cells started, so noisy rows are visible.
 """
-from bench import workloads
+from bench import cores, workloads
 
 PEERS = ("torch", "keras-jax", "keras-torch")
 LABELS = {"fastgraph": "fastgraph", "torch": "PyTorch", "keras-jax": "Keras 3/JAX",
@@ -66,6 +66,8 @@ def markdown(report, frameworks):
              f"average {meta['load_average'][0]} at the start, {meta['load_average'][1]} "
              f"at the end); {meta['env_note']}"]
     lines += [f"NumPy BLAS in the children: {meta.get('blas', 'unknown')}"]
+    if "cores" in meta:
+        lines += [cores.summary(meta["cores"])]
     lines += [f"- {n}" for n in meta["notes"]]
     peers = [f for f in PEERS if f in frameworks]
     head = ["workload", "threads", "fastgraph ms"] + [f"{LABELS[f]} ms" for f in peers]
