@@ -43,7 +43,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DEBUG = os.environ.get("FASTGRAPH_DEBUG") == "1"
 ONLY = {s for s in os.environ.get("FASTGRAPH_ONLY", "").split(",") if s}
 # Built once, at baseline (fastgraph/_kernels/dispatch.py lists them too).
-SHARED = ("checks", "cpu")
+SHARED = ("checks", "cpu", "tasks")
 # Lowest first; the flags are what fastgraph/_kernels/cpu.pyx checks for.
 X86_LEVELS = {
     "baseline": [],

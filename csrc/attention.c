@@ -9,6 +9,11 @@
 /* Rows are independent; below this many scores one thread does them all. */
 #define FG_ATTN_PAR 32768
 
+void fg_attn_set_pool(const void *api)
+{
+    fg_pool_connect(api);
+}
+
 void fg_attn_set_blas(void *sgemm, void *dgemm, int ilp64, void *set_threads,
                       void *get_threads)
 {

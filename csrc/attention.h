@@ -53,6 +53,9 @@ int fg_attn_fused_f64(const double *q, const double *k, const double *v,
                       fg_idx heads, fg_idx qlen, int causal, double scale,
                       double *scratch, fg_idx block, int slots);
 
+/* Connect the family to fastgraph's thread pool (fg_pool.h). */
+void fg_attn_set_pool(const void *api);
+
 /* Hand the family NumPy's BLAS (as fg_set_blas does for im2col's pool). */
 void fg_attn_set_blas(void *sgemm, void *dgemm, int ilp64, void *set_threads,
                       void *get_threads);

@@ -120,7 +120,7 @@ void fg_im2col(const void *x_, void *cols_, size_t esz, const fg_conv_geom *g,
 
 #if FG_HAVE_OPENMP
 #pragma omp parallel for schedule(static) \
-    if ((r1 - r0) * g->ow * K > FG_PAR_MIN && !fg_pool_inside)
+    if ((r1 - r0) * g->ow * K > FG_PAR_MIN && !fg_pool_in_task())
 #endif
     for (fg_idx r = r0; r < r1; r++) {
         FG_CONV_ROW(g, r, n, z, i);
@@ -135,12 +135,12 @@ void fg_im2col(const void *x_, void *cols_, size_t esz, const fg_conv_geom *g,
 
 #if FG_HAVE_OPENMP
 /* Inside a pool task (fg_pool.h) every kernel runs single-threaded. */
-#define FG_OMP_PARALLEL _Pragma("omp parallel if (par && !fg_pool_inside)")
+#define FG_OMP_PARALLEL _Pragma("omp parallel if (par && !fg_pool_in_task())")
 #define FG_OMP_FOR _Pragma("omp for schedule(static)")
 #define FG_OMP_PARALLEL_FOR \
-    _Pragma("omp parallel for schedule(static) if (par && !fg_pool_inside)")
+    _Pragma("omp parallel for schedule(static) if (par && !fg_pool_in_task())")
 #define FG_OMP_PARALLEL_NT(nt) _Pragma("omp parallel num_threads(nt)")
-static int fg_max_threads(void) { return fg_pool_inside ? 1 : omp_get_max_threads(); }
+static int fg_max_threads(void) { return fg_pool_in_task() ? 1 : omp_get_max_threads(); }
 static fg_idx fg_thread_num(void) { return omp_get_thread_num(); }
 static fg_idx fg_num_threads(void) { return omp_get_num_threads(); }
 #else
@@ -422,6 +422,11 @@ static void FG_FN(FG_CAT(gemm_tile_, RB))(                                     \
 
 #define FG_TWINS_BODY "conv_par_t.h"
 #include "fg_twins.h"
+
+void fg_set_pool(const void *api)
+{
+    fg_pool_connect(api);
+}
 
 void fg_set_blas(void *sgemm, void *dgemm, int ilp64, void *set_threads,
                  void *get_threads)

@@ -141,6 +141,9 @@ FG_CONV_PAR_DECL(double, f64)
 /* Hand the pool NumPy's BLAS: cblas_sgemm / cblas_dgemm (NULL: none),
  * whether they take 64-bit integers, and its set / get thread-count calls
  * (may be NULL). */
+/* Connect the family to fastgraph's thread pool (fg_pool.h). */
+void fg_set_pool(const void *api);
+
 void fg_set_blas(void *sgemm, void *dgemm, int ilp64, void *set_threads,
                  void *get_threads);
 

@@ -20,6 +20,11 @@
  * little of the pass. */
 #define FG_TASKS_PER_SLOT 4
 
+void fg_pooling_set_pool(const void *api)
+{
+    fg_pool_connect(api);
+}
+
 /* fastgraph's thread count (set_num_threads sets OpenMP's). */
 static int fg_pooling_threads(void)
 {

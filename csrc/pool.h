@@ -49,4 +49,7 @@ void fg_avg_pool_f64(const double *x, double *out, const fg_pool_geom *g);
 void fg_avg_pool_bwd_f32(const float *dy, float *dx, const fg_pool_geom *g);
 void fg_avg_pool_bwd_f64(const double *dy, double *dx, const fg_pool_geom *g);
 
+/* Connect the family to fastgraph's thread pool (fg_pool.h). */
+void fg_pooling_set_pool(const void *api);
+
 #endif

@@ -8,6 +8,7 @@ from .checks cimport ANY_FLOAT, array, data, data_or_null, has_shape, like, writ
 cnp.import_array()
 
 cdef extern from "attention.h":
+    void fg_attn_set_pool(const void *api) nogil
     ctypedef Py_ssize_t fg_idx
     void fg_attn_softmax_f32(const float *x, const uint8_t *mask, float *y, fg_idx rows,
                              fg_idx n, fg_idx heads, fg_idx qlen, int causal,
@@ -35,6 +36,11 @@ cdef extern from "attention.h":
                           void *get_threads) nogil
 
 NEG = -1e9
+
+
+# Every job of this family runs on fastgraph's one thread pool.
+from fastgraph._kernels import tasks as _tasks
+fg_attn_set_pool(<const void *><size_t>_tasks.api_address())
 
 
 def softmax(x, mask, out, Py_ssize_t heads=1, Py_ssize_t qlen=1, bint causal=False,

@@ -17,7 +17,7 @@ ENV = "FASTGRAPH_CPU_LEVEL"
 LEVELS = ("baseline", "avx2", "avx512")     # lowest first
 NATIVE = "native"
 # Built once, at baseline, as fastgraph._kernels.<name> (setup.py's SHARED).
-SHARED = ("checks", "cpu")
+SHARED = ("checks", "cpu", "tasks")
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _CHOSEN = []
 

@@ -7,6 +7,7 @@ from .checks cimport (ANY_FLOAT, array, data, data_or_null, fail, has_shape, lik
 cnp.import_array()
 
 cdef extern from "im2col.h":
+    void fg_set_pool(const void *api) nogil
     ctypedef struct fg_conv_geom:
         Py_ssize_t n, d, h, w, c
         Py_ssize_t kd, kh, kw
@@ -103,6 +104,11 @@ cdef _geometry(fn, fg_conv_geom *g, shape, kernel_size, strides, dilation,
 cdef int _volume(str fn, str name, object a, object kernel_size) except -1:
     """`a` is a float 4-D (NHWC) or 5-D (NDHWC) array, by len(kernel_size)."""
     return array(fn, name, a, ANY_FLOAT, 5 if len(kernel_size) == 3 else 4)
+
+
+# Every job of this family runs on fastgraph's one thread pool.
+from fastgraph._kernels import tasks as _tasks
+fg_set_pool(<const void *><size_t>_tasks.api_address())
 
 
 def im2col(x, cols, kernel_size, strides, dilation, pads, out_size, rows=None,

@@ -1,4 +1,4 @@
-# The pool's shims of the im2col family (csrc/fg_pool.h, conv_par_t.h,
+# The pool's shims of the im2col family (csrc/tasks.h, conv_par_t.h,
 # pool_gemm_t.h), included by im2col.pyx: convolution chunks and matrix
 # products split into single-threaded tasks above one thread.
 

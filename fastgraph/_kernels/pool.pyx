@@ -8,6 +8,7 @@ from .checks cimport ANY_FLOAT, array, data, like, writeable
 cnp.import_array()
 
 cdef extern from "pool.h":
+    void fg_pooling_set_pool(const void *api) nogil
     ctypedef struct fg_pool_geom:
         Py_ssize_t n, d, h, w, c
         Py_ssize_t pd, ph, pw
@@ -82,6 +83,11 @@ cdef _geometry(fn, fg_pool_geom *g, x_shape, out_shape, pool_size, strides, pads
         raise ValueError(f"{fn}: output size {out} with pads {tuple(pads)} "
                          f"leaves pooling windows outside the input "
                          f"{tuple(x_shape[1:nd + 1])}")
+
+
+# Every job of this family runs on fastgraph's one thread pool.
+from fastgraph._kernels import tasks as _tasks
+fg_pooling_set_pool(<const void *><size_t>_tasks.api_address())
 
 
 def max_pool_forward(x, out, argmax, pool_size, strides, pads):

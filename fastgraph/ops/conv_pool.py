@@ -1,4 +1,4 @@
-"""The convolutions' work on fastgraph's thread pool (csrc/fg_pool.h), used
+"""The convolutions' work on fastgraph's thread pool (csrc/tasks.h), used
 at more than one thread.
 
 OpenBLAS splits each small GEMM of a convolution chunk between the cores
