@@ -17,6 +17,7 @@ static pthread_mutex_t fg_tasks_run_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t fg_tasks_work_cv = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t fg_tasks_done_cv = PTHREAD_COND_INITIALIZER;
 static int fg_tasks_workers;          /* started worker threads */
+static uint32_t fg_tasks_born[FG_TASKS_MAX];   /* generation at each one's start */
 static int fg_tasks_forked;           /* pthread_atfork handler installed */
 static uint32_t fg_tasks_gen;         /* job generation, under fg_tasks_mu */
 static fg_task_fn fg_tasks_fn;
@@ -25,6 +26,18 @@ static fg_idx fg_tasks_ntasks;
 static int fg_tasks_slots;            /* slots of the current job */
 static uint64_t fg_tasks_next;        /* (generation << 32) | next task */
 static fg_idx fg_tasks_done;          /* finished tasks of the current job */
+
+/* Backing off: a worker that another process descheduled in the middle of
+ * a task holds the caller until it runs again.  When the caller, done with
+ * its own tasks, waited longer than FG_TASKS_LATE_NS and longer than half
+ * its own share, jobs run in the caller alone for a while (doubling, up to
+ * FG_TASKS_ALONE_MAX_NS, while it recurs), so that a busy machine costs a
+ * 2-thread run no more than a 1-thread one.  Under fg_tasks_run_mu. */
+#define FG_TASKS_LATE_NS 200000
+#define FG_TASKS_ALONE_MIN_NS 5000000
+#define FG_TASKS_ALONE_MAX_NS 200000000
+static int64_t fg_tasks_alone_until;  /* jobs before this time run alone */
+static int64_t fg_tasks_alone_ns;     /* the next backing off; 0: none yet */
 
 /* Claim the next task of job `gen`; 0 when it has none left (or is over). */
 static int fg_tasks_claim(uint32_t gen, fg_idx n, fg_idx *task)
@@ -90,7 +103,7 @@ static void *fg_tasks_main(void *arg)
     omp_set_num_threads(1);
 #endif
     pthread_mutex_lock(&fg_tasks_mu);
-    uint32_t seen = fg_tasks_gen;
+    uint32_t seen = fg_tasks_born[slot];   /* so that it joins the job it was started for */
     for (;;) {
         if (fg_tasks_gen == seen) {
             pthread_mutex_unlock(&fg_tasks_mu);
@@ -132,6 +145,7 @@ static int fg_tasks_grow(int slots)
     while (fg_tasks_workers < slots - 1 && fg_tasks_workers < FG_TASKS_MAX - 1) {
         pthread_t th;
         pthread_attr_t attr;
+        fg_tasks_born[fg_tasks_workers + 1] = fg_tasks_gen;
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
         const int err = pthread_create(&th, &attr, fg_tasks_main,
@@ -147,6 +161,29 @@ static int fg_tasks_grow(int slots)
     return fg_tasks_workers + 1 < slots ? fg_tasks_workers + 1 : slots;
 }
 
+static void fg_tasks_alone(fg_idx ntasks, fg_task_fn fn, void *ctx)
+{
+    const int inside = fg_tasks_inside;
+    fg_tasks_inside = 1;
+    for (fg_idx t = 0; t < ntasks; t++)
+        fn(ctx, t, 0);
+    fg_tasks_inside = inside;
+}
+
+/* After a job whose caller worked `own` ns and then waited `wait` ns for
+ * the workers, ending at `now` (see fg_tasks_alone_until). */
+static void fg_tasks_judge(int64_t own, int64_t wait, int64_t now)
+{
+    if (wait > FG_TASKS_LATE_NS && 2 * wait > own) {
+        fg_tasks_alone_ns = fg_tasks_alone_ns == 0 ? FG_TASKS_ALONE_MIN_NS
+                          : fg_tasks_alone_ns < FG_TASKS_ALONE_MAX_NS / 2
+                          ? 2 * fg_tasks_alone_ns : FG_TASKS_ALONE_MAX_NS;
+        fg_tasks_alone_until = now + fg_tasks_alone_ns;
+    } else if (own > FG_TASKS_LATE_NS && 8 * wait < own) {
+        fg_tasks_alone_ns = 0;   /* a job long enough to tell went well */
+    }
+}
+
 /* Run fn(ctx, t, slot) for t < ntasks on up to `slots` threads (the caller
  * one of them); returns when every task has run. */
 static void fg_tasks_run(fg_idx ntasks, int slots, fg_task_fn fn, void *ctx)
@@ -154,11 +191,13 @@ static void fg_tasks_run(fg_idx ntasks, int slots, fg_task_fn fn, void *ctx)
     if (slots > ntasks)
         slots = (int)ntasks;
     if (slots <= 1 || fg_tasks_inside || pthread_mutex_trylock(&fg_tasks_run_mu) != 0) {
-        const int inside = fg_tasks_inside;
-        fg_tasks_inside = 1;
-        for (fg_idx t = 0; t < ntasks; t++)
-            fn(ctx, t, 0);
-        fg_tasks_inside = inside;
+        fg_tasks_alone(ntasks, fn, ctx);
+        return;
+    }
+    const int64_t start = fg_tasks_now_ns();
+    if (start < fg_tasks_alone_until) {
+        fg_tasks_alone(ntasks, fn, ctx);
+        pthread_mutex_unlock(&fg_tasks_run_mu);
         return;
     }
     pthread_mutex_lock(&fg_tasks_mu);
@@ -177,6 +216,7 @@ static void fg_tasks_run(fg_idx ntasks, int slots, fg_task_fn fn, void *ctx)
     fg_tasks_inside = 1;
     fg_tasks_work(gen, fn, ctx, ntasks, 0);
     fg_tasks_inside = 0;
+    const int64_t own_done = fg_tasks_now_ns();
     const fg_idx seen = __atomic_load_n(&fg_tasks_done, __ATOMIC_ACQUIRE);
     if (seen < ntasks && !(fg_tasks_spin(&fg_tasks_done, seen, 1)
                            && __atomic_load_n(&fg_tasks_done, __ATOMIC_ACQUIRE) == ntasks)) {
@@ -185,6 +225,8 @@ static void fg_tasks_run(fg_idx ntasks, int slots, fg_task_fn fn, void *ctx)
             pthread_cond_wait(&fg_tasks_done_cv, &fg_tasks_mu);
         pthread_mutex_unlock(&fg_tasks_mu);
     }
+    const int64_t end = seen < ntasks ? fg_tasks_now_ns() : own_done;
+    fg_tasks_judge(own_done - start, end - own_done, end);
     pthread_mutex_unlock(&fg_tasks_run_mu);
 }
 

@@ -1,11 +1,16 @@
 """The one thread pool (csrc/tasks.c) that every kernel family shares: after
 convolution, pooling, attention and a pooled matrix product at two threads,
-the process holds exactly one worker, not one per family."""
+the process holds exactly one worker, not one per family; and when a worker
+holds up a job, as one that another process descheduled mid-task does, the
+next jobs run in the caller alone for a while."""
 import os
 import subprocess
 import sys
+import time
 
 import pytest
+
+from fastgraph._kernels import tasks
 
 CHILD = """
 import os
@@ -43,3 +48,19 @@ def test_every_family_shares_one_worker():
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[1, 1, 1, 1]"
+
+
+def test_a_late_worker_makes_the_next_jobs_run_alone():
+    time.sleep(0.25)   # out of any backing off (at most 0.2 s) that earlier tests caused
+    # the worker takes its task (the caller's waits for that) and holds it 30 ms
+    assert tasks._stalled_job(2, 2, 0.03) == [0, 1]
+    # right after, the caller takes every task: its first waits 0.2 s for a
+    # worker that is not asked
+    assert tasks._stalled_job(2, 2, 0.03, patience=0.2) == [0, 0]
+    # the backing off is over (5 ms after the late job): the worker is asked again
+    assert tasks._stalled_job(2, 2, 0.03) == [0, 1]
+
+
+def test_stalled_job_checks_its_task_count():
+    with pytest.raises(ValueError, match="ntasks"):
+        tasks._stalled_job(65, 2, 0.0)
