@@ -108,7 +108,7 @@ typedef struct {
 static void FG_FN(wino_fwd_task)(void *ctx, fg_idx t, int slot)
 {
     const FG_FN(wino_job) *j = ctx;
-    const fg_idx C = j->g->c, O = j->O, a2 = (j->g->r + 1) * (j->g->r + 1);
+    const fg_idx C = j->g->c, O = j->O, a2 = fg_wino_planes(j->g);
     const fg_idx t0 = t * j->step, t1 = t0 + j->step < j->tiles ? t0 + j->step : j->tiles;
     FG_T *V = j->vbuf + slot * j->slot_v, *M = j->mbuf + slot * j->slot_m;
     FG_FN(fg_wino_input)(j->x, V, j->vs, j->g, t0, t1);
@@ -122,8 +122,7 @@ void FG_FN(fg_wino_forward_par)(const FG_T *x, const FG_T *u, const FG_T *bias,
                                 fg_idx step, FG_T *vbuf, fg_idx vs, FG_T *mbuf,
                                 fg_idx ms, int slots)
 {
-    const fg_idx a2 = (g->r + 1) * (g->r + 1);
-    const fg_idx tiles = g->n * ((g->oh + 1) / 2) * ((g->ow + 1) / 2);
+    const fg_idx a2 = fg_wino_planes(g), tiles = fg_wino_tiles(g);
     FG_FN(wino_job) j = {x, u, bias, NULL, y, NULL, vbuf, mbuf, g, O, step, 0, tiles,
                          vs, ms, (a2 - 1) * vs + step * g->c, (a2 - 1) * ms + step * O,
                          relu};
@@ -135,7 +134,7 @@ void FG_FN(fg_wino_forward_par)(const FG_T *x, const FG_T *u, const FG_T *bias,
 static void FG_FN(wino_dk_task)(void *ctx, fg_idx t, int slot)
 {
     const FG_FN(wino_job) *j = ctx;
-    const fg_idx C = j->g->c, O = j->O, a2 = (j->g->r + 1) * (j->g->r + 1);
+    const fg_idx C = j->g->c, O = j->O, a2 = fg_wino_planes(j->g);
     const fg_idx first = t * j->per_task;
     const fg_idx last = first + j->per_task < j->tiles ? first + j->per_task : j->tiles;
     FG_T *V = j->vbuf + slot * j->slot_v, *W = j->mbuf + slot * j->slot_m;
@@ -156,8 +155,7 @@ void FG_FN(fg_wino_dk_par)(const FG_T *x, const FG_T *dz, FG_T *du_parts,
                            fg_idx per_task, FG_T *vbuf, fg_idx vs, FG_T *wbuf,
                            fg_idx ws, int slots)
 {
-    const fg_idx a2 = (g->r + 1) * (g->r + 1);
-    const fg_idx tiles = g->n * ((g->oh + 1) / 2) * ((g->ow + 1) / 2);
+    const fg_idx a2 = fg_wino_planes(g), tiles = fg_wino_tiles(g);
     FG_FN(wino_job) j = {x, NULL, NULL, dz, NULL, du_parts, vbuf, wbuf, g, O, step,
                          per_task, tiles, vs, ws, (a2 - 1) * vs + step * g->c,
                          (a2 - 1) * ws + step * O, 0};

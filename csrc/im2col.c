@@ -153,24 +153,26 @@ static fg_idx fg_thread_num(void) { return 0; }
 static fg_idx fg_num_threads(void) { return 1; }
 #endif
 
-/* Winograd transforms, Toom-Cook with points 0, 1, -1 (, 2, -1/2: less
- * rounding error than 2, -2) and infinity; the kernel transform G g G^T is
- * the caller's.  Written out so that zeros and ones cost nothing; the same
- * macros serve scalars and vectors.  FG_BT: o = B^T d (alpha values);
- * FG_AT: o = A^T m (2 values). */
-#define FG_BT4(o, d)                                                          \
+/* Winograd transforms F(m x m, r x r), Toom-Cook on alpha = m + r - 1
+ * points: 0, 1, -1 (F(2, 3)); 0, 1, -1, 2, -1/2 (F(2, 5): less rounding
+ * error than 2, -2); 0, 1, -1, 2, -2 (F(4, 3)); and infinity.  The kernel
+ * transform G g G^T is the caller's (fastgraph/ops/conv.py builds G from
+ * the same points).  Written out so that zeros and ones cost nothing; the
+ * same macros serve scalars and vectors.  FG_BT_mr: o = B^T d (alpha
+ * values); FG_AT_mr: o = A^T m (m values). */
+#define FG_BT_23(o, d)                                                        \
     do {                                                                      \
         (o)[0] = (d)[2] - (d)[0];                                             \
         (o)[1] = (d)[1] + (d)[2];                                             \
         (o)[2] = (d)[2] - (d)[1];                                             \
         (o)[3] = (d)[3] - (d)[1];                                             \
     } while (0)
-#define FG_AT4(o, m)                                                          \
+#define FG_AT_23(o, m)                                                        \
     do {                                                                      \
         (o)[0] = (m)[0] + (m)[1] + (m)[2];                                    \
         (o)[1] = (m)[1] - (m)[2] + (m)[3];                                    \
     } while (0)
-#define FG_BT6(o, d)                                                          \
+#define FG_BT_25(o, d)                                                        \
     do {                                                                      \
         (o)[0] = (d)[0] + 1.5f * ((d)[1] - (d)[3]) - 2 * (d)[2] + (d)[4];     \
         (o)[1] = (d)[4] - (d)[1] - 2.5f * (d)[2] - 0.5f * (d)[3];             \
@@ -179,10 +181,26 @@ static fg_idx fg_num_threads(void) { return 1; }
         (o)[4] = 2 * ((d)[1] - (d)[3]) - (d)[2] + (d)[4];                     \
         (o)[5] = (d)[1] + 1.5f * ((d)[2] - (d)[4]) - 2 * (d)[3] + (d)[5];     \
     } while (0)
-#define FG_AT6(o, m)                                                          \
+#define FG_AT_25(o, m)                                                        \
     do {                                                                      \
         (o)[0] = (m)[0] + (m)[1] + (m)[2] + (m)[3] + (m)[4];                  \
         (o)[1] = (m)[1] - (m)[2] + 2 * (m)[3] - 0.5f * (m)[4] + (m)[5];       \
+    } while (0)
+#define FG_BT_43(o, d)                                                        \
+    do {                                                                      \
+        (o)[0] = 4 * (d)[0] - 5 * (d)[2] + (d)[4];                            \
+        (o)[1] = (d)[4] - 4 * (d)[2] + ((d)[3] - 4 * (d)[1]);                 \
+        (o)[2] = (d)[4] - 4 * (d)[2] - ((d)[3] - 4 * (d)[1]);                 \
+        (o)[3] = (d)[4] - (d)[2] + 2 * ((d)[3] - (d)[1]);                     \
+        (o)[4] = (d)[4] - (d)[2] - 2 * ((d)[3] - (d)[1]);                     \
+        (o)[5] = 4 * (d)[1] - 5 * (d)[3] + (d)[5];                            \
+    } while (0)
+#define FG_AT_43(o, m)                                                        \
+    do {                                                                      \
+        (o)[0] = (m)[0] + ((m)[1] + (m)[2]) + ((m)[3] + (m)[4]);              \
+        (o)[1] = (m)[1] - (m)[2] + 2 * ((m)[3] - (m)[4]);                     \
+        (o)[2] = (m)[1] + (m)[2] + 4 * ((m)[3] + (m)[4]);                     \
+        (o)[3] = (m)[1] - (m)[2] + 8 * ((m)[3] - (m)[4]) + (m)[5];            \
     } while (0)
 
 /* 32-byte vectors of float / double (GCC / Clang), else plain scalars. */
@@ -224,10 +242,10 @@ typedef double fg_vf64;
     } while (0)
 
 /* A^T m A of one tile for the channels [c0, c0 + lanes of VT) of M (planes
- * PC apart) into the outputs out[p*2 + q] that are not NULL. */
-#define FG_WINO_OUT_BODY(T, VT, A, AT, M, PC, c0, out)                        \
+ * PC apart) into the outputs out[p*MT + q] (MT x MT) that are not NULL. */
+#define FG_WINO_OUT_BODY(T, VT, A, MT, AT, M, PC, c0, out)                    \
     do {                                                                      \
-        VT m_[A][A], u_[2][A], col_[A], res_[2];                              \
+        VT m_[A][A], u_[MT][A], col_[A], res_[MT];                            \
         for (int i_ = 0; i_ < (A); i_++)                                      \
             for (int j_ = 0; j_ < (A); j_++)                                  \
                 memcpy(&m_[i_][j_], (M) + (fg_idx)(i_ * (A) + j_) * (PC) + (c0), \
@@ -236,26 +254,40 @@ typedef double fg_vf64;
             for (int i_ = 0; i_ < (A); i_++)                                  \
                 col_[i_] = m_[i_][j_];                                        \
             AT(res_, col_);                                                   \
-            u_[0][j_] = res_[0];                                              \
-            u_[1][j_] = res_[1];                                              \
+            for (int p_ = 0; p_ < (MT); p_++)                                 \
+                u_[p_][j_] = res_[p_];                                        \
         }                                                                     \
-        for (int p_ = 0; p_ < 2; p_++) {                                      \
+        for (int p_ = 0; p_ < (MT); p_++) {                                   \
             AT(res_, u_[p_]);                                                 \
-            for (int q_ = 0; q_ < 2; q_++)                                    \
-                if ((out)[p_ * 2 + q_] != NULL)                               \
-                    memcpy((out)[p_ * 2 + q_] + (c0), &res_[q_], sizeof(VT)); \
+            for (int q_ = 0; q_ < (MT); q_++)                                 \
+                if ((out)[p_ * (MT) + q_] != NULL)                            \
+                    memcpy((out)[p_ * (MT) + q_] + (c0), &res_[q_], sizeof(VT)); \
         }                                                                     \
     } while (0)
 
 #define FG_WINO_LANES(T, VT) ((fg_idx)(sizeof(VT) / sizeof(T)))
 
-/* Tile t of the image: its image n and output origin (2ty, 2tx). */
-#define FG_WINO_TILE(g, t, n, ty, tx)                                         \
-    const fg_idx tw_ = ((g)->ow + 1) / 2, per_ = ((g)->oh + 1) / 2 * tw_;     \
+/* The tiles of geometry g's output, and its alpha^2 Winograd planes. */
+static fg_idx fg_wino_tiles(const fg_wino_geom *g)
+{
+    return g->n * ((g->oh + g->m - 1) / g->m) * ((g->ow + g->m - 1) / g->m);
+}
+
+static fg_idx fg_wino_planes(const fg_wino_geom *g)
+{
+    return (g->m + g->r - 1) * (g->m + g->r - 1);
+}
+
+/* Tile t of the image: its image n and output origin (MT*ty, MT*tx). */
+#define FG_WINO_TILE(g, MT, t, n, ty, tx)                                     \
+    const fg_idx tw_ = ((g)->ow + (MT) - 1) / (MT);                           \
+    const fg_idx per_ = ((g)->oh + (MT) - 1) / (MT) * tw_;                    \
     const fg_idx n = (t) / per_, ty = (t) % per_ / tw_, tx = (t) % tw_
 
-#define FG_WINO_INPUT_A(A, BT)                                                \
-static void FG_FN(FG_CAT(wino_input_, A))(                                    \
+/* The transforms of F(MT x MT, r x r) (alpha A) as functions named
+ * wino_input_MR etc., MR = MT and r written together. */
+#define FG_WINO_INPUT_FN(MR, A, MT, BT)                                       \
+static void FG_FN(FG_CAT(wino_input_, MR))(                                   \
     const FG_T *x, FG_T *V, fg_idx PC, const fg_wino_geom *g, fg_idx t0,      \
     fg_idx t1)                                                                \
 {                                                                             \
@@ -264,12 +296,13 @@ static void FG_FN(FG_CAT(wino_input_, A))(                                    \
     (void)par;                                                                \
     FG_OMP_PARALLEL_FOR                                                       \
     for (fg_idx t = t0; t < t1; t++) {                                        \
-        FG_WINO_TILE(g, t, n, ty, tx);                                        \
+        FG_WINO_TILE(g, MT, t, n, ty, tx);                                    \
         const FG_T *px[(A) * (A)];                                            \
         FG_T *v = V + (t - t0) * C;                                           \
         for (int k = 0; k < (A); k++)                                         \
             for (int j = 0; j < (A); j++) {                                   \
-                const fg_idx yy = 2 * ty - g->pt + k, xx = 2 * tx - g->pl + j; \
+                const fg_idx yy = (MT) * ty - g->pt + k;                      \
+                const fg_idx xx = (MT) * tx - g->pl + j;                      \
                 px[k * (A) + j] = yy < 0 || yy >= g->h || xx < 0 || xx >= g->w \
                     ? NULL : x + ((n * g->h + yy) * g->w + xx) * C;           \
             }                                                                 \
@@ -281,34 +314,34 @@ static void FG_FN(FG_CAT(wino_input_, A))(                                    \
     }                                                                         \
 }
 
-#define FG_WINO_OUTPUT_A(A, AT)                                               \
-static void FG_FN(FG_CAT(wino_output_, A))(const FG_T *M, fg_idx PC, FG_T *y, \
-                                           const FG_T *bias, int relu,        \
-                                           const fg_wino_geom *g, fg_idx O,   \
-                                           fg_idx t0, fg_idx t1)              \
+#define FG_WINO_OUTPUT_FN(MR, A, MT, AT)                                      \
+static void FG_FN(FG_CAT(wino_output_, MR))(const FG_T *M, fg_idx PC, FG_T *y, \
+                                            const FG_T *bias, int relu,       \
+                                            const fg_wino_geom *g, fg_idx O,  \
+                                            fg_idx t0, fg_idx t1)             \
 {                                                                             \
     const fg_idx L = FG_WINO_LANES(FG_T, FG_VT);                              \
     const int par = (t1 - t0) * (A) * (A) * O > FG_PAR_MIN;                   \
     (void)par;                                                                \
     FG_OMP_PARALLEL_FOR                                                       \
     for (fg_idx t = t0; t < t1; t++) {                                        \
-        FG_WINO_TILE(g, t, n, ty, tx);                                        \
-        FG_T *out[4];                                                         \
+        FG_WINO_TILE(g, MT, t, n, ty, tx);                                    \
+        FG_T *out[(MT) * (MT)];                                               \
         const FG_T *m = M + (t - t0) * O;                                     \
-        for (int p = 0; p < 2; p++)                                           \
-            for (int q = 0; q < 2; q++) {                                     \
-                const fg_idx yy = 2 * ty + p, xx = 2 * tx + q;                \
-                out[p * 2 + q] = yy < g->oh && xx < g->ow                     \
+        for (int p = 0; p < (MT); p++)                                        \
+            for (int q = 0; q < (MT); q++) {                                  \
+                const fg_idx yy = (MT) * ty + p, xx = (MT) * tx + q;          \
+                out[p * (MT) + q] = yy < g->oh && xx < g->ow                  \
                     ? y + ((n * g->oh + yy) * g->ow + xx) * O : NULL;         \
             }                                                                 \
         fg_idx c0 = 0;                                                        \
         for (; c0 + L <= O; c0 += L)                                          \
-            FG_WINO_OUT_BODY(FG_T, FG_VT, A, AT, m, PC, c0, out);             \
+            FG_WINO_OUT_BODY(FG_T, FG_VT, A, MT, AT, m, PC, c0, out);         \
         for (; c0 < O; c0++)                                                  \
-            FG_WINO_OUT_BODY(FG_T, FG_T, A, AT, m, PC, c0, out);              \
+            FG_WINO_OUT_BODY(FG_T, FG_T, A, MT, AT, m, PC, c0, out);          \
         if (bias == NULL && !relu)                                            \
             continue;                                                         \
-        for (int k = 0; k < 4; k++) {                                         \
+        for (int k = 0; k < (MT) * (MT); k++) {                               \
             FG_T *FG_RESTRICT o = out[k];                                     \
             if (o == NULL)                                                    \
                 continue;                                                     \
@@ -322,63 +355,86 @@ static void FG_FN(FG_CAT(wino_output_, A))(const FG_T *M, fg_idx PC, FG_T *y, \
     }                                                                         \
 }
 
-/* The kernel-gradient transform G' dz G'^T (G' is alpha x 2: F(r, 2), whose
- * B^T is the same as F(2, r)'s) of a 2x2 output-gradient tile. */
-static const double fg_wino_gg4[8] = {-1, 0, 0.5, 0.5, 0.5, -0.5, 0, 1};
-static const double fg_wino_gg6[12] = {
+/* The kernel-gradient transform G' dz G'^T (G' is alpha x MT: F(r, MT),
+ * whose B^T is the same as F(MT, r)'s) of an MT x MT output-gradient tile;
+ * G' row i is p_i^q / prod_{l != i} (p_i - p_l) over the finite points. */
+static const double fg_wino_gg_23[8] = {-1, 0, 0.5, 0.5, 0.5, -0.5, 0, 1};
+static const double fg_wino_gg_25[12] = {
     1, 0, -1.0 / 3, -1.0 / 3, 1.0 / 3, -1.0 / 3,
     1.0 / 15, 2.0 / 15, -16.0 / 15, 8.0 / 15, 0, 1};
+static const double fg_wino_gg_43[24] = {
+    0.25, 0, 0, 0,
+    -1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6,
+    -1.0 / 6, 1.0 / 6, -1.0 / 6, 1.0 / 6,
+    1.0 / 24, 1.0 / 12, 1.0 / 6, 1.0 / 3,
+    1.0 / 24, -1.0 / 12, 1.0 / 6, -1.0 / 3,
+    0, 0, 0, 1};
 
-/* G' dz G'^T of one tile for the channels [c0, c0 + lanes of VT): dz[p*2 + q]
- * is the gradient pixel (p, q) or NULL (outside the output: zeros); the
- * result goes to W[(i*A + j)*PC + c0]. */
-#define FG_WINO_GRAD_BODY(T, VT, A, GG, dz, W, PC, c0)                        \
+/* G' dz G'^T of one tile for the channels [c0, c0 + lanes of VT):
+ * dz[p*MT + q] is the gradient pixel (p, q) or NULL (outside the output:
+ * zeros); the result goes to W[(i*A + j)*PC + c0]. */
+#define FG_WINO_GRAD_BODY(T, VT, A, MT, GG, dz, W, PC, c0)                    \
     do {                                                                      \
-        VT e_[2][2], h_[A][2], res_;                                          \
-        for (int k_ = 0; k_ < 4; k_++) {                                      \
+        VT e_[MT][MT], h_[A][MT], res_;                                       \
+        for (int k_ = 0; k_ < (MT) * (MT); k_++) {                            \
             if ((dz)[k_] != NULL)                                             \
-                memcpy(&e_[k_ / 2][k_ % 2], (dz)[k_] + (c0), sizeof(VT));     \
+                memcpy(&e_[k_ / (MT)][k_ % (MT)], (dz)[k_] + (c0), sizeof(VT)); \
             else                                                              \
-                memset(&e_[k_ / 2][k_ % 2], 0, sizeof(VT));                   \
+                memset(&e_[k_ / (MT)][k_ % (MT)], 0, sizeof(VT));             \
         }                                                                     \
         for (int i_ = 0; i_ < (A); i_++)                                      \
-            for (int q_ = 0; q_ < 2; q_++)                                    \
-                h_[i_][q_] = (T)(GG)[i_ * 2] * e_[0][q_]                      \
-                    + (T)(GG)[i_ * 2 + 1] * e_[1][q_];                        \
+            for (int q_ = 0; q_ < (MT); q_++) {                               \
+                h_[i_][q_] = (T)(GG)[i_ * (MT)] * e_[0][q_];                  \
+                for (int p_ = 1; p_ < (MT); p_++)                             \
+                    h_[i_][q_] += (T)(GG)[i_ * (MT) + p_] * e_[p_][q_];       \
+            }                                                                 \
         for (int i_ = 0; i_ < (A); i_++)                                      \
             for (int j_ = 0; j_ < (A); j_++) {                                \
-                res_ = (T)(GG)[j_ * 2] * h_[i_][0] + (T)(GG)[j_ * 2 + 1] * h_[i_][1]; \
+                res_ = (T)(GG)[j_ * (MT)] * h_[i_][0];                        \
+                for (int q_ = 1; q_ < (MT); q_++)                             \
+                    res_ += (T)(GG)[j_ * (MT) + q_] * h_[i_][q_];             \
                 memcpy((W) + (fg_idx)(i_ * (A) + j_) * (PC) + (c0), &res_,    \
                        sizeof(VT));                                           \
             }                                                                 \
     } while (0)
 
-#define FG_WINO_GRAD_A(A, GG)                                                 \
-static void FG_FN(FG_CAT(wino_grad_, A))(const FG_T *dy, FG_T *W, fg_idx PC,  \
-                                         const fg_wino_geom *g, fg_idx O,     \
-                                         fg_idx t0, fg_idx t1)                \
+#define FG_WINO_GRAD_FN(MR, A, MT, GG)                                        \
+static void FG_FN(FG_CAT(wino_grad_, MR))(const FG_T *dy, FG_T *W, fg_idx PC, \
+                                          const fg_wino_geom *g, fg_idx O,    \
+                                          fg_idx t0, fg_idx t1)               \
 {                                                                             \
     const fg_idx L = FG_WINO_LANES(FG_T, FG_VT);                              \
     const int par = (t1 - t0) * (A) * (A) * O > FG_PAR_MIN;                   \
     (void)par;                                                                \
     FG_OMP_PARALLEL_FOR                                                       \
     for (fg_idx t = t0; t < t1; t++) {                                        \
-        FG_WINO_TILE(g, t, n, ty, tx);                                        \
-        const FG_T *dz[4];                                                    \
+        FG_WINO_TILE(g, MT, t, n, ty, tx);                                    \
+        const FG_T *dz[(MT) * (MT)];                                          \
         FG_T *w = W + (t - t0) * O;                                           \
-        for (int p = 0; p < 2; p++)                                           \
-            for (int q = 0; q < 2; q++) {                                     \
-                const fg_idx yy = 2 * ty + p, xx = 2 * tx + q;                \
-                dz[p * 2 + q] = yy < g->oh && xx < g->ow                      \
+        for (int p = 0; p < (MT); p++)                                        \
+            for (int q = 0; q < (MT); q++) {                                  \
+                const fg_idx yy = (MT) * ty + p, xx = (MT) * tx + q;          \
+                dz[p * (MT) + q] = yy < g->oh && xx < g->ow                   \
                     ? dy + ((n * g->oh + yy) * g->ow + xx) * O : NULL;        \
             }                                                                 \
         fg_idx c0 = 0;                                                        \
         for (; c0 + L <= O; c0 += L)                                          \
-            FG_WINO_GRAD_BODY(FG_T, FG_VT, A, GG, dz, w, PC, c0);             \
+            FG_WINO_GRAD_BODY(FG_T, FG_VT, A, MT, GG, dz, w, PC, c0);         \
         for (; c0 < O; c0++)                                                  \
-            FG_WINO_GRAD_BODY(FG_T, FG_T, A, GG, dz, w, PC, c0);              \
+            FG_WINO_GRAD_BODY(FG_T, FG_T, A, MT, GG, dz, w, PC, c0);          \
     }                                                                         \
 }
+
+/* One of the three (m, r) variants per call, as g->m and g->r say. */
+#define FG_WINO_DISPATCH(fn, args)                                            \
+    do {                                                                      \
+        if (g->r == 5)                                                        \
+            FG_FN(FG_CAT(fn, 25)) args;                                       \
+        else if (g->m == 4)                                                   \
+            FG_FN(FG_CAT(fn, 43)) args;                                       \
+        else                                                                  \
+            FG_FN(FG_CAT(fn, 23)) args;                                       \
+    } while (0)
 
 /* Batched small GEMMs for the Winograd planes, in registers: blocks of up to
  * 6 rows by JB = two vectors of columns (12 accumulators), every element

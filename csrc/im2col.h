@@ -35,16 +35,17 @@ void fg_col2im_f32(const float *cols, float *dx, const fg_conv_geom *g,
 void fg_col2im_f64(const double *cols, double *dx, const fg_conv_geom *g,
                    fg_idx r0, fg_idx r1);
 
-/* Winograd F(2x2, r x r) for stride-1, undilated convolution, r = 3 or 5
- * (tiles of alpha x alpha inputs, alpha = r + 1, give 2 x 2 outputs).  Tile
- * t = (n*th + ty)*tw + tx, with th = ceil(oh/2) and tw = ceil(ow/2), covers
- * outputs [2ty, 2ty+2) x [2tx, 2tx+2) of image n; its input patch starts at
- * (2ty - pt, 2tx - pl) and reads 0 outside the image. */
+/* Winograd F(m x m, r x r) for stride-1, undilated convolution, (m, r) =
+ * (2, 3), (4, 3) or (2, 5) (tiles of alpha x alpha inputs, alpha = m + r - 1,
+ * give m x m outputs).  Tile t = (n*th + ty)*tw + tx, with th = ceil(oh/m)
+ * and tw = ceil(ow/m), covers outputs [m*ty, m*ty+m) x [m*tx, m*tx+m) of
+ * image n; its input patch starts at (m*ty - pt, m*tx - pl) and reads 0
+ * outside the image. */
 typedef struct {
     fg_idx n, h, w, c;   /* input batch, height, width, channels */
     fg_idx pt, pl;       /* zero padding before: top, left */
     fg_idx oh, ow;       /* output height, width */
-    int r;               /* kernel size: 3 or 5 */
+    int m, r;            /* output tile size and kernel size: 2 or 4, 3 or 5 */
 } fg_wino_geom;
 
 /* V[(i*alpha + j)*ps + (t - t0)*c + ch] = (B^T d B)[i][j][ch] of tile t's
@@ -57,7 +58,7 @@ void fg_wino_input_f64(const double *x, double *V, fg_idx ps,
                        const fg_wino_geom *g, fg_idx t0, fg_idx t1);
 
 /* From the planes M[(i*alpha + j)*ps + (t - t0)*O + o] (o < O), the products
- * with the transformed kernel: y[n][2ty + p][2tx + q][o] = (A^T M A)[p][q]
+ * with the transformed kernel: y[n][m*ty + p][m*tx + q][o] = (A^T M A)[p][q]
  * + bias[o] (bias may be NULL), then max(., 0) when relu is set, for the
  * outputs of tiles [t0, t1) inside (oh, ow). */
 void fg_wino_output_f32(const float *M, fg_idx ps, float *y, const float *bias,
@@ -67,9 +68,9 @@ void fg_wino_output_f64(const double *M, fg_idx ps, double *y, const double *bia
                         int relu, const fg_wino_geom *g, fg_idx O, fg_idx t0,
                         fg_idx t1);
 
-/* For the kernel gradient (Winograd F(r x r, 2x2), whose input transform
+/* For the kernel gradient (Winograd F(r x r, m x m), whose input transform
  * is fg_wino_input's): W[(i*alpha + j)*ps + (t - t0)*O + o] = (G' e G'^T)[i][j]
- * where e is tile t's 2x2 block of the output gradient dy (oh, ow, O per
+ * where e is tile t's m x m block of the output gradient dy (oh, ow, O per
  * image; zero outside), for the tiles [t0, t1). */
 void fg_wino_grad_f32(const float *dy, float *W, fg_idx ps, const fg_wino_geom *g,
                       fg_idx O, fg_idx t0, fg_idx t1);

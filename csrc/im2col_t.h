@@ -143,40 +143,33 @@ void FG_FN(fg_conv_act_grad)(const FG_T *y, const FG_T *g, FG_T *dz, double *db,
     }
 }
 
-FG_WINO_GRAD_A(4, fg_wino_gg4)
-FG_WINO_GRAD_A(6, fg_wino_gg6)
-
-void FG_FN(fg_wino_grad)(const FG_T *dy, FG_T *W, fg_idx ps, const fg_wino_geom *g,
-                         fg_idx O, fg_idx t0, fg_idx t1)
-{
-    if (g->r == 3)
-        FG_FN(wino_grad_4)(dy, W, ps, g, O, t0, t1);
-    else
-        FG_FN(wino_grad_6)(dy, W, ps, g, O, t0, t1);
-}
-
-FG_WINO_INPUT_A(4, FG_BT4)
-FG_WINO_INPUT_A(6, FG_BT6)
-FG_WINO_OUTPUT_A(4, FG_AT4)
-FG_WINO_OUTPUT_A(6, FG_AT6)
+FG_WINO_INPUT_FN(23, 4, 2, FG_BT_23)
+FG_WINO_INPUT_FN(25, 6, 2, FG_BT_25)
+FG_WINO_INPUT_FN(43, 6, 4, FG_BT_43)
+FG_WINO_OUTPUT_FN(23, 4, 2, FG_AT_23)
+FG_WINO_OUTPUT_FN(25, 6, 2, FG_AT_25)
+FG_WINO_OUTPUT_FN(43, 6, 4, FG_AT_43)
+FG_WINO_GRAD_FN(23, 4, 2, fg_wino_gg_23)
+FG_WINO_GRAD_FN(25, 6, 2, fg_wino_gg_25)
+FG_WINO_GRAD_FN(43, 6, 4, fg_wino_gg_43)
 
 void FG_FN(fg_wino_input)(const FG_T *x, FG_T *V, fg_idx ps, const fg_wino_geom *g,
                           fg_idx t0, fg_idx t1)
 {
-    if (g->r == 3)
-        FG_FN(wino_input_4)(x, V, ps, g, t0, t1);
-    else
-        FG_FN(wino_input_6)(x, V, ps, g, t0, t1);
+    FG_WINO_DISPATCH(wino_input_, (x, V, ps, g, t0, t1));
 }
 
 void FG_FN(fg_wino_output)(const FG_T *M, fg_idx ps, FG_T *y, const FG_T *bias,
                            int relu, const fg_wino_geom *g, fg_idx O,
                            fg_idx t0, fg_idx t1)
 {
-    if (g->r == 3)
-        FG_FN(wino_output_4)(M, ps, y, bias, relu, g, O, t0, t1);
-    else
-        FG_FN(wino_output_6)(M, ps, y, bias, relu, g, O, t0, t1);
+    FG_WINO_DISPATCH(wino_output_, (M, ps, y, bias, relu, g, O, t0, t1));
+}
+
+void FG_FN(fg_wino_grad)(const FG_T *dy, FG_T *W, fg_idx ps, const fg_wino_geom *g,
+                         fg_idx O, fg_idx t0, fg_idx t1)
+{
+    FG_WINO_DISPATCH(wino_grad_, (dy, W, ps, g, O, t0, t1));
 }
 
 FG_GEMM_TILE(1)

@@ -26,7 +26,7 @@ cdef extern from "im2col.h":
         Py_ssize_t n, h, w, c
         Py_ssize_t pt, pl
         Py_ssize_t oh, ow
-        int r
+        int m, r
     void fg_wino_input_f32(const float *x, float *V, Py_ssize_t ps,
                            const fg_wino_geom *g, Py_ssize_t t0, Py_ssize_t t1) nogil
     void fg_wino_input_f64(const double *x, double *V, Py_ssize_t ps,
@@ -206,18 +206,26 @@ def act_grad(y, g, dz, db, bint relu):
                                  <double *>dp, bp, rows, cols, relu)
 
 
-cdef _wino_geometry(fn, fg_wino_geom *g, x_shape, int r, pads, out_size, tiles):
-    """Fill `g`; check r, pads and the tile range; return the tile range."""
-    if r != 3 and r != 5:
-        raise ValueError(f"{fn}: r must be 3 or 5, got {r}")
+cdef Py_ssize_t _wino_planes(str fn, int m, int r) except -1:
+    """alpha^2 of F(m x m, r x r), after checking that csrc/ has that variant."""
+    if (m, r) not in ((2, 3), (4, 3), (2, 5)):
+        raise ValueError(f"{fn}: tile size m and kernel size r must be (2, 3), "
+                         f"(4, 3) or (2, 5), got m={m}, r={r}")
+    return (m + r - 1) ** 2
+
+
+cdef _wino_geometry(fn, fg_wino_geom *g, x_shape, int m, int r, pads, out_size,
+                    tiles):
+    """Fill `g`; check m, r, pads and the tile range; return the tile range."""
+    _wino_planes(fn, m, r)
     g.n, g.h, g.w, g.c = x_shape
     g.pt, g.pl = pads
     g.oh, g.ow = out_size
-    g.r = r
+    g.m, g.r = m, r
     if min(pads) < 0 or min(out_size) < 0:
         raise ValueError(f"{fn}: pads and out_size must be >= 0, got "
                          f"{tuple(pads)}, {tuple(out_size)}")
-    total = g.n * ((g.oh + 1) // 2) * ((g.ow + 1) // 2)
+    total = g.n * ((g.oh + m - 1) // m) * ((g.ow + m - 1) // m)
     t0, t1 = tiles
     if not 0 <= t0 <= t1 <= total:
         raise ValueError(f"{fn}: tiles must satisfy 0 <= start <= end <= {total}, "
@@ -238,15 +246,16 @@ cdef _check_planes(str fn, str name, buf, ref, str ref_name, Py_ssize_t planes,
                          f"{planes} planes of {row} elements {ps} apart need")
 
 
-def wino_input(x, V, Py_ssize_t ps, int r, pads, out_size, tiles):
-    """Winograd F(2x2, r x r) input transform of NHWC `x` for tiles
-    [start, end) of 2x2 outputs of the (oh, ow) = out_size output, padding
-    before = pads, into the flat `V`: alpha^2 planes ps apart (alpha = r + 1),
-    each (end - start, channels)."""
+def wino_input(x, V, Py_ssize_t ps, int m, int r, pads, out_size, tiles):
+    """Winograd F(m x m, r x r) input transform of NHWC `x` for tiles
+    [start, end) of m x m outputs of the (oh, ow) = out_size output, padding
+    before = pads, into the flat `V`: alpha^2 planes ps apart (alpha =
+    m + r - 1), each (end - start, channels)."""
     cdef fg_wino_geom g
     cdef int t = array("wino_input", "x", x, ANY_FLOAT, 4)
-    t0, t1 = _wino_geometry("wino_input", &g, x.shape, r, pads, out_size, tiles)
-    _check_planes("wino_input", "V", V, x, "x", (r + 1) ** 2, ps, (t1 - t0) * g.c)
+    t0, t1 = _wino_geometry("wino_input", &g, x.shape, m, r, pads, out_size, tiles)
+    _check_planes("wino_input", "V", V, x, "x", _wino_planes("wino_input", m, r), ps,
+                  (t1 - t0) * g.c)
     cdef void *xp = data(x)
     cdef void *vp = data(V)
     cdef Py_ssize_t a0 = t0, a1 = t1
@@ -258,8 +267,8 @@ def wino_input(x, V, Py_ssize_t ps, int r, pads, out_size, tiles):
             fg_wino_input_f64(<const double *>xp, <double *>vp, ps, &g, a0, a1)
 
 
-def wino_output(M, Py_ssize_t ps, y, b, bint relu, int r, tiles):
-    """Winograd F(2x2, r x r) output transform: NHWC `y` at the outputs of
+def wino_output(M, Py_ssize_t ps, y, b, bint relu, int m, int r, tiles):
+    """Winograd F(m x m, r x r) output transform: NHWC `y` at the outputs of
     tiles [start, end) = A^T M A (+ b, then relu); the flat `M` holds alpha^2
     planes ps apart, each (end - start, out channels)."""
     cdef fg_wino_geom g
@@ -268,9 +277,10 @@ def wino_output(M, Py_ssize_t ps, y, b, bint relu, int r, tiles):
     if b is not None:
         array("wino_output", "b", b, t, (y.shape[3],))
     n, oh, ow, o = y.shape
-    t0, t1 = _wino_geometry("wino_output", &g, (n, oh, ow, o), r, (0, 0), (oh, ow),
+    t0, t1 = _wino_geometry("wino_output", &g, (n, oh, ow, o), m, r, (0, 0), (oh, ow),
                             tiles)
-    _check_planes("wino_output", "M", M, y, "y", (r + 1) ** 2, ps, (t1 - t0) * o)
+    _check_planes("wino_output", "M", M, y, "y", _wino_planes("wino_output", m, r), ps,
+                  (t1 - t0) * o)
     cdef void *mp = data(M)
     cdef void *yp = data(y)
     cdef void *bp = data_or_null(b)
@@ -285,16 +295,18 @@ def wino_output(M, Py_ssize_t ps, y, b, bint relu, int r, tiles):
                                relu, &g, oc, a0, a1)
 
 
-def wino_grad(dy, W, Py_ssize_t ps, int r, tiles):
-    """The kernel-gradient transform of Winograd F(r x r, 2x2): for tiles
-    [start, end) of the NHWC output gradient `dy`, G' e G'^T of each 2x2
+def wino_grad(dy, W, Py_ssize_t ps, int m, int r, tiles):
+    """The kernel-gradient transform of Winograd F(r x r, m x m): for tiles
+    [start, end) of the NHWC output gradient `dy`, G' e G'^T of each m x m
     block e into the flat `W`: alpha^2 planes ps apart, each (end - start,
     channels)."""
     cdef fg_wino_geom g
     cdef int t = array("wino_grad", "dy", dy, ANY_FLOAT, 4)
     n, oh, ow, o = dy.shape
-    t0, t1 = _wino_geometry("wino_grad", &g, (n, oh, ow, o), r, (0, 0), (oh, ow), tiles)
-    _check_planes("wino_grad", "W", W, dy, "dy", (r + 1) ** 2, ps, (t1 - t0) * o)
+    t0, t1 = _wino_geometry("wino_grad", &g, (n, oh, ow, o), m, r, (0, 0), (oh, ow),
+                            tiles)
+    _check_planes("wino_grad", "W", W, dy, "dy", _wino_planes("wino_grad", m, r), ps,
+                  (t1 - t0) * o)
     cdef void *dp = data(dy)
     cdef void *wp = data(W)
     cdef Py_ssize_t a0 = t0, a1 = t1, oc = o

@@ -155,9 +155,9 @@ cdef Py_ssize_t _wino_scratch(str fn, bufs, ref, Py_ssize_t a2, Py_ssize_t step,
     return 0
 
 
-def wino_forward_par(x, u, b, bint relu, y, int r, pads, Py_ssize_t step, bufs,
-                     int slots):
-    """Winograd F(2x2, r x r) forward of NHWC x with the transformed kernel u
+def wino_forward_par(x, u, b, bint relu, y, int m, int r, pads, Py_ssize_t step,
+                     bufs, int slots):
+    """Winograd F(m x m, r x r) forward of NHWC x with the transformed kernel u
     (alpha^2, C, O) into NHWC y, (+ b, relu), on the pool in tasks of `step`
     tiles; bufs = (vbuf, vs, mbuf, ms) as _wino_scratch checks them."""
     fn = "wino_forward_par"
@@ -167,13 +167,14 @@ def wino_forward_par(x, u, b, bint relu, y, int r, pads, Py_ssize_t step, bufs,
     writeable(fn, "y", y)
     _slots_step(fn, slots, step)
     n, oh, ow, o = y.shape
-    _wino_geometry(fn, &g, x.shape, r, pads, (oh, ow), (0, 0))
+    _wino_geometry(fn, &g, x.shape, m, r, pads, (oh, ow), (0, 0))
     if n != g.n:
         raise ValueError(f"{fn}: y's batch {n} differs from x's {g.n}")
-    like(fn, "u", u, x, "x", ((r + 1) ** 2, g.c, o))
+    a2 = _wino_planes(fn, m, r)
+    like(fn, "u", u, x, "x", (a2, g.c, o))
     if b is not None:
         like(fn, "b", b, x, "x", (o,))
-    _wino_scratch(fn, bufs, x, (r + 1) ** 2, step, g.c, o, slots)
+    _wino_scratch(fn, bufs, x, a2, step, g.c, o, slots)
     cdef Py_ssize_t O = o, vs = bufs[1], ms = bufs[3]
     cdef void *xp = data(x)
     cdef void *up = data(u)
@@ -193,9 +194,9 @@ def wino_forward_par(x, u, b, bint relu, y, int r, pads, Py_ssize_t step, bufs,
                                     <double *>vp, vs, <double *>mp, ms, slots)
 
 
-def wino_dk_par(x, dz, du_parts, int r, pads, Py_ssize_t step, Py_ssize_t per_task,
-                bufs, int slots):
-    """Winograd F(r x r, 2x2) kernel gradient on the pool: du_parts
+def wino_dk_par(x, dz, du_parts, int m, int r, pads, Py_ssize_t step,
+                Py_ssize_t per_task, bufs, int slots):
+    """Winograd F(r x r, m x m) kernel gradient on the pool: du_parts
     (ceil(tiles / per_task), alpha^2, C, O) gets each task's sum over its
     tiles (chunks of `step`); bufs = (vbuf, vs, wbuf, ws)."""
     fn = "wino_dk_par"
@@ -204,14 +205,15 @@ def wino_dk_par(x, dz, du_parts, int r, pads, Py_ssize_t step, Py_ssize_t per_ta
     like(fn, "dz", dz, x, "x", 4)
     _slots_step(fn, slots, step, per_task)
     n, oh, ow, o = dz.shape
-    _wino_geometry(fn, &g, x.shape, r, pads, (oh, ow), (0, 0))
+    _wino_geometry(fn, &g, x.shape, m, r, pads, (oh, ow), (0, 0))
     if n != g.n:
         raise ValueError(f"{fn}: dz's batch {n} differs from x's {g.n}")
-    tiles = g.n * ((oh + 1) // 2) * ((ow + 1) // 2)
+    tiles = g.n * ((oh + m - 1) // m) * ((ow + m - 1) // m)
+    a2 = _wino_planes(fn, m, r)
     like(fn, "du_parts", du_parts, x, "x",
-         ((tiles + per_task - 1) // per_task, (r + 1) ** 2, g.c, o))
+         ((tiles + per_task - 1) // per_task, a2, g.c, o))
     writeable(fn, "du_parts", du_parts)
-    _wino_scratch(fn, bufs, x, (r + 1) ** 2, step, g.c, o, slots)
+    _wino_scratch(fn, bufs, x, a2, step, g.c, o, slots)
     cdef Py_ssize_t O = o, vs = bufs[1], ws = bufs[3]
     cdef void *xp = data(x)
     cdef void *zp = data(dz)

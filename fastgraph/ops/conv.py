@@ -12,11 +12,13 @@ keeping them: they are kh*kw times the input), so memory stays at one
 column buffer.  Bias and relu are applied to each chunk while it is in cache.
 
 Stride-1 3x3 and 5x5 convolutions between at least _WINO_MIN_CHANNELS
-channels run as Winograd F(2x2, r x r) on 2x2 output tiles instead: 2.25x
-(3x3) and 2.8x (5x5) fewer multiplications, for the output, for dx (the
-same convolution of the padded output gradient with the rotated kernel) and
-for the kernel gradient (F(r x r, 2x2)).  float32 results then differ from
-the direct sums by a few units in the 6th digit for 5x5 (the 7th for 3x3).
+channels run as Winograd F(m x m, r x r) on m x m output tiles instead:
+F(4x4, 3x3) (4x fewer multiplications) unless the output's size suits 2x2
+tiles much better (see _wino_tile), else F(2x2, 3x3) (2.25x) and F(2x2, 5x5)
+(2.8x); for the output, for dx (the same convolution of the padded output
+gradient with the rotated kernel) and for the kernel gradient (F(r x r,
+m x m)).  float32 results then differ from the direct sums by a few units in
+the 6th digit for F(4x4, 3x3) and F(2x2, 5x5) (the 7th for F(2x2, 3x3)).
 """
 import numbers
 
@@ -35,28 +37,18 @@ _threads = load("threads")
 # between the threads): big enough for efficient GEMMs, small enough to stay
 # in a core's L2 / L3 share between im2col, GEMM and epilogue.
 _CHUNK_BYTES = conv_pool.CHUNK_BYTES
-# Winograd F(2x2, r x r): the kernel transform G (alpha x r) per kernel size
-# r (Toom-Cook points 0, 1, -1 (, 2, -1/2) and infinity; csrc/im2col.c holds
-# the matching B^T and A^T), and the fewest channels it is used for.
-_WINO_G = {
-    3: np.array([[-1, 0, 0], [1 / 2, 1 / 2, 1 / 2], [1 / 2, -1 / 2, 1 / 2], [0, 0, 1]]),
-    5: np.array([[1, 0, 0, 0, 0],
-                 [-1 / 3, -1 / 3, -1 / 3, -1 / 3, -1 / 3],
-                 [1 / 3, -1 / 3, 1 / 3, -1 / 3, 1 / 3],
-                 [1 / 15, 2 / 15, 4 / 15, 8 / 15, 16 / 15],
-                 [-16 / 15, 8 / 15, -4 / 15, 2 / 15, -1 / 15],
-                 [0, 0, 0, 0, 1]]),
-}
-# A'^T (r x alpha) of F(r x r, 2x2), the kernel gradient's output transform.
-_WINO_AT_GRAD = {
-    3: np.array([[1, 1, 1, 0], [0, 1, -1, 0], [0, 1, 1, 1]]),
-    5: np.array([[1, 1, 1, 1, 1, 0],
-                 [0, 1, -1, 2, -1 / 2, 0],
-                 [0, 1, 1, 4, 1 / 4, 0],
-                 [0, 1, -1, 8, -1 / 8, 0],
-                 [0, 1, 1, 16, 1 / 16, 1]]),
+# Winograd F(m x m, r x r) per (m, r): the finite Toom-Cook points (with
+# infinity, alpha = m + r - 1 of them; csrc/im2col.c writes out the matching
+# B^T, A^T and the kernel gradient's G'), the fewest channels it is used
+# for, and how much more output F(4x4, 3x3)'s whole tiles may cover than
+# F(2x2, 3x3)'s before the smaller tiles win (see _wino_tile).
+_WINO_POINTS = {
+    (2, 3): (0, 1, -1),
+    (4, 3): (0, 1, -1, 2, -2),
+    (2, 5): (0, 1, -1, 2, -1 / 2),   # -1/2 rounds less than -2 here
 }
 _WINO_MIN_CHANNELS = 16
+_WINO_WASTE = 1.35
 
 
 def fused_activation(op, activation):
@@ -214,8 +206,9 @@ def _conv(x, kernel, bias, x5_shape, k5_shape, strides, dilation, pads, out_size
     slots = _threads.get_omp_threads() if groups == 1 else 1
     if wino:
         x4, k4 = xd.reshape(n, h, w, c), k5.reshape(k5_shape[1:])
-        _winograd(x4, _wino_kernel(k4), pads[1:], out_size[1:], y.reshape(n, oh, ow, o),
-                  b, relu, slots)
+        m = _wino_tile(kh, (oh, ow))
+        _winograd(x4, _wino_kernel(k4, m), m, pads[1:], (oh, ow),
+                  y.reshape(n, oh, ow, o), b, relu, slots)
     elif slots > 1:
         conv_pool.forward_im2col(xd, k2, b, relu, y2, geom, pointwise, slots)
     else:
@@ -242,12 +235,13 @@ def _conv(x, kernel, bias, x5_shape, k5_shape, strides, dilation, pads, out_size
             dz, db = epilogue_backward(g, keep_y, bias, dtype)
             dz4 = dz.reshape(n, oh, ow, o)
             if dk is not None:
-                _winograd_dk(keep_x.reshape(n, h, w, c), dz4, pads[1:],
+                _winograd_dk(keep_x.reshape(n, h, w, c), dz4, m, pads[1:],
                              dk.reshape(k5_shape[1:]), slots)
             if dx is not None:
                 k4 = keep_k.reshape(k5_shape[1:])
                 flipped = np.ascontiguousarray(k4[::-1, ::-1].transpose(0, 1, 3, 2))
-                _winograd(dz4, _wino_kernel(flipped),
+                mx = _wino_tile(kh, (h, w))
+                _winograd(dz4, _wino_kernel(flipped, mx), mx,
                           (kh - 1 - pads[1], kw - 1 - pads[2]), (h, w),
                           dx.reshape(n, h, w, c), None, False, slots)
         elif slots > 1:
@@ -304,59 +298,80 @@ def _winograd_fits(k4_shape, strides, dilation, c_in, c_out):
     square 3x3 or 5x5 kernel and at least _WINO_MIN_CHANNELS channels on
     each side (with fewer, the tile transforms cost more than they save)."""
     kh, kw = k4_shape[:2]
-    return (strides == (1, 1) and dilation == (1, 1) and kh == kw and kh in _WINO_G
+    return (strides == (1, 1) and dilation == (1, 1) and kh == kw and kh in (3, 5)
             and min(c_in, c_out) >= _WINO_MIN_CHANNELS)
 
 
-def _wino_kernel(k4):
-    """G k G^T for every (in, out) channel pair of the (r, r, C, O) kernel:
-    (alpha*alpha, C, O), in the kernel's dtype."""
+def _wino_tile(r, out_hw):
+    """The output tile size m for an (oh, ow) output of an r x r kernel: 4
+    for 3x3 unless whole 4x4 tiles cover more than _WINO_WASTE times the
+    area whole 2x2 tiles do (outputs 1, 2, 5, 6, 9, 10 wide), else 2."""
+    def covered(m):
+        return (-(-out_hw[0] // m) * m) * (-(-out_hw[1] // m) * m)
+    return 4 if r == 3 and covered(4) <= _WINO_WASTE * covered(2) else 2
+
+
+def _toom(m, r, n):
+    """F(m, r)'s (alpha, n) Vandermonde matrix of its points p_i (rows p_i^k)
+    and infinity (0, ..., 0, 1), and each row's prod_{l != i} (p_i - p_l)
+    over the other finite points (1 for infinity): G = V_r / those,
+    A^T = V_m^T, B^T = diag(those) V_alpha^-T (csrc/im2col.c's)."""
+    pts = np.array(_WINO_POINTS[m, r], dtype=np.float64)
+    v = np.vstack([pts[:, None] ** np.arange(n), np.eye(1, n, n - 1)])
+    f = [np.prod(p - np.delete(pts, i)) for i, p in enumerate(pts)]
+    return v, np.array(f + [1.0])
+
+
+def _wino_kernel(k4, m):
+    """G k G^T of F(m x m, r x r) for every (in, out) channel pair of the
+    (r, r, C, O) kernel: (alpha*alpha, C, O), in the kernel's dtype."""
     r, _, c, o = k4.shape
-    g = _WINO_G[r].astype(k4.dtype)
+    v, f = _toom(m, r, r)
+    g = (v / f[:, None]).astype(k4.dtype)
     u = np.tensordot(g, np.tensordot(g, k4, axes=(1, 0)), axes=(1, 1))
     return np.ascontiguousarray(u.transpose(1, 0, 2, 3)).reshape(-1, c, o)
 
 
-def _winograd(xd, u, pads, out_hw, y, b, relu, slots=1):
+def _winograd(xd, u, m, pads, out_hw, y, b, relu, slots=1):
     """y = act(the stride-1 convolution of NHWC `xd` + b), the kernel given
-    transformed (`_wino_kernel`): per chunk of 2x2-output tiles, the input
-    transform, alpha^2 GEMMs (tiles x C) @ (C x O) (in C: OpenBLAS threads
-    such small products poorly), the output transform; on the pool above
-    one slot."""
+    transformed (`_wino_kernel` with tile size m): per chunk of m x m-output
+    tiles, the input transform, alpha^2 GEMMs (tiles x C) @ (C x O) (in C:
+    OpenBLAS threads such small products poorly), the output transform; on
+    the pool above one slot."""
     if slots > 1:
-        conv_pool.winograd(xd, u, pads, out_hw, y, b, relu, slots)
+        conv_pool.winograd(xd, u, m, pads, out_hw, y, b, relu, slots)
         return
     n, c = xd.shape[0], xd.shape[3]
     a2, _, o = u.shape
-    r = int(round(a2 ** 0.5)) - 1
-    tiles = n * ((out_hw[0] + 1) // 2) * ((out_hw[1] + 1) // 2)
+    r = int(round(a2 ** 0.5)) - m + 1
+    tiles = conv_pool.wino_tiles(n, out_hw, m)
     tile_bytes = a2 * (c + o) * xd.dtype.itemsize
     step = max(1, min(tiles, _CHUNK_BYTES * _threads.get_omp_threads() // tile_bytes))
     vbuf, vs = conv_pool.planes("wino_v", a2, step * c, xd.dtype)
     mbuf, ms = conv_pool.planes("wino_m", a2, step * o, xd.dtype)
     for t0 in range(0, tiles, step):
         t1 = min(tiles, t0 + step)
-        _k.wino_input(xd, vbuf, vs, r, pads, out_hw, (t0, t1))
+        _k.wino_input(xd, vbuf, vs, m, r, pads, out_hw, (t0, t1))
         _k.batched_gemm(_plane_view(vbuf, vs, a2, (t1 - t0, c)), u,
                         _plane_view(mbuf, ms, a2, (t1 - t0, o)), False)
-        _k.wino_output(mbuf, ms, y, b, relu, r, (t0, t1))
+        _k.wino_output(mbuf, ms, y, b, relu, m, r, (t0, t1))
 
 
-def _winograd_dk(xd, dz, pads, dk, slots=1):
+def _winograd_dk(xd, dz, m, pads, dk, slots=1):
     """Fill `dk` (r, r, C, O) with the kernel gradient of the stride-1
     convolution of NHWC `xd` whose output gradient is `dz`, as Winograd
-    F(r x r, 2x2): per chunk of output tiles, the input transform of `xd`,
-    G' dz G'^T of the gradient's 2x2 blocks, and alpha^2 GEMMs
+    F(r x r, m x m): per chunk of output tiles, the input transform of `xd`,
+    G' dz G'^T of the gradient's m x m blocks, and alpha^2 GEMMs
     (C x tiles) @ (tiles x O) summed over the chunks (on the pool above one
     slot); A'^T (.) A' at the end."""
     n, c = xd.shape[0], xd.shape[3]
     r, o = dk.shape[0], dk.shape[3]
-    a2 = (r + 1) ** 2
+    a2 = (m + r - 1) ** 2
     if slots > 1:
-        _wino_dk_output(conv_pool.winograd_du(xd, dz, pads, r, slots), dk)
+        _wino_dk_output(conv_pool.winograd_du(xd, dz, pads, m, r, slots), dk, m)
         return
     out_hw = dz.shape[1:3]
-    tiles = n * ((out_hw[0] + 1) // 2) * ((out_hw[1] + 1) // 2)
+    tiles = conv_pool.wino_tiles(n, out_hw, m)
     tile_bytes = a2 * (c + o) * xd.dtype.itemsize
     # The GEMMs sum over the tiles: longer chunks than the forward's pay.
     budget = 4 * _CHUNK_BYTES * _threads.get_omp_threads()
@@ -366,22 +381,21 @@ def _winograd_dk(xd, dz, pads, dk, slots=1):
     du = np.zeros((a2, c, o), dtype=xd.dtype)
     for t0 in range(0, tiles, step):
         t1 = min(tiles, t0 + step)
-        _k.wino_input(xd, vbuf, vs, r, pads, out_hw, (t0, t1))
-        _k.wino_grad(dz, wbuf, ws, r, (t0, t1))
+        _k.wino_input(xd, vbuf, vs, m, r, pads, out_hw, (t0, t1))
+        _k.wino_grad(dz, wbuf, ws, m, r, (t0, t1))
         _k.batched_gemm(_plane_view(vbuf, vs, a2, (t1 - t0, c)).transpose(0, 2, 1),
                         _plane_view(wbuf, ws, a2, (t1 - t0, o)), du, True)
-    _wino_dk_output(du, dk)
+    _wino_dk_output(du, dk, m)
 
 
-def _wino_dk_output(du, dk):
+def _wino_dk_output(du, dk, m):
     """dk (r, r, C, O) = A'^T du A' for the Winograd-domain gradient du
-    (alpha^2, C, O)."""
+    (alpha^2, C, O) of F(r x r, m x m) (A'^T = V_r^T, see _toom)."""
     r, c, o = dk.shape[0], dk.shape[2], dk.shape[3]
-    at = _WINO_AT_GRAD[r].astype(du.dtype)
-    du = du.reshape(r + 1, r + 1, c, o)
+    at = _toom(m, r, r)[0].T.astype(du.dtype)
+    du = du.reshape(m + r - 1, m + r - 1, c, o)
     dk[...] = np.tensordot(at, np.tensordot(at, du, axes=(1, 0)),
                            axes=(1, 1)).transpose(1, 0, 2, 3)
-
 
 
 def _plane_view(buf, stride, count, shape):

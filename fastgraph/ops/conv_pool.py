@@ -84,32 +84,39 @@ def backward_im2col(dz, xd, k2, dk, dx, geom, pointwise, slots):
         np.sum(parts, axis=0, out=dk)
 
 
+def wino_tiles(n, out_hw, m):
+    """The m x m Winograd tiles covering n images' (oh, ow) outputs."""
+    return n * _ceil(out_hw[0], m) * _ceil(out_hw[1], m)
+
+
 def _wino_bufs(a2, step, c, o, dtype, slots):
     vbuf, vs = planes("pool_wino_v", a2, step * c, dtype, slots)
     mbuf, ms = planes("pool_wino_m", a2, step * o, dtype, slots)
     return vbuf, vs, mbuf, ms
 
 
-def winograd(x4, u, pads, out_hw, y4, b, relu, slots):
-    """y4 = act(Winograd convolution of x4 with the transformed kernel u + b)."""
+def winograd(x4, u, m, pads, out_hw, y4, b, relu, slots):
+    """y4 = act(Winograd convolution of x4 with the kernel u transformed for
+    m x m tiles + b)."""
     n, c = x4.shape[0], x4.shape[3]
     a2, _, o = u.shape
-    r = int(round(a2 ** 0.5)) - 1
-    tiles = n * ((out_hw[0] + 1) // 2) * ((out_hw[1] + 1) // 2)
+    r = int(round(a2 ** 0.5)) - m + 1
+    tiles = wino_tiles(n, out_hw, m)
     if tiles == 0:
         return
     step = _split(tiles, slots, max(1, CHUNK_BYTES // (a2 * (c + o) * x4.itemsize)))
-    _k.wino_forward_par(x4, u, b, relu, y4, r, pads, step,
+    _k.wino_forward_par(x4, u, b, relu, y4, m, r, pads, step,
                         _wino_bufs(a2, step, c, o, x4.dtype, slots), slots)
 
 
-def winograd_du(x4, dz4, pads, r, slots):
+def winograd_du(x4, dz4, pads, m, r, slots):
     """The kernel gradient in the Winograd domain, (alpha^2, C, O): the sum over
-    all tiles of V^T W (see conv._winograd_dk), per task then in task order."""
+    all m x m tiles of V^T W (see conv._winograd_dk), per task then in task
+    order."""
     n, c = x4.shape[0], x4.shape[3]
     o = dz4.shape[3]
-    a2 = (r + 1) ** 2
-    tiles = n * ((dz4.shape[1] + 1) // 2) * ((dz4.shape[2] + 1) // 2)
+    a2 = (m + r - 1) ** 2
+    tiles = wino_tiles(n, dz4.shape[1:3], m)
     if tiles == 0:
         return np.zeros((a2, c, o), dtype=x4.dtype)
     per_task = _split(tiles, slots, tiles)
@@ -117,6 +124,6 @@ def winograd_du(x4, dz4, pads, r, slots):
     step = max(1, min(per_task, 4 * CHUNK_BYTES // (a2 * (c + o) * x4.itemsize)))
     parts = workspace("pool_du", _ceil(tiles, per_task) * a2 * c * o, x4.dtype)
     parts = parts.reshape(-1, a2, c, o)
-    _k.wino_dk_par(x4, dz4, parts, r, pads, step, per_task,
+    _k.wino_dk_par(x4, dz4, parts, m, r, pads, step, per_task,
                    _wino_bufs(a2, step, c, o, x4.dtype, slots), slots)
     return parts.sum(axis=0)

@@ -16,7 +16,8 @@ from fastgraph.ops.conv import conv1d, conv2d, conv3d
 _k = load("im2col")
 
 # (x shape, kernel shape, keyword arguments): the im2col path (few
-# channels, strides, dilation), pointwise 1x1, and Winograd 3x3 and 5x5.
+# channels, strides, dilation), pointwise 1x1, and Winograd 3x3 (F(4x4) on
+# these output sizes) and 5x5.
 CASES = [
     ((3, 9, 8, 5), (3, 3, 5, 7), {"padding": "same"}),
     ((5, 11, 9, 4), (3, 2, 4, 6), {"strides": (2, 1), "activation": "relu"}),
@@ -142,7 +143,7 @@ def test_pool_kernels_check_their_arguments():
                             np.zeros(10 ** 4, np.float32), 2)
     with pytest.raises(KernelArgumentError, match="u must"):
         _k.wino_forward_par(x, np.zeros((16, 2, 4), np.float32), None, False,
-                            np.zeros((1, 4, 4, 3), np.float32), 3, (1, 1), 1,
+                            np.zeros((1, 4, 4, 3), np.float32), 2, 3, (1, 1), 1,
                             (np.zeros(10 ** 4, np.float32), 64, np.zeros(10 ** 4, np.float32),
                              64), 2)
 
