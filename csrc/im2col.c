@@ -357,48 +357,65 @@ static void FG_FN(FG_CAT(wino_output_, MR))(const FG_T *M, fg_idx PC, FG_T *y, \
 
 /* The kernel-gradient transform G' dz G'^T (G' is alpha x MT: F(r, MT),
  * whose B^T is the same as F(MT, r)'s) of an MT x MT output-gradient tile;
- * G' row i is p_i^q / prod_{l != i} (p_i - p_l) over the finite points. */
-static const double fg_wino_gg_23[8] = {-1, 0, 0.5, 0.5, 0.5, -0.5, 0, 1};
-static const double fg_wino_gg_25[12] = {
-    1, 0, -1.0 / 3, -1.0 / 3, 1.0 / 3, -1.0 / 3,
-    1.0 / 15, 2.0 / 15, -16.0 / 15, 8.0 / 15, 0, 1};
-static const double fg_wino_gg_43[24] = {
-    0.25, 0, 0, 0,
-    -1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6,
-    -1.0 / 6, 1.0 / 6, -1.0 / 6, 1.0 / 6,
-    1.0 / 24, 1.0 / 12, 1.0 / 6, 1.0 / 3,
-    1.0 / 24, -1.0 / 12, 1.0 / 6, -1.0 / 3,
-    0, 0, 0, 1};
+ * G' row i is p_i^q / prod_{l != i} (p_i - p_l) over the finite points
+ * (infinity: 0, ..., 0, 1).  FG_GT_mr: o = G' e (alpha values of m), its
+ * constants in type T. */
+#define FG_GT_23(T, o, e)                                                     \
+    do {                                                                      \
+        (o)[0] = -(e)[0];                                                     \
+        (o)[1] = (T)0.5 * ((e)[0] + (e)[1]);                                  \
+        (o)[2] = (T)0.5 * ((e)[0] - (e)[1]);                                  \
+        (o)[3] = (e)[1];                                                      \
+    } while (0)
+#define FG_GT_25(T, o, e)                                                     \
+    do {                                                                      \
+        (o)[0] = (e)[0];                                                      \
+        (o)[1] = (T)(-1.0 / 3) * ((e)[0] + (e)[1]);                           \
+        (o)[2] = (T)(1.0 / 3) * ((e)[0] - (e)[1]);                            \
+        (o)[3] = (T)(1.0 / 15) * ((e)[0] + 2 * (e)[1]);                       \
+        (o)[4] = (T)(8.0 / 15) * ((e)[1] - 2 * (e)[0]);                       \
+        (o)[5] = (e)[1];                                                      \
+    } while (0)
+#define FG_GT_43(T, o, e)                                                     \
+    do {                                                                      \
+        (o)[0] = (T)0.25 * (e)[0];                                            \
+        (o)[1] = (T)(-1.0 / 6) * (((e)[0] + (e)[2]) + ((e)[1] + (e)[3]));     \
+        (o)[2] = (T)(-1.0 / 6) * (((e)[0] + (e)[2]) - ((e)[1] + (e)[3]));     \
+        (o)[3] = (T)(1.0 / 24) * (((e)[0] + 4 * (e)[2])                       \
+                                  + 2 * ((e)[1] + 4 * (e)[3]));               \
+        (o)[4] = (T)(1.0 / 24) * (((e)[0] + 4 * (e)[2])                       \
+                                  - 2 * ((e)[1] + 4 * (e)[3]));               \
+        (o)[5] = (e)[3];                                                      \
+    } while (0)
 
 /* G' dz G'^T of one tile for the channels [c0, c0 + lanes of VT):
  * dz[p*MT + q] is the gradient pixel (p, q) or NULL (outside the output:
  * zeros); the result goes to W[(i*A + j)*PC + c0]. */
-#define FG_WINO_GRAD_BODY(T, VT, A, MT, GG, dz, W, PC, c0)                    \
+#define FG_WINO_GRAD_BODY(T, VT, A, MT, GT, dz, W, PC, c0)                    \
     do {                                                                      \
-        VT e_[MT][MT], h_[A][MT], res_;                                       \
+        VT e_[MT][MT], h_[A][MT], col_[MT], res_[A];                          \
         for (int k_ = 0; k_ < (MT) * (MT); k_++) {                            \
             if ((dz)[k_] != NULL)                                             \
                 memcpy(&e_[k_ / (MT)][k_ % (MT)], (dz)[k_] + (c0), sizeof(VT)); \
             else                                                              \
                 memset(&e_[k_ / (MT)][k_ % (MT)], 0, sizeof(VT));             \
         }                                                                     \
-        for (int i_ = 0; i_ < (A); i_++)                                      \
-            for (int q_ = 0; q_ < (MT); q_++) {                               \
-                h_[i_][q_] = (T)(GG)[i_ * (MT)] * e_[0][q_];                  \
-                for (int p_ = 1; p_ < (MT); p_++)                             \
-                    h_[i_][q_] += (T)(GG)[i_ * (MT) + p_] * e_[p_][q_];       \
-            }                                                                 \
-        for (int i_ = 0; i_ < (A); i_++)                                      \
-            for (int j_ = 0; j_ < (A); j_++) {                                \
-                res_ = (T)(GG)[j_ * (MT)] * h_[i_][0];                        \
-                for (int q_ = 1; q_ < (MT); q_++)                             \
-                    res_ += (T)(GG)[j_ * (MT) + q_] * h_[i_][q_];             \
-                memcpy((W) + (fg_idx)(i_ * (A) + j_) * (PC) + (c0), &res_,    \
+        for (int q_ = 0; q_ < (MT); q_++) {                                   \
+            for (int p_ = 0; p_ < (MT); p_++)                                 \
+                col_[p_] = e_[p_][q_];                                        \
+            GT(T, res_, col_);                                                \
+            for (int i_ = 0; i_ < (A); i_++)                                  \
+                h_[i_][q_] = res_[i_];                                        \
+        }                                                                     \
+        for (int i_ = 0; i_ < (A); i_++) {                                    \
+            GT(T, res_, h_[i_]);                                              \
+            for (int j_ = 0; j_ < (A); j_++)                                  \
+                memcpy((W) + (fg_idx)(i_ * (A) + j_) * (PC) + (c0), &res_[j_], \
                        sizeof(VT));                                           \
-            }                                                                 \
+        }                                                                     \
     } while (0)
 
-#define FG_WINO_GRAD_FN(MR, A, MT, GG)                                        \
+#define FG_WINO_GRAD_FN(MR, A, MT, GT)                                        \
 static void FG_FN(FG_CAT(wino_grad_, MR))(const FG_T *dy, FG_T *W, fg_idx PC, \
                                           const fg_wino_geom *g, fg_idx O,    \
                                           fg_idx t0, fg_idx t1)               \
@@ -419,9 +436,9 @@ static void FG_FN(FG_CAT(wino_grad_, MR))(const FG_T *dy, FG_T *W, fg_idx PC, \
             }                                                                 \
         fg_idx c0 = 0;                                                        \
         for (; c0 + L <= O; c0 += L)                                          \
-            FG_WINO_GRAD_BODY(FG_T, FG_VT, A, MT, GG, dz, w, PC, c0);         \
+            FG_WINO_GRAD_BODY(FG_T, FG_VT, A, MT, GT, dz, w, PC, c0);         \
         for (; c0 < O; c0++)                                                  \
-            FG_WINO_GRAD_BODY(FG_T, FG_T, A, MT, GG, dz, w, PC, c0);          \
+            FG_WINO_GRAD_BODY(FG_T, FG_T, A, MT, GT, dz, w, PC, c0);          \
     }                                                                         \
 }
 

@@ -149,9 +149,9 @@ FG_WINO_INPUT_FN(43, 6, 4, FG_BT_43)
 FG_WINO_OUTPUT_FN(23, 4, 2, FG_AT_23)
 FG_WINO_OUTPUT_FN(25, 6, 2, FG_AT_25)
 FG_WINO_OUTPUT_FN(43, 6, 4, FG_AT_43)
-FG_WINO_GRAD_FN(23, 4, 2, fg_wino_gg_23)
-FG_WINO_GRAD_FN(25, 6, 2, fg_wino_gg_25)
-FG_WINO_GRAD_FN(43, 6, 4, fg_wino_gg_43)
+FG_WINO_GRAD_FN(23, 4, 2, FG_GT_23)
+FG_WINO_GRAD_FN(25, 6, 2, FG_GT_25)
+FG_WINO_GRAD_FN(43, 6, 4, FG_GT_43)
 
 void FG_FN(fg_wino_input)(const FG_T *x, FG_T *V, fg_idx ps, const fg_wino_geom *g,
                           fg_idx t0, fg_idx t1)
