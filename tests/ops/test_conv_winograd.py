@@ -122,6 +122,13 @@ def test_winograd_gradients_with_relu(winograd_always, tile):
                     x, k, b)
 
 
+def test_winograd_gradients_with_the_tiles_the_rule_picks(winograd_always):
+    """A 10 x 10 output keeps 2x2 tiles while dx, 12 x 12, takes 4x4 ones."""
+    assert conv._wino_tile(3, (10, 10)) == 2 and conv._wino_tile(3, (12, 12)) == 4
+    x, k, b = _rand(42, (1, 12, 12, 2)), _rand(43, (3, 3, 2, 2)), _rand(44, (2,))
+    check_gradients(lambda x, k, b: conv2d(x, k, b, activation="relu"), x, k, b)
+
+
 def test_wino_tile_keeps_2x2_where_4x4_pads_much_more():
     two = [s for s in range(1, 30) if conv._wino_tile(3, (s, s)) == 2]
     assert two == [1, 2, 5, 6, 9, 10]
