@@ -196,6 +196,55 @@ def blas_gemm():
             "get": ctypes.cast(blas["get"], ctypes.c_void_p).value}
 
 
+_primed = 0   # BLAS work buffers prime_blas has readied
+
+
+def prime_blas(slots):
+    """Ready `slots` of the BLAS's work buffers for products run at once.
+
+    OpenBLAS 0.3.31 on a Zen EPYC ran a product with fewer than ~350 result
+    columns 3x slower (12 against 35 GFLOP/s) until a larger product had
+    used the same work buffer, and concurrent calls take different
+    buffers: without this, W6's predict split across two pool threads took
+    15 ms against 5 once primed (and 10.7 on one thread).  The first time a
+    count is asked for, `slots` threads each run one single-threaded 512^3
+    product at once (milliseconds, once per process); later calls cost a
+    comparison.  Without a BLAS with thread control, nothing to do.
+    """
+    global _primed
+    if slots <= _primed:
+        return
+    _primed = slots
+    blas = _find_blas()
+    if blas is None:
+        return
+    import threading
+
+    import numpy as np
+    a = np.ones((512, 512), dtype=np.float32)
+    start = threading.Barrier(slots)
+
+    def product():
+        try:
+            start.wait(timeout=1.0)   # at once, so that each takes a buffer of its own
+        except threading.BrokenBarrierError:
+            pass
+        np.matmul(a, a)
+
+    before = int(blas["get"]())
+    blas["set"](1)
+    try:
+        helpers = [threading.Thread(target=product, name="fastgraph-prime", daemon=True)
+                   for _ in range(slots - 1)]
+        for t in helpers:
+            t.start()
+        product()
+        for t in helpers:
+            t.join()
+    finally:
+        blas["set"](before)
+
+
 def connect_blas(family):
     """Hand NumPy's BLAS (blas_gemm) to a kernel family that calls it from
     C, through the family's set_blas; False when there is none to hand."""

@@ -133,3 +133,33 @@ def test_model_methods_adopt_the_count_in_other_threads():
         assert seen == [1]
     finally:
         _threads.set_num_threads(before)
+
+
+def test_prime_blas_runs_each_count_once(monkeypatch):
+    if _threads._find_blas() is None:
+        pytest.skip("no BLAS with thread control in this process")
+    monkeypatch.setattr(_threads, "_primed", 0)
+    started = []
+
+    class Counted(threading.Thread):
+        def start(self):
+            started.append(self.name)
+            super().start()
+    monkeypatch.setattr(threading, "Thread", Counted)
+    before = _threads.get_num_threads()["blas"]
+    _threads.prime_blas(3)          # the caller and two helpers, at once
+    assert started == ["fastgraph-prime"] * 2
+    assert _threads.get_num_threads()["blas"] == before
+    _threads.prime_blas(2)
+    _threads.prime_blas(3)
+    assert len(started) == 2
+
+
+def test_products_prime_the_blas_for_their_thread_count(monkeypatch, restore_threads):
+    from fastgraph.ops import pool_matmul
+    asked = []
+    monkeypatch.setattr(_threads, "prime_blas", asked.append)
+    _threads.set_num_threads(2)
+    a = np.ones((64, 64), np.float32)
+    np.testing.assert_array_equal(pool_matmul.matmul(a, a), a @ a)
+    assert asked == [2]

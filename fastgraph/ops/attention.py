@@ -260,6 +260,7 @@ def _fused_runner(tasks, Tq, Tk, dtype):
 
     def run(kernel, *args):
         slots = max(1, min(_threads.get_omp_threads(), tasks))
+        _thread_control.prime_blas(slots)
         scratch = workspace("attention", slots * 2 * block * Tk, dtype)
         kernel(*args, scratch, block, slots)
     return run

@@ -49,6 +49,7 @@ def matmul(a, b, out=None):
     transposes included) into `out` (C-contiguous) or a fresh array: on the
     pool above one thread when the product is big enough, else np.matmul."""
     slots = _threads.get_omp_threads()
+    _thread_control.prime_blas(slots)
     m, k = a.shape
     n = b.shape[1]
     if (slots > 1 and _HAVE_BLAS and _fits(a, b, out)
