@@ -31,8 +31,9 @@ static fg_idx fg_tasks_done;          /* finished tasks of the current job */
  * a task holds the caller until it runs again.  When the caller, done with
  * its own tasks, waited longer than FG_TASKS_LATE_NS and longer than half
  * its own share, jobs run in the caller alone for a while (doubling, up to
- * FG_TASKS_ALONE_MAX_NS, while it recurs), so that a busy machine costs a
- * 2-thread run no more than a 1-thread one.  Under fg_tasks_run_mu. */
+ * FG_TASKS_ALONE_MAX_NS, while it recurs; halving after jobs that went
+ * well), so that a busy machine costs a 2-thread run no more than a
+ * 1-thread one.  Under fg_tasks_run_mu. */
 #define FG_TASKS_LATE_NS 200000
 #define FG_TASKS_ALONE_MIN_NS 5000000
 #define FG_TASKS_ALONE_MAX_NS 200000000
@@ -180,7 +181,10 @@ static void fg_tasks_judge(int64_t own, int64_t wait, int64_t now)
                           ? 2 * fg_tasks_alone_ns : FG_TASKS_ALONE_MAX_NS;
         fg_tasks_alone_until = now + fg_tasks_alone_ns;
     } else if (own > FG_TASKS_LATE_NS && 8 * wait < own) {
-        fg_tasks_alone_ns = 0;   /* a job long enough to tell went well */
+        /* A job long enough to tell went well: one such job under a busy
+         * neighbour is luck, so the backing off shrinks, not ends. */
+        fg_tasks_alone_ns = fg_tasks_alone_ns / 2 < FG_TASKS_ALONE_MIN_NS
+                          ? 0 : fg_tasks_alone_ns / 2;
     }
 }
 
